@@ -1,0 +1,112 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command.
+const (
+	ExitOK = 0
+	// ExitFailed: the command ran and found a failure (a failed check, a failed step).
+	ExitFailed = 1
+	// ExitUsage: the command could not run (bad flags, bad values, unreachable cluster).
+	ExitUsage = 2
+)
+
+// streams are the command's standard streams.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// globalOptions are the flags every command accepts.
+type globalOptions struct {
+	verbosity int
+}
+
+// exitError carries an exit code through cobra's error return.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode marks err so that Main exits with code.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// Main runs the sandbox command with args and returns the process exit code.
+// Ctrl-C cancels the running command's context.
+func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	s := streams{in: in, out: out, err: errOut}
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	root.SetIn(in)
+	root.SetOut(out)
+	root.SetErr(errOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(errOut, "Error:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(errOut, "Error:", err)
+	return ExitFailed
+}
+
+func newRootCmd(s streams) *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:           "sandbox",
+		Short:         "A kind sandbox where Cilium's Envoy intercepts pods' egress TLS, and the tools that prove it",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().CountVarP(&g.verbosity, "verbose", "v", "more output (repeat for more)")
+	root.AddCommand(subcommands(s, g)...)
+	return root
+}
+
+// subcommands lists every command of the tool; each lives in its own file.
+func subcommands(s streams, g *globalOptions) []*cobra.Command {
+	return []*cobra.Command{
+		newRenderCmd(s, g),
+		newUpCmd(s, g),
+		newDownCmd(s, g),
+		newStatusCmd(s, g),
+		newPlanCmd(s, g),
+		newDoctorCmd(s, g),
+		newMatrixCmd(s, g),
+	}
+}
+
+// notImplemented is the placeholder for a command whose issue has not landed.
+func notImplemented(name string) *cobra.Command {
+	return &cobra.Command{
+		Use:   name,
+		Short: "(not implemented yet)",
+		RunE: func(*cobra.Command, []string) error {
+			return withCode(ExitUsage, fmt.Errorf("sandbox %s is not implemented yet", name))
+		},
+	}
+}

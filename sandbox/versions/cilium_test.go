@@ -1,0 +1,85 @@
+package versions
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseCilium(t *testing.T) {
+	cases := []struct {
+		in      string
+		want    string
+		wantErr string
+	}{
+		{in: "1.18.10", want: "1.18.10"},
+		{in: "v1.20.2", want: "1.20.2"},
+		{in: "1.16", want: "1.16.19"},
+		{in: "1.19", want: "1.19.5"},
+		{in: "1.15.3", wantErr: `unsupported Cilium version "1.15.3": supported are 1.16 to 1.20`},
+		{in: "1.21.0", wantErr: `unsupported Cilium version "1.21.0"`},
+		{in: "2.0.0", wantErr: "unsupported"},
+		{in: "latest", wantErr: `invalid Cilium version "latest"`},
+		{in: "1.x.0", wantErr: `"x" is not a number`},
+		{in: "", wantErr: "invalid Cilium version"},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			v, err := ParseCilium(c.in)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("ParseCilium(%q) error = %v, want it to contain %q", c.in, err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseCilium(%q): %v", c.in, err)
+			}
+			if v.String() != c.want {
+				t.Fatalf("ParseCilium(%q) = %s, want %s", c.in, v, c.want)
+			}
+		})
+	}
+}
+
+func TestFeaturesByMinor(t *testing.T) {
+	cases := []struct {
+		v          string
+		wildcards  ServerNameWildcards
+		doubleStar bool
+		secrets    SecretsMode
+	}{
+		{"1.16.19", ServerNameWildcardsNone, false, SecretsModeK8sBackend},
+		{"1.17.16", ServerNameWildcardsNone, false, SecretsModeNamespaceSync},
+		{"1.18.10", ServerNameWildcardsPrefix, false, SecretsModeNamespaceSync},
+		{"1.19.5", ServerNameWildcardsPrefix, true, SecretsModeNamespaceSync},
+		{"1.20.2", ServerNameWildcardsAnywhere, true, SecretsModeNamespaceSync},
+	}
+	for _, c := range cases {
+		t.Run(c.v, func(t *testing.T) {
+			v := MustParseCilium(c.v)
+			if got := v.ServerNameWildcards(); got != c.wildcards {
+				t.Errorf("ServerNameWildcards = %s, want %s", got, c.wildcards)
+			}
+			if got := v.DoubleStarPatterns(); got != c.doubleStar {
+				t.Errorf("DoubleStarPatterns = %v, want %v", got, c.doubleStar)
+			}
+			if got := v.SecretsMode(); got != c.secrets {
+				t.Errorf("SecretsMode = %s, want %s", got, c.secrets)
+			}
+		})
+	}
+}
+
+func TestDefaultReleases(t *testing.T) {
+	var got []string
+	for _, v := range DefaultReleases() {
+		got = append(got, v.String())
+	}
+	want := "1.16.19,1.17.16,1.18.10,1.19.5,1.20.2"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("DefaultReleases = %s, want %s", strings.Join(got, ","), want)
+	}
+	if MustParseCilium("1.18.10").Compare(MustParseCilium("1.18.9")) != 1 {
+		t.Fatal("1.18.10 should be newer than 1.18.9")
+	}
+}
