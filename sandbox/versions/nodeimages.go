@@ -1,12 +1,57 @@
 package versions
 
+import "strings"
+
 // NodeImage is a kind node image paired with a Cilium release.
 type NodeImage struct {
-	// Kubernetes is the node's Kubernetes version, for example "v1.35.0".
+	// Kubernetes is the node's Kubernetes version, for example "v1.35.8".
 	Kubernetes string `json:"kubernetes"`
 	// Ref is the image reference pinned by digest.
 	Ref string `json:"ref"`
+	// KindRelease is the kind release whose release notes list Ref.
+	KindRelease string `json:"kindRelease"`
+}
+
+// nodeImages pairs each supported Cilium minor with a kind node image of the
+// Kubernetes minor Cilium's own kind CI runs it on (1.30, 1.32, 1.33, 1.35,
+// 1.36). Where kind v0.33.0 (the kind library in go.mod) ships that minor the
+// image comes from its release notes; otherwise from the newest kind release
+// that built it. Digests are copied from kind's release notes, never guessed.
+func nodeImages() map[int]NodeImage {
+	return map[int]NodeImage{
+		16: {Kubernetes: "v1.30.13", KindRelease: "v0.29.0",
+			Ref: "kindest/node:v1.30.13@sha256:397209b3d947d154f6641f2d0ce8d473732bd91c87d9575ade99049aa33cd648"},
+		17: {Kubernetes: "v1.32.8", KindRelease: "v0.30.0",
+			Ref: "kindest/node:v1.32.8@sha256:abd489f042d2b644e2d033f5c2d900bc707798d075e8186cb65e3f1367a9d5a1"},
+		18: {Kubernetes: "v1.33.4", KindRelease: "v0.30.0",
+			Ref: "kindest/node:v1.33.4@sha256:25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2"},
+		19: {Kubernetes: "v1.35.8", KindRelease: "v0.33.0",
+			Ref: "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0"},
+		20: {Kubernetes: "v1.36.4", KindRelease: "v0.33.0",
+			Ref: "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"},
+	}
 }
 
 // NodeImageFor returns the kind node image paired with Cilium release v.
-func NodeImageFor(v Cilium) NodeImage { return NodeImage{} }
+// Releases outside the supported range get the newest supported minor's image.
+func NodeImageFor(v Cilium) NodeImage {
+	images := nodeImages()
+	if img, ok := images[v.Minor]; ok && v.Major == 1 {
+		return img
+	}
+	return images[NewestMinor]
+}
+
+// CustomNodeImage describes a node image given by the user (--node-image):
+// the Kubernetes version is read from the tag when it has one.
+func CustomNodeImage(ref string) NodeImage {
+	img := NodeImage{Ref: ref}
+	name := ref
+	if i := strings.Index(name, "@"); i >= 0 {
+		name = name[:i]
+	}
+	if i := strings.LastIndex(name, ":"); i >= 0 && !strings.Contains(name[i:], "/") {
+		img.Kubernetes = name[i+1:]
+	}
+	return img
+}
