@@ -3,11 +3,48 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/moby/moby/client"
 )
 
 // ErrNoDocker means no Docker daemon answered; kind needs one.
 var ErrNoDocker = errors.New("no Docker daemon reachable")
 
-// CheckDocker returns nil when a Docker daemon answers, or an error wrapping
-// ErrNoDocker that says what was tried. It returns within a few seconds.
-func CheckDocker(ctx context.Context) error { return ErrNoDocker }
+// DockerPingTimeout bounds CheckDocker, so a missing daemon is reported fast.
+const DockerPingTimeout = 4 * time.Second
+
+// NewDockerClient returns a Docker Engine API client configured from the
+// environment (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), negotiating
+// the API version with the daemon on first use.
+func NewDockerClient() (*client.Client, error) {
+	c, err := client.New(client.FromEnv)
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	return c, nil
+}
+
+// CheckDocker returns nil when a Docker daemon answers the Engine API ping,
+// or an error wrapping ErrNoDocker that says what was tried. kind's library
+// also runs the docker CLI, so a missing docker binary is reported too. It
+// returns within DockerPingTimeout.
+func CheckDocker(ctx context.Context) error {
+	if _, err := exec.LookPath("docker"); err != nil {
+		return fmt.Errorf("%w: the docker CLI is not on PATH (kind runs it)", ErrNoDocker)
+	}
+	c, err := NewDockerClient()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNoDocker, err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, DockerPingTimeout)
+	defer cancel()
+	if _, err := c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
+		return fmt.Errorf("%w at %s (DOCKER_HOST=%q): %v", ErrNoDocker, c.DaemonHost(), os.Getenv("DOCKER_HOST"), err)
+	}
+	return nil
+}

@@ -1,0 +1,136 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	kindcluster "sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
+	"sigs.k8s.io/kind/pkg/log"
+)
+
+// Kind manages kind clusters through kind's Go API with the Docker provider.
+type Kind struct {
+	provider *kindcluster.Provider
+}
+
+// NewKind returns a Kind that logs kind's own progress to logger
+// (log.NoopLogger{} for none).
+func NewKind(logger log.Logger) *Kind {
+	if logger == nil {
+		logger = log.NoopLogger{}
+	}
+	return &Kind{provider: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger))}
+}
+
+// Exists reports whether a kind cluster called name exists.
+func (k *Kind) Exists(name string) (bool, error) {
+	names, err := k.provider.List()
+	if err != nil {
+		return false, fmt.Errorf("list kind clusters: %w", err)
+	}
+	return slices.Contains(names, name), nil
+}
+
+// CreateInput says what cluster to create.
+type CreateInput struct {
+	// Config is the validated kind configuration (see LoadConfig).
+	Config *v1alpha4.Cluster
+	// Name is the cluster's name; it overrides Config.Name.
+	Name string
+	// NodeImage is the node image for every node.
+	NodeImage string
+	// KubeconfigPath is the file kind writes the cluster's kubeconfig to.
+	KubeconfigPath string
+}
+
+// Create creates the cluster without waiting for nodes to be Ready: with no
+// CNI installed they cannot be. kind's API takes no context, so when ctx is
+// cancelled Create returns ctx.Err() at once and kind finishes (or is killed
+// with the process) on its own; the next Up sees what it left.
+func (k *Kind) Create(ctx context.Context, in CreateInput) error {
+	cfg := ConfigFor(in.Config, in.Name, in.NodeImage)
+	if err := os.MkdirAll(filepath.Dir(in.KubeconfigPath), 0o700); err != nil {
+		return fmt.Errorf("create kubeconfig directory: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- k.provider.Create(cfg.Name,
+			kindcluster.CreateWithV1Alpha4Config(cfg),
+			kindcluster.CreateWithKubeconfigPath(in.KubeconfigPath),
+			kindcluster.CreateWithWaitForReady(0),
+			kindcluster.CreateWithDisplayUsage(false),
+			kindcluster.CreateWithDisplaySalutation(false),
+		)
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("create kind cluster %q: %w", cfg.Name, err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("create kind cluster %q: %w", cfg.Name, ctx.Err())
+	}
+}
+
+// Delete deletes the cluster and removes its entry from kubeconfigPath.
+// Deleting a cluster that does not exist is not an error.
+func (k *Kind) Delete(name, kubeconfigPath string) error {
+	if err := k.provider.Delete(name, kubeconfigPath); err != nil {
+		return fmt.Errorf("delete kind cluster %q: %w", name, err)
+	}
+	return nil
+}
+
+// WriteKubeconfig writes the cluster's external kubeconfig to path with
+// mode 0600, replacing the file.
+func (k *Kind) WriteKubeconfig(name, path string) error {
+	cfg, err := k.provider.KubeConfig(name, false)
+	if err != nil {
+		return fmt.Errorf("kubeconfig of kind cluster %q: %w", name, err)
+	}
+	return WriteFile0600(path, []byte(cfg))
+}
+
+// Nodes returns the cluster's Kubernetes nodes (not a load balancer).
+func (k *Kind) Nodes(name string) ([]nodes.Node, error) {
+	ns, err := k.provider.ListInternalNodes(name)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes of kind cluster %q: %w", name, err)
+	}
+	return ns, nil
+}
+
+// WriteFile0600 writes data to path through a temporary file and a rename,
+// with mode 0600, creating the directory (0700) when missing.
+func WriteFile0600(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("chmod %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
