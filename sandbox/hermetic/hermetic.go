@@ -3,31 +3,191 @@ package hermetic
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// Namespaces Start creates: where cert-manager keeps the CA of a
+// ClusterIssuer, the secrets namespace Cilium reads, and the workload's.
+const (
+	// CertManagerNamespace is cert-manager's cluster resource namespace.
+	CertManagerNamespace = "cert-manager"
+	// SecretsNamespace is where the chart's TLS secrets live.
+	SecretsNamespace = "cilium-secrets"
+	// WorkloadNamespace is the chart's workload namespace.
+	WorkloadNamespace = "intercept-workload"
 )
 
 // Options configure Start.
 type Options struct {
 	// AssetsDir holds the kube-apiserver and etcd binaries; empty means the
-	// default cache directory.
+	// default cache directory (see DefaultAssetsDir).
 	AssetsDir string
+	// CRDs are installed before anything else; DefaultCRDs() when nil.
+	CRDs []*apiextensionsv1.CustomResourceDefinition
+	// Chart is the interception chart release to install; nil installs the
+	// embedded chart with its default values. Set NoChart to skip it.
+	Chart *ChartOptions
+	// NoChart leaves the chart uninstalled (tests that install it themselves).
+	NoChart bool
+	// StartTimeout bounds each control-plane process's start; 60s when zero.
+	StartTimeout time.Duration
 }
 
 // ControlPlane is a running hermetic control plane.
 type ControlPlane struct {
-	// Config reaches the API server.
+	// Config reaches the API server as cluster admin.
 	Config *rest.Config
 	// KubeconfigPath is a kubeconfig file for the API server.
 	KubeconfigPath string
+	// Phases are the start steps with their durations, in order.
+	Phases []Phase
+
+	env     *envtest.Environment
+	workDir string
+	cm      *certManager
+}
+
+// Phase is one timed step of Start.
+type Phase struct {
+	// Name says what the step did.
+	Name string
+	// Duration is how long it took.
+	Duration time.Duration
 }
 
 // ErrNoAssets means the control-plane binaries are not built yet.
 var ErrNoAssets = errors.New("hermetic control-plane binaries not found")
 
-// Start starts the control plane, installs the CRDs the sandbox uses and
-// starts cert-manager's controllers.
-func Start(ctx context.Context, opts Options) (*ControlPlane, error) { return nil, ErrNoAssets }
+// Start starts etcd and kube-apiserver, installs the CRDs, creates the
+// namespaces, starts cert-manager's controllers in-process and installs the
+// interception chart. On error everything already started is stopped.
+func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
+	dir, err := resolveAssetsDir(opts.AssetsDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckAssets(dir); err != nil {
+		return nil, err
+	}
+	crds := opts.CRDs
+	if crds == nil {
+		if crds, err = DefaultCRDs(); err != nil {
+			return nil, err
+		}
+	}
+	cp = &ControlPlane{}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, cp.Stop(context.WithoutCancel(ctx)))
+			cp = nil
+		}
+	}()
+	if err := cp.phase("control plane", func() error { return cp.startEnv(dir, crds, opts.StartTimeout) }); err != nil {
+		return cp, err
+	}
+	if err := cp.phase("namespaces", func() error { return cp.createNamespaces(ctx) }); err != nil {
+		return cp, err
+	}
+	if err := cp.phase("cert-manager controllers", func() error {
+		cp.cm, err = startCertManager(ctx, cp.KubeconfigPath, CertManagerNamespace)
+		return err
+	}); err != nil {
+		return cp, err
+	}
+	if opts.NoChart {
+		return cp, nil
+	}
+	chart := ChartOptions{}
+	if opts.Chart != nil {
+		chart = *opts.Chart
+	}
+	return cp, cp.phase("chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err })
+}
 
-// Stop stops everything Start started.
-func (c *ControlPlane) Stop(ctx context.Context) error { return nil }
+// phase runs one step of Start and records its duration.
+func (c *ControlPlane) phase(name string, fn func() error) error {
+	start := time.Now()
+	err := fn()
+	c.Phases = append(c.Phases, Phase{Name: name, Duration: time.Since(start)})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// startEnv starts etcd and kube-apiserver through envtest, installs the
+// CRDs and writes a kubeconfig.
+func (c *ControlPlane) startEnv(assets string, crds []*apiextensionsv1.CustomResourceDefinition, timeout time.Duration) error {
+	if timeout == 0 {
+		timeout = 60 * time.Second
+	}
+	existing := false
+	c.env = &envtest.Environment{
+		BinaryAssetsDirectory:    assets,
+		CRDs:                     crds,
+		UseExistingCluster:       &existing,
+		ControlPlaneStartTimeout: timeout,
+		ControlPlaneStopTimeout:  30 * time.Second,
+	}
+	// envtest prefers KUBEBUILDER_ASSETS over BinaryAssetsDirectory; pin the
+	// binaries so a stray variable cannot swap the API server version.
+	c.env.ControlPlane.GetAPIServer().Path = filepath.Join(assets, apiServerBinary)
+	c.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(assets, etcdBinary)}
+	cfg, err := c.env.Start()
+	if err != nil {
+		return fmt.Errorf("start kube-apiserver and etcd: %w", err)
+	}
+	c.Config = cfg
+	if c.workDir, err = os.MkdirTemp("", "hermetic-controlplane-"); err != nil {
+		return err
+	}
+	c.KubeconfigPath = filepath.Join(c.workDir, "kubeconfig")
+	return os.WriteFile(c.KubeconfigPath, c.env.KubeConfig, 0o600)
+}
+
+// Stop stops cert-manager's controllers, kube-apiserver and etcd, and
+// removes the kubeconfig. It is safe on a partly started control plane.
+func (c *ControlPlane) Stop(ctx context.Context) error {
+	if c == nil {
+		return nil
+	}
+	var errs []error
+	if c.cm != nil {
+		errs = append(errs, c.cm.stop())
+		c.cm = nil
+	}
+	if c.env != nil {
+		done := make(chan error, 1)
+		go func() { done <- c.env.Stop() }()
+		select {
+		case err := <-done:
+			errs = append(errs, err)
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("stop control plane: %w", ctx.Err()))
+		}
+		c.env = nil
+	}
+	if c.workDir != "" {
+		errs = append(errs, os.RemoveAll(c.workDir))
+		c.workDir = ""
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("stop hermetic control plane: %w", err)
+	}
+	return nil
+}
+
+// timeoutFrom returns the time left before ctx's deadline, or two minutes.
+func timeoutFrom(ctx context.Context) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		return time.Until(d)
+	}
+	return 2 * time.Minute
+}

@@ -1,0 +1,39 @@
+// Command controlplane-build builds the hermetic control plane's binaries
+// (kube-apiserver and etcd) from the Go module proxy into a cache directory,
+// once per machine. It prints the directory.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+)
+
+func main() {
+	var opts hermetic.BuildOptions
+	flag.StringVar(&opts.Dir, "dir", "", "directory for the binaries (default: the per-user cache, or $"+hermetic.AssetsDirEnv+")")
+	flag.BoolVar(&opts.Force, "force", false, "rebuild binaries already present")
+	verbose := flag.Bool("v", false, "show the go command's output")
+	flag.Parse()
+	if *verbose {
+		opts.Log = os.Stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	res, err := hermetic.Build(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "controlplane-build:", err)
+		os.Exit(1)
+	}
+	for _, name := range res.Built {
+		fmt.Fprintf(os.Stderr, "built %s in %s\n", name, res.Durations[name].Round(1e9))
+	}
+	if len(res.Built) == 0 {
+		fmt.Fprintln(os.Stderr, "binaries already built")
+	}
+	fmt.Println(res.Dir)
+}

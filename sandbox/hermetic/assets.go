@@ -1,0 +1,60 @@
+package hermetic
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// The control-plane versions the assets are built from. The API server's
+// minor version follows the newest Kubernetes minor the sandbox runs on kind.
+const (
+	// KubernetesVersion is the k8s.io/kubernetes module kube-apiserver is built from.
+	KubernetesVersion = "v1.36.3"
+	// EtcdVersion is the go.etcd.io/etcd/server/v3 module etcd is built from.
+	EtcdVersion = "v3.6.16"
+)
+
+// Binary names inside an assets directory, as envtest expects them.
+const (
+	apiServerBinary = "kube-apiserver"
+	etcdBinary      = "etcd"
+)
+
+// AssetsDirEnv overrides the default assets directory.
+const AssetsDirEnv = "SANDBOX_CONTROLPLANE_ASSETS"
+
+// DefaultAssetsDir is where the builder puts the binaries and Start looks for
+// them: $SANDBOX_CONTROLPLANE_ASSETS when set, otherwise
+// <user cache dir>/cilium-tls-intercept/controlplane/<kubernetes>-<etcd>.
+func DefaultAssetsDir() (string, error) {
+	if dir := os.Getenv(AssetsDirEnv); dir != "" {
+		return dir, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("locate cache directory: %w", err)
+	}
+	return filepath.Join(cache, "cilium-tls-intercept", "controlplane", KubernetesVersion+"-"+EtcdVersion), nil
+}
+
+// resolveAssetsDir returns dir, or the default when dir is empty.
+func resolveAssetsDir(dir string) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	return DefaultAssetsDir()
+}
+
+// CheckAssets reports whether dir holds both control-plane binaries. The
+// error wraps ErrNoAssets and says how to build them.
+func CheckAssets(dir string) error {
+	for _, name := range []string{apiServerBinary, etcdBinary} {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || info.IsDir() || info.Mode().Perm()&0o111 == 0 {
+			return fmt.Errorf("%w: no executable %s in %s; build them with `make controlplane` "+
+				"(go run ./cmd/controlplane-build, about 10 minutes once per machine)", ErrNoAssets, name, dir)
+		}
+	}
+	return nil
+}
