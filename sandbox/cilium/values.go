@@ -1,0 +1,71 @@
+package cilium
+
+import (
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// Where and how Cilium is installed.
+const (
+	// ChartRepo is Cilium's Helm chart repository.
+	ChartRepo = "https://helm.cilium.io"
+	// ChartName is the chart's name in ChartRepo.
+	ChartName = "cilium"
+	// ReleaseName is the Helm release's name.
+	ReleaseName = "cilium"
+	// Namespace is where Cilium is installed.
+	Namespace = "kube-system"
+	// APIServerPort is the port kind's API server listens on inside the
+	// cluster network.
+	APIServerPort = 6443
+)
+
+// ValuesInput is what the values depend on besides the Cilium release.
+type ValuesInput struct {
+	// ClusterName is the kind cluster's name; the agent reaches the API
+	// server at <ClusterName>-control-plane because there is no kube-proxy
+	// to serve the kubernetes Service before Cilium runs.
+	ClusterName string
+}
+
+// Values returns the Helm values for Cilium release v on kind.
+//
+// DNS on kind: with BPF host routing, pod traffic skips the node's iptables
+// rules that send DNS to Docker's embedded resolver, so CoreDNS cannot
+// resolve external names (cilium/cilium#24713). Cilium's kind CI patches
+// CoreDNS to a public resolver; the sandbox sets bpf.hostLegacyRouting
+// instead, which keeps Docker's resolver (and so works where public
+// resolvers are blocked) and does not change what the L7 proxy sees.
+func Values(v versions.Cilium, in ValuesInput) map[string]any {
+	vals := map[string]any{
+		"l7Proxy":              true,
+		"envoy":                map[string]any{"enabled": true},
+		"kubeProxyReplacement": true,
+		"k8sServiceHost":       in.ClusterName + "-control-plane",
+		"k8sServicePort":       APIServerPort,
+		"ipam":                 map[string]any{"mode": "kubernetes"},
+		"image":                map[string]any{"pullPolicy": "IfNotPresent"},
+		"operator":             map[string]any{"replicas": 1},
+		"bpf":                  map[string]any{"hostLegacyRouting": true},
+		"hubble": map[string]any{
+			"enabled": true,
+			"relay":   map[string]any{"enabled": true},
+		},
+		"tls": tlsValues(v),
+	}
+	return vals
+}
+
+// tlsValues makes the agent read the secrets TLS policies name: 1.16 needs
+// the k8s secrets backend (the default "local" reads files); 1.17 and later
+// read only from the secrets namespace and serve secrets to Envoy over SDS,
+// which needs both read-only mode and secret sync.
+func tlsValues(v versions.Cilium) map[string]any {
+	if v.SecretsMode() == versions.SecretsModeK8sBackend {
+		return map[string]any{"secretsBackend": "k8s"}
+	}
+	return map[string]any{
+		"readSecretsOnlyFromSecretsNamespace": true,
+		"secretSync":                          map[string]any{"enabled": true},
+		"secretsNamespace":                    map[string]any{"create": true, "name": versions.SecretsNamespace},
+	}
+}
