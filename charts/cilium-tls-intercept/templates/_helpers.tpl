@@ -1,0 +1,121 @@
+{{/*
+Common labels of every object the chart renders.
+*/}}
+{{- define "intercept.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/*
+The Cilium minor (16 to 20) of cilium.version; fails on anything else.
+Use as: include "intercept.minor" . | atoi
+*/}}
+{{- define "intercept.minor" -}}
+{{- $raw := toString .Values.cilium.version -}}
+{{- $v := trimPrefix "v" $raw -}}
+{{- if not (regexMatch "^1\\.[0-9]+(\\.[0-9]+)?$" $v) -}}
+{{- fail (printf "cilium.version %q is not a Cilium release: want 1.MINOR[.PATCH], for example 1.20.2" $raw) -}}
+{{- end -}}
+{{- $minor := index (splitList "." $v) 1 | atoi -}}
+{{- if or (lt $minor 16) (gt $minor 20) -}}
+{{- fail (printf "cilium.version %q is not supported: supported are 1.16 to 1.20" $raw) -}}
+{{- end -}}
+{{- $minor -}}
+{{- end -}}
+
+{{/*
+"true" when the chart creates the secrets namespace: secretsNamespace.create
+true, or "auto" on Cilium 1.16 (whose chart does not create it).
+*/}}
+{{- define "intercept.createSecretsNamespace" -}}
+{{- $create := .Values.secretsNamespace.create -}}
+{{- if eq (toString $create) "auto" -}}
+{{- if lt (include "intercept.minor" . | atoi) 17 }}true{{ end -}}
+{{- else if eq (toString $create) "true" -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+The namespace of the CiliumNetworkPolicies.
+*/}}
+{{- define "intercept.policyNamespace" -}}
+{{- .Values.policy.namespace | default .Values.workload.namespace -}}
+{{- end -}}
+
+{{/*
+The name of the secret (key ca.crt) originatingTLS validates upstreams with.
+*/}}
+{{- define "intercept.upstreamSecret" -}}
+{{- .Values.upstreamTrust.existingSecret | default .Values.upstreamTrust.secretName -}}
+{{- end -}}
+
+{{/*
+The CA secret in ca.namespace and the key holding its certificate.
+*/}}
+{{- define "intercept.caSecretName" -}}
+{{- .Values.ca.existingSecret.name | default .Values.ca.secretName -}}
+{{- end -}}
+{{- define "intercept.caSecretKey" -}}
+{{- if .Values.ca.existingSecret.name }}{{ .Values.ca.existingSecret.key }}{{ else }}ca.crt{{ end -}}
+{{- end -}}
+
+{{/*
+The DNS domains the CA may sign for (X.509 name constraints), as a YAML list:
+every intercepted domain with its "*." removed, plus the extra ones; the
+reserved "invalid" when nothing is intercepted, so the CA can sign nothing real.
+*/}}
+{{- define "intercept.permittedDomains" -}}
+{{- $domains := list -}}
+{{- range $name, $g := .Values.intercept -}}
+{{- if $g.enabled -}}
+{{- range $d := $g.domains -}}
+{{- $domains = append $domains (trimPrefix "*." $d) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $domains = concat $domains .Values.ca.nameConstraints.extraPermittedDomains | uniq | sortAlpha -}}
+{{- if not $domains }}{{ $domains = list "invalid" }}{{ end -}}
+{{- toYaml $domains -}}
+{{- end -}}
+
+{{/*
+Seconds in a duration of the form 1h30m10s (the form the schema allows).
+*/}}
+{{- define "intercept.seconds" -}}
+{{- $h := regexFind "[0-9]+h" . | trimSuffix "h" | default "0" | atoi -}}
+{{- $m := regexFind "[0-9]+m" . | trimSuffix "m" | default "0" | atoi -}}
+{{- $s := regexFind "[0-9]+s" . | trimSuffix "s" | default "0" | atoi -}}
+{{- add (mul $h 3600) (mul $m 60) $s -}}
+{{- end -}}
+
+{{/*
+The egress rule's port 443 with optional serverNames and TLS contexts.
+Called with dict "root" $ "group" $name "values" $g.
+*/}}
+{{- define "intercept.tlsPort" -}}
+- ports:
+    - port: "443"
+      protocol: TCP
+  {{- with .values.serverNames }}
+  serverNames:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  terminatingTLS:
+    secret:
+      namespace: {{ .root.Values.secretsNamespace.name }}
+      name: intercept-{{ .group }}-tls
+  originatingTLS:
+    secret:
+      namespace: {{ .root.Values.secretsNamespace.name }}
+      name: {{ include "intercept.upstreamSecret" .root }}
+  rules:
+    http:
+      {{- if .values.http }}
+      {{- toYaml .values.http | nindent 6 }}
+      {{- else }}
+      - {}
+      {{- end }}
+{{- end -}}

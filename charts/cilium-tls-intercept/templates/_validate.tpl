@@ -1,0 +1,154 @@
+{{/*
+Cross-field checks the schema cannot express. Each fails rendering with a
+message naming the bad value and what to do about it.
+*/}}
+
+{{/*
+Domains: enabled groups have domains; "**." is never intercepted and is
+passed through only from Cilium 1.19; a name belongs to one place; no name is
+matched by another group's or pass-through's pattern.
+*/}}
+{{- define "intercept.validate.domains" -}}
+{{- $minor := include "intercept.minor" . | atoi -}}
+{{- $owners := dict -}}
+{{- range $name, $g := .Values.intercept -}}
+{{- if $g.enabled -}}
+{{- if not $g.domains -}}
+{{- fail (printf "intercept.%s is enabled but intercept.%s.domains is empty: list at least one domain or set intercept.%s.enabled=false" $name $name $name) -}}
+{{- end -}}
+{{- range $d := $g.domains -}}
+{{- if hasPrefix "**." $d -}}
+{{- fail (printf "intercept.%s.domains: %q cannot be intercepted: no certificate covers \"**.\" (any depth of labels); list the names or \"*.\" patterns, or move it to passThrough.domains (Cilium 1.19+)" $name $d) -}}
+{{- end -}}
+{{- include "intercept.validate.claim" (dict "owners" $owners "domain" $d "where" (printf "intercept.%s.domains" $name)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $d := .Values.passThrough.domains -}}
+{{- if and (hasPrefix "**." $d) (lt $minor 19) -}}
+{{- fail (printf "passThrough.domains: %q needs Cilium 1.19 or newer (\"**.\" patterns), but cilium.version is %q; use \"*.\" patterns or exact names" $d (toString $.Values.cilium.version)) -}}
+{{- end -}}
+{{- include "intercept.validate.claim" (dict "owners" $owners "domain" $d "where" "passThrough.domains") -}}
+{{- end -}}
+{{- include "intercept.validate.overlaps" $owners -}}
+{{- end -}}
+
+{{/*
+Records in the owners dict that domain belongs to where; fails when it
+already belongs somewhere. Renders nothing.
+*/}}
+{{- define "intercept.validate.claim" -}}
+{{- if hasKey .owners .domain -}}
+{{- fail (printf "domain %q is listed twice, in %s and in %s: a domain belongs to one group or to pass-through" .domain (get .owners .domain) .where) -}}
+{{- end -}}
+{{- $_ := set .owners .domain .where -}}
+{{- end -}}
+
+{{/*
+Fails when a pattern of one owner matches a domain of another: two policies
+would claim the same name on port 443 with different TLS handling.
+*/}}
+{{- define "intercept.validate.overlaps" -}}
+{{- $owners := . -}}
+{{- range $d, $where := $owners -}}
+{{- if not (hasPrefix "*" $d) -}}
+{{- $pattern := printf "*.%s" (regexReplaceAll "^[^.]+\\." $d "") -}}
+{{- if and (hasKey $owners $pattern) (ne (get $owners $pattern) $where) -}}
+{{- fail (printf "domain %q in %s is also matched by %q in %s: move it to the same place or remove one" $d $where $pattern (get $owners $pattern)) -}}
+{{- end -}}
+{{- end -}}
+{{- if hasPrefix "**." $d -}}
+{{- $suffix := trimPrefix "*" $d -}}
+{{- range $other, $otherWhere := $owners -}}
+{{- if and (ne $other $d) (hasSuffix $suffix $other) (ne $otherWhere $where) -}}
+{{- fail (printf "domain %q in %s is also matched by %q in %s: move it to the same place or remove one" $other $otherWhere $d $where) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+serverNames: wildcards by Cilium version (none before 1.18, a leading "*." or
+"**." in 1.18 and 1.19, anywhere from 1.20) and every name covered by the
+group's certificate, or the TLS handshake with the pod would fail.
+*/}}
+{{- define "intercept.validate.serverNames" -}}
+{{- $minor := include "intercept.minor" . | atoi -}}
+{{- $version := toString .Values.cilium.version -}}
+{{- range $name, $g := .Values.intercept -}}
+{{- if $g.enabled -}}
+{{- range $sn := $g.serverNames -}}
+{{- $where := printf "intercept.%s.serverNames" $name -}}
+{{- if contains "*" $sn -}}
+{{- if lt $minor 18 -}}
+{{- fail (printf "%s: %q has a wildcard, but Cilium %s accepts only exact serverNames (wildcards from 1.18)" $where $sn $version) -}}
+{{- else if and (lt $minor 20) (not (regexMatch "^\\*{1,2}\\.[^*]+$" $sn)) -}}
+{{- fail (printf "%s: %q has a wildcard that is not a leading \"*.\" or \"**.\", which Cilium %s rejects (\"*\" anywhere from 1.20)" $where $sn $version) -}}
+{{- end -}}
+{{- end -}}
+{{- $parent := regexReplaceAll "^[^.]+\\." $sn "" -}}
+{{- $covered := or (has $sn $g.domains) (and (not (hasPrefix "**." $sn)) (has (printf "*.%s" $parent) $g.domains)) -}}
+{{- if not $covered -}}
+{{- fail (printf "%s: %q is not covered by the group's certificate (intercept.%s.domains); add the name or a \"*.\" pattern that covers it" $where $sn $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Durations: cert-manager's minimums (1h, renewBefore 5m), renewBefore shorter
+than duration, leaves not outliving the CA the chart creates.
+*/}}
+{{- define "intercept.validate.durations" -}}
+{{- $checks := list (dict "where" "certificates" "v" .Values.certificates) -}}
+{{- if not .Values.ca.existingSecret.name -}}
+{{- $checks = append $checks (dict "where" "ca" "v" .Values.ca) -}}
+{{- end -}}
+{{- range $c := $checks -}}
+{{- $d := include "intercept.seconds" $c.v.duration | atoi -}}
+{{- $r := include "intercept.seconds" $c.v.renewBefore | atoi -}}
+{{- if lt $d 3600 -}}
+{{- fail (printf "%s.duration %q is shorter than cert-manager's minimum of 1h" $c.where $c.v.duration) -}}
+{{- end -}}
+{{- if lt $r 300 -}}
+{{- fail (printf "%s.renewBefore %q is shorter than cert-manager's minimum of 5m" $c.where $c.v.renewBefore) -}}
+{{- end -}}
+{{- if ge $r $d -}}
+{{- fail (printf "%s.renewBefore %q must be shorter than %s.duration %q" $c.where $c.v.renewBefore $c.where $c.v.duration) -}}
+{{- end -}}
+{{- end -}}
+{{- if not .Values.ca.existingSecret.name -}}
+{{- if gt (include "intercept.seconds" .Values.certificates.duration | atoi) (include "intercept.seconds" .Values.ca.duration | atoi) -}}
+{{- fail (printf "certificates.duration %q is longer than ca.duration %q: leaf certificates cannot outlive their CA" .Values.certificates.duration .Values.ca.duration) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Everything else: key algorithm and size agree, upstream trust has anchors,
+the workload has the CA bundle it mounts.
+*/}}
+{{- define "intercept.validate.misc" -}}
+{{- $key := .Values.certificates.privateKey -}}
+{{- $sizes := dict "ECDSA" (list 256 384 521) "RSA" (list 2048 3072 4096) -}}
+{{- if and (ne $key.algorithm "Ed25519") (not (has (int $key.size) (get $sizes $key.algorithm))) -}}
+{{- fail (printf "certificates.privateKey.size %v does not fit algorithm %s: use one of %v" $key.size $key.algorithm (get $sizes $key.algorithm)) -}}
+{{- end -}}
+{{- $trust := .Values.upstreamTrust -}}
+{{- if not $trust.existingSecret -}}
+{{- if and (not $trust.useDefaultCAs) (not $trust.extraCertificates) -}}
+{{- fail "upstreamTrust has no trust anchors: upstreamTrust.useDefaultCAs is false and upstreamTrust.extraCertificates is empty, so Envoy could verify no upstream; set one, or upstreamTrust.existingSecret" -}}
+{{- end -}}
+{{- if and $trust.extraCertificates (not (contains "-----BEGIN CERTIFICATE-----" $trust.extraCertificates)) -}}
+{{- fail (printf "upstreamTrust.extraCertificates is not PEM: it holds no \"-----BEGIN CERTIFICATE-----\" block (starts with %q)" (trunc 40 $trust.extraCertificates)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and .Values.workload.enabled (not .Values.caBundle.enabled) -}}
+{{- fail "workload.enabled is true but caBundle.enabled is false: the workload mounts the sandbox CA from the caBundle ConfigMap; enable caBundle or disable the workload" -}}
+{{- end -}}
+{{- if and .Values.workload.enabled (ne (include "intercept.policyNamespace" .) .Values.workload.namespace) -}}
+{{- fail (printf "policy.namespace %q differs from workload.namespace %q: a CiliumNetworkPolicy selects pods of its own namespace only" .Values.policy.namespace .Values.workload.namespace) -}}
+{{- end -}}
+{{- end -}}

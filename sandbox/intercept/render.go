@@ -1,0 +1,137 @@
+package intercept
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"helm.sh/helm/v3/pkg/chart"
+
+	root "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// Defaults of a release of the chart.
+const (
+	// DefaultReleaseName is the Helm release name of the chart.
+	DefaultReleaseName = "cilium-tls-intercept"
+	// DefaultNamespace is the Helm release namespace. It holds only Helm's
+	// release record: every object names its own namespace.
+	DefaultNamespace = "intercept-system"
+	// WorkloadNamespace and WorkloadLabel locate the test workload's pods
+	// (app=intercept-workload) with the default values.
+	WorkloadNamespace = "intercept-workload"
+	// WorkloadLabel is the app label value of the test workload's pods.
+	WorkloadLabel = "intercept-workload"
+	// UpstreamTrustSecret is the default secret (key ca.crt) in the
+	// secrets namespace that originatingTLS validates upstreams with.
+	UpstreamTrustSecret = "intercept-upstream-ca"
+	// CAIssuer is the default name of the CA ClusterIssuer.
+	CAIssuer = "intercept-ca"
+)
+
+// ErrInvalidValues marks a render that failed because of the values given:
+// a values file that cannot be read or parsed, a malformed --set, a value
+// the schema rejects or a combination the templates reject.
+var ErrInvalidValues = errors.New("invalid values")
+
+// RenderOptions say what to render.
+type RenderOptions struct {
+	// CiliumVersion sets cilium.version (after every other source) when not
+	// empty; it is checked with versions.ParseCilium before rendering.
+	CiliumVersion string
+	// ValuesFiles are values files, merged in order (helm -f).
+	ValuesFiles []string
+	// Set are helm --set expressions, applied after the files.
+	Set []string
+	// Values are merged last, over the files and Set.
+	Values map[string]any
+	// ReleaseName and Namespace default to DefaultReleaseName and DefaultNamespace.
+	ReleaseName, Namespace string
+	// KubeVersion is the cluster version rendered for; empty means the
+	// Kubernetes version of the kind node image paired with the Cilium release.
+	KubeVersion string
+}
+
+// SecretName returns the name of the terminatingTLS secret of a group.
+func SecretName(group string) string { return "intercept-" + group + "-tls" }
+
+// Render renders the chart with the merged values, exactly as
+// `helm template` would. Invalid values fail before rendering completes with
+// an error wrapping ErrInvalidValues that names the bad value.
+func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) {
+	vals, err := MergeValues(opts)
+	if err != nil {
+		return nil, err
+	}
+	v, err := ciliumOf(vals)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Chart()
+	if err != nil {
+		return nil, err
+	}
+	kube := opts.KubeVersion
+	if kube == "" {
+		kube = versions.NodeImageFor(v).Kubernetes
+	}
+	out, err := release.Render(ctx, release.RenderInput{
+		Chart:       c,
+		ReleaseName: orDefault(opts.ReleaseName, DefaultReleaseName),
+		Namespace:   orDefault(opts.Namespace, DefaultNamespace),
+		Values:      vals,
+		KubeVersion: kube,
+		APIVersions: []string{"cilium.io/v2", "cert-manager.io/v1", "trust.cert-manager.io/v1alpha1"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidValues, cleanHelmError(err))
+	}
+	return out, nil
+}
+
+// Chart loads the embedded cilium-tls-intercept chart.
+func Chart() (*chart.Chart, error) {
+	c, err := release.LoadChartFS(root.InterceptChart())
+	if err != nil {
+		return nil, fmt.Errorf("load embedded chart: %w", err)
+	}
+	return c, nil
+}
+
+// ciliumOf checks the merged cilium.version with versions.ParseCilium.
+func ciliumOf(vals map[string]any) (versions.Cilium, error) {
+	raw := versions.DefaultCilium
+	if c, ok := vals["cilium"].(map[string]any); ok {
+		if s, ok := c["version"]; ok {
+			str, isString := s.(string)
+			if !isString {
+				return versions.Cilium{}, fmt.Errorf("%w: cilium.version %v is a %T, want a string such as %q", ErrInvalidValues, s, s, versions.DefaultCilium)
+			}
+			raw = str
+		}
+	}
+	v, err := versions.ParseCilium(raw)
+	if err != nil {
+		return versions.Cilium{}, fmt.Errorf("%w: cilium.version: %w", ErrInvalidValues, err)
+	}
+	return v, nil
+}
+
+// helmPrefix matches the location Helm puts before a template's fail message.
+var helmPrefix = regexp.MustCompile(`(?s)^render chart [^:]+: execution error at \([^)]*\): `)
+
+// cleanHelmError keeps a template fail message without Helm's location, and
+// any other error whole.
+func cleanHelmError(err error) string {
+	return helmPrefix.ReplaceAllString(err.Error(), "")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

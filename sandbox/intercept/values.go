@@ -1,0 +1,57 @@
+package intercept
+
+import (
+	"fmt"
+	"os"
+
+	"helm.sh/helm/v3/pkg/strvals"
+	"sigs.k8s.io/yaml"
+)
+
+// MergeValues merges the values of opts the way Helm does: files in order,
+// then the --set expressions, then Values, then CiliumVersion. The chart's
+// defaults are not included; Helm coalesces them when rendering.
+func MergeValues(opts RenderOptions) (map[string]any, error) {
+	base := map[string]any{}
+	for _, f := range opts.ValuesFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("%w: read values file: %w", ErrInvalidValues, err)
+		}
+		cur := map[string]any{}
+		if err := yaml.Unmarshal(data, &cur); err != nil {
+			return nil, fmt.Errorf("%w: parse values file %s: %w", ErrInvalidValues, f, err)
+		}
+		base = mergeMaps(base, cur)
+	}
+	for _, s := range opts.Set {
+		if err := strvals.ParseInto(s, base); err != nil {
+			return nil, fmt.Errorf("%w: --set %q: %w", ErrInvalidValues, s, err)
+		}
+	}
+	base = mergeMaps(base, opts.Values)
+	if opts.CiliumVersion != "" {
+		base = mergeMaps(base, map[string]any{"cilium": map[string]any{"version": opts.CiliumVersion}})
+	}
+	return base, nil
+}
+
+// mergeMaps merges b over a, recursing into maps present in both, as Helm's
+// values merge does; lists and scalars of b replace those of a. Neither input
+// is modified.
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if bm, ok := v.(map[string]any); ok {
+			if am, ok := out[k].(map[string]any); ok {
+				out[k] = mergeMaps(am, bm)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
