@@ -1,6 +1,7 @@
 package cilium
 
 import (
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -67,5 +68,14 @@ func tlsValues(v versions.Cilium) map[string]any {
 		"readSecretsOnlyFromSecretsNamespace": true,
 		"secretSync":                          map[string]any{"enabled": true},
 		"secretsNamespace":                    map[string]any{"create": true, "name": versions.SecretsNamespace},
+	}
+}
+
+// Chart is where Cilium release v's chart comes from; the Go module cache
+// holds the same chart for the cilium module version in go.mod.
+func Chart(v versions.Cilium) release.Source {
+	return release.Source{
+		Name: ChartName, Repo: ChartRepo, Version: v.String(),
+		Module: &release.ModuleChart{Path: "github.com/cilium/cilium", Version: "v" + v.String(), Dir: "install/kubernetes/cilium"},
 	}
 }
