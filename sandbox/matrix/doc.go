@@ -1,0 +1,19 @@
+// Package matrix runs the scenario suite across Cilium releases and records
+// the outcome as a compatibility table: the way to reproduce a Cilium
+// version-compatibility bug.
+//
+// A Plan lists the combinations (Cilium release, paired kind node image,
+// chart versions, the Cilium values that differ between releases); it is
+// pure data, so `sandbox matrix --dry-run` prints it without Docker. A Runner
+// executes a plan one combination at a time: a fresh kind cluster per
+// release (sandbox.Up with its own cluster name), the scenarios as a `go test
+// -json` subprocess whose test2json events are folded per scenario, the
+// doctor when a scenario fails unexpectedly, and sandbox.Down afterwards.
+//
+// Known behaviour is data: Expectations pair a scenario with a version
+// range expression (">=1.16.0 <1.16.2 || >=1.16.4", the syntax of
+// cilium-cli's connectivity tests) and an expected skip or failure, so an
+// expected difference reads as such in the table and an unexpected one
+// stands out. Results are stored as results.json and rendered as a
+// Markdown table; a re-run of one cell merges into the existing results.
+package matrix

@@ -1,0 +1,98 @@
+package matrix
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// Options configure a matrix run from the command line.
+type Options struct {
+	PlanOptions
+	// DryRun builds and returns the plan without running anything.
+	DryRun bool
+	// ExpectationsFile replaces the shipped known differences when set.
+	ExpectationsFile string
+	// Scenarios runs the suite; GoTest{} (go test ./scenarios) when nil.
+	Scenarios ScenarioRunner
+	// Installer brings clusters up and down; Sandbox{} when nil.
+	Installer Installer
+	// Doctor diagnoses unexpected failures; optional.
+	Doctor Doctor
+	// Preflight replaces the Docker check; for tests.
+	Preflight func(context.Context) error
+	// Progress receives status lines; optional.
+	Progress io.Writer
+}
+
+// Invocation is what one matrix invocation planned and did.
+type Invocation struct {
+	Plan *Plan
+	// Ran holds this invocation's rows only; nil on a dry run.
+	Ran *Results
+	// Merged is results.json after merging Ran into it; nil on a dry run.
+	Merged *Results
+}
+
+// Execute plans the matrix and, unless opts.DryRun, runs it, writing
+// results.json and matrix.md into the results directory after every
+// combination. Without a Docker daemon it stops before creating anything,
+// with an error wrapping cluster.ErrNoDocker. Unexpected cells are not an
+// error here: see Results.Check.
+func Execute(ctx context.Context, opts Options) (*Invocation, error) {
+	exp := DefaultExpectations()
+	if opts.ExpectationsFile != "" {
+		var err error
+		if exp, err = LoadExpectations(opts.ExpectationsFile); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := NewPlan(opts.PlanOptions, exp)
+	if err != nil {
+		return nil, err
+	}
+	out := &Invocation{Plan: plan}
+	if opts.DryRun {
+		return out, nil
+	}
+	r := &Runner{Installer: opts.Installer, Scenarios: opts.Scenarios, Doctor: opts.Doctor,
+		Preflight: opts.Preflight, Progress: opts.Progress}
+	if r.Installer == nil {
+		r.Installer = Sandbox{}
+	}
+	if r.Scenarios == nil {
+		r.Scenarios = GoTest{}
+	}
+	r.OnRun = func(res *Results) error {
+		merged, err := Record(plan.ResultsDir, res)
+		out.Merged = merged
+		return err
+	}
+	out.Ran, err = r.Run(ctx, plan)
+	if err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// MergeFiles merges results.json files (one per CI job) into the results
+// in dir and writes results.json and matrix.md there.
+func MergeFiles(dir string, paths []string) (*Results, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no results files to merge")
+	}
+	var merged *Results
+	for _, p := range paths {
+		r, err := LoadResults(p)
+		if err != nil {
+			return nil, err
+		}
+		if len(r.Runs) == 0 {
+			return nil, fmt.Errorf("results %s: no runs (missing or empty file)", p)
+		}
+		if merged, err = Record(dir, r); err != nil {
+			return nil, err
+		}
+	}
+	return merged, nil
+}

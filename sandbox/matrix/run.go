@@ -1,0 +1,227 @@
+package matrix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+)
+
+// Installer brings a combination's sandbox up and down; Sandbox is the
+// real one.
+type Installer interface {
+	Up(ctx context.Context, opts sandbox.Options) (*sandbox.Report, error)
+	Down(ctx context.Context, opts sandbox.Options) error
+}
+
+// Sandbox installs with sandbox.Up and removes with sandbox.Down.
+type Sandbox struct{}
+
+// Up calls sandbox.Up.
+func (Sandbox) Up(ctx context.Context, opts sandbox.Options) (*sandbox.Report, error) {
+	return sandbox.Up(ctx, opts)
+}
+
+// Down calls sandbox.Down.
+func (Sandbox) Down(ctx context.Context, opts sandbox.Options) error { return sandbox.Down(ctx, opts) }
+
+// Doctor names the root cause when interception is not working on the
+// cluster behind kubeconfig.
+type Doctor interface {
+	RootCause(ctx context.Context, kubeconfig string) (string, error)
+}
+
+// DoctorFunc adapts a function to Doctor.
+type DoctorFunc func(ctx context.Context, kubeconfig string) (string, error)
+
+// RootCause calls f.
+func (f DoctorFunc) RootCause(ctx context.Context, kubeconfig string) (string, error) {
+	return f(ctx, kubeconfig)
+}
+
+// Runner executes a plan, one combination at a time.
+type Runner struct {
+	Installer Installer
+	Scenarios ScenarioRunner
+	// Doctor is asked for a root cause after an unexpected failure; optional.
+	Doctor Doctor
+	// Preflight runs before anything else; cluster.CheckDocker when nil.
+	Preflight func(context.Context) error
+	// Progress receives one status line per phase; optional.
+	Progress io.Writer
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// OnRun is called with the merged results after every combination, so
+	// they can be written as the matrix goes; optional.
+	OnRun func(*Results) error
+}
+
+// Run checks the preflight, then runs every combination and returns its
+// results. It stops at once, running nothing, when the preflight fails
+// (no Docker); a combination that fails does not stop the others.
+func (r *Runner) Run(ctx context.Context, p *Plan) (*Results, error) {
+	preflight := r.Preflight
+	if preflight == nil {
+		preflight = cluster.CheckDocker
+	}
+	if err := preflight(ctx); err != nil {
+		return nil, fmt.Errorf("matrix preflight: %w", err)
+	}
+	res := &Results{SchemaVersion: SchemaVersion}
+	for _, c := range p.Combinations {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		run := r.runOne(ctx, p, c)
+		res.Merge(&Results{Runs: []Run{run}})
+		if r.OnRun != nil {
+			if err := r.OnRun(res); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
+	run := Run{Cilium: c.Cilium, NodeImage: c.NodeImage, CertManager: c.Charts.CertManager,
+		TrustManager: c.Charts.TrustManager, InterceptChart: c.Charts.InterceptChart,
+		Upstream: p.Upstream, ClusterName: c.ClusterName}
+	opts := sandbox.Options{ClusterName: c.ClusterName, CiliumVersion: c.Cilium,
+		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath}
+	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
+	report, upErr := r.Installer.Up(ctx, opts)
+	run.Phases = phases(report)
+	started := r.now()
+	if upErr != nil {
+		run.Error = fmt.Sprintf("sandbox up: %v", upErr)
+		run.Scenarios = notRun(p.Scenarios, "sandbox up failed", started)
+	} else {
+		r.say("%s: scenarios %s", c.Cilium, p.Labels)
+		run.Scenarios = r.scenarios(ctx, p, c, started, &run)
+	}
+	classify(run.Scenarios, c)
+	if failed(run) && r.Doctor != nil {
+		r.say("%s: doctor", c.Cilium)
+		cause, err := r.Doctor.RootCause(ctx, c.KubeconfigPath)
+		if err != nil {
+			cause = fmt.Sprintf("doctor: %v", err)
+		}
+		run.RootCause = cause
+	}
+	r.down(ctx, p, c, opts, &run)
+	return run
+}
+
+func (r *Runner) scenarios(ctx context.Context, p *Plan, c Combination, started time.Time, run *Run) []ScenarioResult {
+	results, err := r.Scenarios.RunScenarios(ctx, ScenarioInput{
+		Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName, Cilium: c.version,
+		NodeImage: c.NodeImage.Ref, Upstream: p.Upstream, Labels: p.Labels,
+		ArtifactsDir: c.ArtifactsDir, Selected: p.Scenarios,
+	})
+	if err != nil {
+		run.Error = err.Error()
+		if len(results) == 0 {
+			results = notRun(p.Scenarios, "scenario suite did not run", started)
+		}
+	}
+	for i := range results {
+		results[i].RanAt = started
+	}
+	return results
+}
+
+func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts sandbox.Options, run *Run) {
+	if p.KeepFailed && failed(*run) {
+		run.KeptCluster = true
+		r.say("%s: kept cluster %s (kubeconfig %s)", c.Cilium, c.ClusterName, c.KubeconfigPath)
+		return
+	}
+	// Clean up even when the run was cancelled.
+	downCtx := context.WithoutCancel(ctx)
+	if err := r.Installer.Down(downCtx, opts); err != nil {
+		run.Error = joinErr(run.Error, fmt.Sprintf("sandbox down: %v", err))
+	}
+}
+
+func classify(rs []ScenarioResult, c Combination) {
+	for i := range rs {
+		var exp *Expected
+		if e, ok := c.Expected[rs[i].ID]; ok {
+			exp = &e
+		}
+		rs[i].Expected = exp
+		rs[i].Verdict = Classify(rs[i].Outcome, exp)
+	}
+}
+
+// failed reports whether a run has anything unexpected to diagnose.
+func failed(run Run) bool {
+	if run.Error != "" {
+		return true
+	}
+	for _, s := range run.Scenarios {
+		if s.Verdict == VerdictFail || s.Verdict == VerdictError {
+			return true
+		}
+	}
+	return false
+}
+
+func notRun(ids []string, why string, at time.Time) []ScenarioResult {
+	out := make([]ScenarioResult, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, ScenarioResult{ID: id, Outcome: OutcomeError, Detail: why, RanAt: at})
+	}
+	return out
+}
+
+func phases(rep *sandbox.Report) []Phase {
+	if rep == nil {
+		return nil
+	}
+	out := make([]Phase, 0, len(rep.Steps))
+	for _, s := range rep.Steps {
+		out = append(out, Phase{Name: s.Name, Seconds: roundSeconds(s.Duration), Changed: s.Changed, Error: s.Error})
+	}
+	return out
+}
+
+func roundSeconds(d time.Duration) float64 { return float64(d.Round(100*time.Millisecond)) / float64(time.Second) }
+
+func joinErr(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (r *Runner) say(format string, args ...any) {
+	if r.Progress != nil {
+		fmt.Fprintf(r.Progress, format+"\n", args...)
+	}
+}
+
+// ErrUnexpected is returned (wrapped) by Check when results contradict the
+// known differences.
+var ErrUnexpected = errors.New("unexpected results")
+
+// Check returns an error wrapping ErrUnexpected that lists every
+// unexpected cell, or nil.
+func (r *Results) Check() error {
+	if u := r.Unexpected(); len(u) > 0 {
+		return fmt.Errorf("%w: %d: %v", ErrUnexpected, len(u), u)
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+package matrix
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// TestEvent is one line of `go test -json` (cmd/test2json's TestEvent).
+type TestEvent struct {
+	Time    time.Time `json:"Time"`
+	Action  string    `json:"Action"`
+	Package string    `json:"Package"`
+	Test    string    `json:"Test"`
+	Elapsed float64   `json:"Elapsed"`
+	Output  string    `json:"Output"`
+}
+
+// maxDetail bounds the failure or skip message kept per scenario.
+const maxDetail = 300
+
+// suiteOutput keeps the tail of output not attributed to a test (TestMain,
+// build errors), to explain a suite that produced no scenario results.
+const suiteOutputLines = 20
+
+// Fold reads test2json events and returns one result per selected scenario,
+// in column order, with the suite's unattributed output (last lines). A
+// feature skipped because e2e-framework's label filter did not select it is
+// left out; a selected scenario without any result gets OutcomeError.
+func Fold(r io.Reader, selected []string) ([]ScenarioResult, []string, error) {
+	f := newFolder()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
+	for sc.Scan() {
+		line := sc.Bytes()
+		var ev TestEvent
+		if len(line) == 0 || line[0] != '{' || json.Unmarshal(line, &ev) != nil {
+			f.suite(string(line))
+			continue
+		}
+		f.add(ev)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read test events: %w", err)
+	}
+	return f.results(selected), f.suiteLines, nil
+}
+
+type scenarioState struct {
+	depth   int // depth of the shallowest test named after the scenario
+	outcome Outcome
+	seconds float64
+	detail  string
+	labels  bool // skipped by e2e-framework's label filter
+}
+
+type folder struct {
+	states     map[string]*scenarioState
+	lastMsg    map[string]string // test name -> last message it logged
+	suiteLines []string
+}
+
+func newFolder() *folder {
+	return &folder{states: map[string]*scenarioState{}, lastMsg: map[string]string{}}
+}
+
+func (f *folder) suite(line string) {
+	line = strings.TrimRight(line, "\n")
+	if strings.TrimSpace(line) == "" {
+		return
+	}
+	f.suiteLines = append(f.suiteLines, line)
+	if len(f.suiteLines) > suiteOutputLines {
+		f.suiteLines = f.suiteLines[1:]
+	}
+}
+
+func (f *folder) add(ev TestEvent) {
+	id, depth := ScenarioOf(ev.Test)
+	if id == "" {
+		if ev.Action == "output" || ev.Action == "build-output" {
+			f.suite(ev.Output)
+		}
+		return
+	}
+	st := f.states[id]
+	if st == nil {
+		st = &scenarioState{depth: depth}
+		f.states[id] = st
+	}
+	switch ev.Action {
+	case "output":
+		f.note(st, ev.Test, ev.Output)
+	case "pass", "fail", "skip":
+		if msg := f.lastMsg[ev.Test]; msg != "" && ev.Action != "pass" && st.detail == "" {
+			st.detail = truncate(msg, maxDetail)
+		}
+		if depth < st.depth {
+			*st = scenarioState{depth: depth, detail: st.detail, labels: st.labels}
+		}
+		if depth == st.depth {
+			st.finish(Outcome(ev.Action), ev.Elapsed)
+		}
+	}
+}
+
+// finish folds one finished test at the scenario's depth into its state:
+// a failure wins over a pass, a pass over a skip.
+func (st *scenarioState) finish(o Outcome, elapsed float64) {
+	st.seconds += elapsed
+	rank := map[Outcome]int{"": 0, OutcomeSkip: 1, OutcomePass: 2, OutcomeFail: 3}
+	if rank[o] > rank[st.outcome] {
+		st.outcome = o
+	}
+}
+
+var (
+	// goTestLine matches "    file_test.go:42: message".
+	goTestLine = regexp.MustCompile(`^\s*[\w.-]+\.go:\d+: (.*)$`)
+	// unmatchedLabels is e2e-framework's skip message for filtered features.
+	unmatchedLabels = regexp.MustCompile(`^Skipping feature ".*": unmatched labels`)
+)
+
+// note keeps the last message each test logged (file:line: message): when
+// the test then fails or skips, it is the t.Fatal or t.Skip message.
+func (f *folder) note(st *scenarioState, test, out string) {
+	m := goTestLine.FindStringSubmatch(strings.TrimRight(out, "\n"))
+	if m == nil {
+		return
+	}
+	msg := strings.TrimSpace(m[1])
+	if unmatchedLabels.MatchString(msg) {
+		st.labels = true
+		return
+	}
+	f.lastMsg[test] = msg
+}
+
+func (f *folder) results(selected []string) []ScenarioResult {
+	var out []ScenarioResult
+	for _, id := range selected {
+		st := f.states[id]
+		switch {
+		case st == nil || st.outcome == "":
+			out = append(out, ScenarioResult{ID: id, Outcome: OutcomeError, Detail: "no test result for this scenario"})
+		case st.labels && st.outcome == OutcomeSkip:
+			continue
+		default:
+			r := ScenarioResult{ID: id, Outcome: st.outcome, Seconds: st.seconds}
+			if st.outcome != OutcomePass {
+				r.Detail = st.detail
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ScenarioOf returns the scenario a go test name belongs to and the depth
+// of the name's segment that says so: a feature named after the scenario
+// ("TestTLS/rotation", "TestTLS/rotation:_renewed_leaf") or a test function
+// ("TestRotation", "TestCACrtInSecret"). It returns "" when none does.
+func ScenarioOf(testName string) (string, int) {
+	if testName == "" {
+		return "", 0
+	}
+	for depth, seg := range strings.Split(testName, "/") {
+		if depth == 0 {
+			seg = kebab(strings.TrimPrefix(seg, "Test"))
+		}
+		if id := scenarioPrefix(strings.ToLower(seg)); id != "" {
+			return id, depth
+		}
+	}
+	return "", 0
+}
+
+// scenarioPrefix returns the scenario ID seg equals or starts with,
+// followed by a separator that is not part of an ID.
+func scenarioPrefix(seg string) string {
+	best := ""
+	for _, id := range Scenarios() {
+		if seg == id || strings.HasPrefix(seg, id) && strings.ContainsRune(":_ #(", rune(seg[len(id)])) {
+			if len(id) > len(best) {
+				best = id
+			}
+		}
+	}
+	return best
+}
+
+// kebab turns "CACrtInSecret" into "ca-crt-in-secret" and "L7Deny" into
+// "l7-deny".
+func kebab(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		if i > 0 && unicode.IsUpper(r) {
+			prevLower := unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1])
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if prevLower || (unicode.IsUpper(rs[i-1]) && nextLower) {
+				b.WriteByte('-')
+			}
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// truncate shortens s to n runes, marking the cut.
+func truncate(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return strings.TrimSpace(string(rs[:n])) + "…"
+}
