@@ -19,7 +19,7 @@ import (
 
 func fakeDynamic(rejections int, calls *int, sawDryRun *bool) *dynamicfake.FakeDynamicClient {
 	gvrs := map[schema.GroupVersionResource]string{
-		{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}:         "CertificateList",
+		{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}:        "CertificateList",
 		{Group: "trust.cert-manager.io", Version: "v1alpha1", Resource: "bundles"}: "BundleList",
 	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs)
