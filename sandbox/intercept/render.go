@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
 
@@ -108,7 +109,7 @@ func ciliumOf(vals map[string]any) (versions.Cilium, error) {
 		if s, ok := c["version"]; ok {
 			str, isString := s.(string)
 			if !isString {
-				return versions.Cilium{}, fmt.Errorf("%w: cilium.version %v is a %T, want a string such as %q", ErrInvalidValues, s, s, versions.DefaultCilium)
+				return versions.Cilium{}, fmt.Errorf("%w: cilium.version %v is a %T, not a string: quote it in YAML, for example version: %q", ErrInvalidValues, s, s, versions.DefaultCilium)
 			}
 			raw = str
 		}
@@ -120,13 +121,27 @@ func ciliumOf(vals map[string]any) (versions.Cilium, error) {
 	return v, nil
 }
 
-// helmPrefix matches the location Helm puts before a template's fail message.
-var helmPrefix = regexp.MustCompile(`(?s)^render chart [^:]+: execution error at \([^)]*\): `)
+// failPrefix matches the location Helm puts before a template's fail message.
+var failPrefix = regexp.MustCompile(`(?s)^render chart [^:]+: execution error at \([^)]*\): `)
 
-// cleanHelmError keeps a template fail message without Helm's location, and
-// any other error whole.
+// schemaViolation matches one violation in Helm's schema validation error.
+var schemaViolation = regexp.MustCompile(`(?m)^- at '([^']*)': (.*)$`)
+
+// cleanHelmError shortens Helm's errors to what names the bad value: a
+// template's fail message without its location, or the schema violations
+// as "values.schema.json: at /path: message"; any other error stays whole.
 func cleanHelmError(err error) string {
-	return helmPrefix.ReplaceAllString(err.Error(), "")
+	msg := err.Error()
+	if strings.Contains(msg, "don't meet the specifications of the schema") {
+		var parts []string
+		for _, m := range schemaViolation.FindAllStringSubmatch(msg, -1) {
+			parts = append(parts, fmt.Sprintf("at /%s: %s", strings.TrimPrefix(m[1], "/"), m[2]))
+		}
+		if len(parts) > 0 {
+			return "values.schema.json: " + strings.Join(parts, "; ")
+		}
+	}
+	return failPrefix.ReplaceAllString(msg, "")
 }
 
 func orDefault(s, def string) string {

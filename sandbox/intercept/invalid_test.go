@@ -1,0 +1,107 @@
+package intercept
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// group returns intercept.<name> values with the given domains enabled.
+func group(name string, domains ...string) map[string]any {
+	return map[string]any{"intercept": map[string]any{name: map[string]any{"enabled": true, "domains": toAny(domains)}}}
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// TestRenderRejectsInvalidValues checks that every invalid value fails the
+// render with ErrInvalidValues and a message naming the bad value.
+func TestRenderRejectsInvalidValues(t *testing.T) {
+	cases := []struct {
+		name string
+		opts RenderOptions
+		want []string
+	}{
+		{"unsupported cilium version flag", RenderOptions{CiliumVersion: "1.15.3"},
+			[]string{`unsupported Cilium version "1.15.3"`, "1.16 to 1.20"}},
+		{"cilium version not a release", RenderOptions{Set: []string{"cilium.version=latest"}},
+			[]string{`invalid Cilium version "latest"`}},
+		{"cilium version a number", RenderOptions{ValuesFiles: []string{writeValues(t, "cilium:\n  version: 1.18\n")}},
+			[]string{`cilium.version 1.18 is a float64, not a string: quote it`}},
+		{"unknown top-level key", RenderOptions{Values: map[string]any{"interception": map[string]any{}}},
+			[]string{"values.schema.json: at /: additional properties 'interception' not allowed"}},
+		{"unknown group key", RenderOptions{Set: []string{"intercept.github.domain=github.com"}},
+			[]string{"domain", "/intercept/github"}},
+		{"uppercase domain", RenderOptions{Set: []string{"intercept.github.domains={GitHub.com}"}},
+			[]string{"GitHub.com"}},
+		{"group name not a DNS label", RenderOptions{Values: group("Bad_Group", "example.com")},
+			[]string{"Bad_Group"}},
+		{"double star in an intercepted group", RenderOptions{Set: []string{`intercept.github.domains={**.github.com}`}},
+			[]string{`intercept.github.domains: "**.github.com" cannot be intercepted`}},
+		{"double star pass-through before 1.19", RenderOptions{CiliumVersion: "1.18.10", Set: []string{`passThrough.domains={**.example.com}`}},
+			[]string{`passThrough.domains: "**.example.com" needs Cilium 1.19`, `"1.18.10"`}},
+		{"serverNames wildcard before 1.18", RenderOptions{CiliumVersion: "1.17", Set: []string{`intercept.github.serverNames={*.github.com}`}},
+			[]string{`intercept.github.serverNames: "*.github.com" has a wildcard`, "1.17"}},
+		{"serverNames inner wildcard before 1.20", RenderOptions{CiliumVersion: "1.19", Set: []string{`intercept.github.serverNames={api-*.github.com}`}},
+			[]string{`"api-*.github.com"`, "not a leading"}},
+		{"serverNames not covered by the certificate", RenderOptions{Set: []string{`intercept.aws.serverNames={api.github.com}`}},
+			[]string{`intercept.aws.serverNames: "api.github.com" is not covered`}},
+		{"same domain in two groups", RenderOptions{Set: []string{`intercept.aws.domains={github.com}`}},
+			[]string{`domain "github.com" is listed twice`, "intercept.aws.domains", "intercept.github.domains"}},
+		{"domain intercepted and passed through", RenderOptions{Set: []string{`passThrough.domains={*.googleapis.com}`}},
+			[]string{`domain "*.googleapis.com" is listed twice`, "passThrough.domains"}},
+		{"domain matched by another group's pattern", RenderOptions{Set: []string{`intercept.aws.domains={api.github.com}`}},
+			[]string{`domain "api.github.com" in intercept.aws.domains is also matched by "*.github.com"`}},
+		{"pass-through double star covers an intercepted name", RenderOptions{Set: []string{`passThrough.domains={**.github.com}`}},
+			[]string{`is also matched by "**.github.com" in passThrough.domains`}},
+		{"renewBefore not shorter than duration", RenderOptions{Set: []string{"certificates.renewBefore=8760h"}},
+			[]string{`certificates.renewBefore "8760h" must be shorter than certificates.duration "8760h"`}},
+		{"duration under cert-manager's minimum", RenderOptions{Set: []string{"certificates.duration=30m", "certificates.renewBefore=10m"}},
+			[]string{`certificates.duration "30m"`, "minimum of 1h"}},
+		{"duration not in hours", RenderOptions{Set: []string{"certificates.duration=1y"}},
+			[]string{"1y", "/certificates/duration"}},
+		{"enabled group without domains", RenderOptions{Values: map[string]any{"intercept": map[string]any{"aws": map[string]any{"domains": []any{}}}}},
+			[]string{"intercept.aws is enabled but intercept.aws.domains is empty"}},
+		{"key size does not fit the algorithm", RenderOptions{Set: []string{"certificates.privateKey.algorithm=RSA"}},
+			[]string{"certificates.privateKey.size 256 does not fit algorithm RSA"}},
+		{"upstream trust without anchors", RenderOptions{Set: []string{"upstreamTrust.useDefaultCAs=false"}},
+			[]string{"upstreamTrust has no trust anchors"}},
+		{"extra upstream certificates not PEM", RenderOptions{Set: []string{"upstreamTrust.extraCertificates=not-a-pem"}},
+			[]string{"upstreamTrust.extraCertificates is not PEM", `"not-a-pem"`}},
+		{"workload without the CA bundle", RenderOptions{Set: []string{"caBundle.enabled=false"}},
+			[]string{"caBundle.enabled is false"}},
+		{"leaf outlives the CA", RenderOptions{Set: []string{"certificates.duration=100000h"}},
+			[]string{`certificates.duration "100000h" is longer than ca.duration "87600h"`}},
+		{"policies outside the workload namespace", RenderOptions{Set: []string{"policy.namespace=default"}},
+			[]string{`policy.namespace "default" differs from workload.namespace "intercept-workload"`}},
+		{"http path not absolute", RenderOptions{Set: []string{"intercept.github.http[0].path=meta"}},
+			[]string{"meta", "/intercept/github/http/0/path"}},
+		{"malformed --set", RenderOptions{Set: []string{"intercept.github.enabled"}},
+			[]string{`--set "intercept.github.enabled"`}},
+		{"missing values file", RenderOptions{ValuesFiles: []string{"testdata/no-such-values.yaml"}},
+			[]string{"no-such-values.yaml"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Render(context.Background(), c.opts)
+			if err == nil {
+				t.Fatal("Render succeeded, want an error")
+			}
+			t.Log(err)
+			if !errors.Is(err, ErrInvalidValues) {
+				t.Errorf("error does not wrap ErrInvalidValues: %v", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
