@@ -191,7 +191,9 @@ func phases(rep *sandbox.Report) []Phase {
 	return out
 }
 
-func roundSeconds(d time.Duration) float64 { return float64(d.Round(100*time.Millisecond)) / float64(time.Second) }
+func roundSeconds(d time.Duration) float64 {
+	return float64(d.Round(100*time.Millisecond)) / float64(time.Second)
+}
 
 func joinErr(a, b string) string {
 	if a == "" {

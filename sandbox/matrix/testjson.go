@@ -57,6 +57,10 @@ type scenarioState struct {
 	seconds float64
 	detail  string
 	labels  bool // skipped by e2e-framework's label filter
+	// inner counts the outcomes of tests below the scenario's depth
+	// (e2e-framework assessments): a feature whose assessments all
+	// skipped passes, but the scenario was skipped.
+	inner map[Outcome]int
 }
 
 type folder struct {
@@ -100,8 +104,12 @@ func (f *folder) add(ev TestEvent) {
 		if msg := f.lastMsg[ev.Test]; msg != "" && ev.Action != "pass" && st.detail == "" {
 			st.detail = truncate(msg, maxDetail)
 		}
+		if testDepth(ev.Test) > depth {
+			st.countInner(Outcome(ev.Action))
+			return
+		}
 		if depth < st.depth {
-			*st = scenarioState{depth: depth, detail: st.detail, labels: st.labels}
+			*st = scenarioState{depth: depth, detail: st.detail, labels: st.labels, inner: st.inner}
 		}
 		if depth == st.depth {
 			st.finish(Outcome(ev.Action), ev.Elapsed)
@@ -118,6 +126,25 @@ func (st *scenarioState) finish(o Outcome, elapsed float64) {
 		st.outcome = o
 	}
 }
+
+// countInner records the outcome of a test below the scenario's level.
+func (st *scenarioState) countInner(o Outcome) {
+	if st.inner == nil {
+		st.inner = map[Outcome]int{}
+	}
+	st.inner[o]++
+}
+
+// final is the scenario's outcome: a pass whose inner tests all skipped
+// is a skip.
+func (st *scenarioState) final() Outcome {
+	if st.outcome == OutcomePass && st.inner[OutcomeSkip] > 0 && st.inner[OutcomePass] == 0 && st.inner[OutcomeFail] == 0 {
+		return OutcomeSkip
+	}
+	return st.outcome
+}
+
+func testDepth(name string) int { return strings.Count(name, "/") }
 
 var (
 	// goTestLine matches "    file_test.go:42: message".
@@ -148,11 +175,11 @@ func (f *folder) results(selected []string) []ScenarioResult {
 		switch {
 		case st == nil || st.outcome == "":
 			out = append(out, ScenarioResult{ID: id, Outcome: OutcomeError, Detail: "no test result for this scenario"})
-		case st.labels && st.outcome == OutcomeSkip:
+		case st.labels && st.final() == OutcomeSkip:
 			continue
 		default:
-			r := ScenarioResult{ID: id, Outcome: st.outcome, Seconds: st.seconds}
-			if st.outcome != OutcomePass {
+			r := ScenarioResult{ID: id, Outcome: st.final(), Seconds: st.seconds}
+			if r.Outcome != OutcomePass {
 				r.Detail = st.detail
 			}
 			out = append(out, r)

@@ -1,0 +1,142 @@
+package matrix
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestScenarioOf(t *testing.T) {
+	cases := []struct {
+		test  string
+		id    string
+		depth int
+	}{
+		{"TestScenarios/intercept", ScenarioIntercept, 1},
+		{"TestScenarios/intercept/served_chain_ends_at_the_sandbox_CA", ScenarioIntercept, 1},
+		{"TestScenarios/wildcard-groups", ScenarioWildcardGroups, 1},
+		{"TestScenarios/rotation:_renewed_leaf", ScenarioRotation, 1},
+		{"TestRotation", ScenarioRotation, 0},
+		{"TestRotation/renewed_leaf", ScenarioRotation, 0},
+		{"TestCACrtInSecret", ScenarioCACrtInSecret, 0},
+		{"TestL7Deny", ScenarioL7Deny, 0},
+		{"TestHubbleVisibility", ScenarioHubbleVisibility, 0},
+		{"TestPassThrough", ScenarioPassThrough, 0},
+		{"TestNegativeControl/x", ScenarioNegativeControl, 0},
+		{"TestWildcardGroups", ScenarioWildcardGroups, 0},
+		{"TestScenarios", "", 0},
+		{"TestInterceptor", "", 0},
+		{"TestScenarios/intercepted-domains", "", 0},
+		{"TestScenarios/interception", "", 0},
+		{"", "", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.test, func(t *testing.T) {
+			id, depth := ScenarioOf(c.test)
+			if id != c.id || depth != c.depth {
+				t.Fatalf("ScenarioOf(%q) = %q, %d; want %q, %d", c.test, id, depth, c.id, c.depth)
+			}
+		})
+	}
+}
+
+func foldFile(t *testing.T, name string, selected []string) ([]ScenarioResult, []string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rs, suite, err := Fold(f, selected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs, suite
+}
+
+func byID(rs []ScenarioResult) map[string]ScenarioResult {
+	m := map[string]ScenarioResult{}
+	for _, r := range rs {
+		m[r.ID] = r
+	}
+	return m
+}
+
+// The event files are real `go test -json` output of testdata/suite, an
+// e2e-framework suite shaped like ./scenarios.
+func TestFoldSuite(t *testing.T) {
+	rs, _ := foldFile(t, "suite-1.17.16.jsonl", Scenarios())
+	if len(rs) != len(Scenarios()) {
+		t.Fatalf("got %d results, want %d: %+v", len(rs), len(Scenarios()), rs)
+	}
+	for i, id := range Scenarios() {
+		if rs[i].ID != id {
+			t.Fatalf("result %d is %q, want %q (column order)", i, rs[i].ID, id)
+		}
+	}
+	m := byID(rs)
+	want := map[string]struct {
+		outcome Outcome
+		detail  string
+	}{
+		ScenarioIntercept:       {OutcomePass, ""},
+		ScenarioWildcardGroups:  {OutcomeSkip, "wildcard serverNames need Cilium 1.18"},
+		ScenarioRotation:        {OutcomeFail, "served certificate did not change after renewal: serial 1f still served after 2m0s"},
+		ScenarioNegativeControl: {OutcomePass, ""},
+	}
+	for id, w := range want {
+		if m[id].Outcome != w.outcome || m[id].Detail != w.detail {
+			t.Errorf("%s = %s %q, want %s %q", id, m[id].Outcome, m[id].Detail, w.outcome, w.detail)
+		}
+	}
+}
+
+func TestFoldLabelFilter(t *testing.T) {
+	rs, _ := foldFile(t, "suite-1.18.10-rotation.jsonl", []string{ScenarioRotation})
+	if len(rs) != 1 || rs[0].ID != ScenarioRotation || rs[0].Outcome != OutcomePass {
+		t.Fatalf("got %+v, want only rotation, passed", rs)
+	}
+	// Selecting everything from a filtered run must not record the
+	// filtered features as skipped.
+	rs, _ = foldFile(t, "suite-1.18.10-rotation.jsonl", Scenarios())
+	for _, r := range rs {
+		if r.ID != ScenarioRotation {
+			t.Errorf("filtered-out feature %s recorded as %s %q", r.ID, r.Outcome, r.Detail)
+		}
+	}
+}
+
+func TestFoldNoResults(t *testing.T) {
+	in := strings.Join([]string{
+		`{"Action":"start","Package":"example/scenarios"}`,
+		`{"Action":"output","Package":"example/scenarios","Output":"setup: cluster unreachable: connection refused\n"}`,
+		`{"Action":"output","Package":"example/scenarios","Output":"FAIL\texample/scenarios\t0.1s\n"}`,
+		`{"Action":"fail","Package":"example/scenarios","Elapsed":0.1}`,
+		`not json at all`,
+	}, "\n")
+	rs, suite, err := Fold(strings.NewReader(in), []string{ScenarioIntercept, ScenarioRotation})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Outcome != OutcomeError || rs[1].Outcome != OutcomeError {
+		t.Fatalf("got %+v, want two error results", rs)
+	}
+	joined := strings.Join(suite, "\n")
+	for _, w := range []string{"cluster unreachable", "not json at all"} {
+		if !strings.Contains(joined, w) {
+			t.Errorf("suite output %q lacks %q", joined, w)
+		}
+	}
+}
+
+func TestKebab(t *testing.T) {
+	for in, want := range map[string]string{
+		"CACrtInSecret": "ca-crt-in-secret", "L7Deny": "l7-deny", "HubbleVisibility": "hubble-visibility",
+		"Intercept": "intercept", "TLSRotation": "tls-rotation",
+	} {
+		if got := kebab(in); got != want {
+			t.Errorf("kebab(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
