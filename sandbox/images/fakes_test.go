@@ -1,0 +1,108 @@
+package images
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/client"
+	"sigs.k8s.io/kind/pkg/exec"
+)
+
+// fakeNode is a kind node whose commands are answered in memory.
+type fakeNode struct {
+	name     string
+	crictl   string   // `crictl images -o json` output
+	imported [][]byte // archives given to ctr import
+	tagged   []string // "source -> target" of ctr images tag
+}
+
+func (n *fakeNode) String() string              { return n.name }
+func (n *fakeNode) Role() (string, error)       { return "worker", nil }
+func (n *fakeNode) IP() (string, string, error) { return "172.18.0.2", "", nil }
+func (n *fakeNode) SerialLogs(io.Writer) error  { return nil }
+func (n *fakeNode) Command(c string, args ...string) exec.Cmd {
+	return &fakeCmd{node: n, args: append([]string{c}, args...)}
+}
+func (n *fakeNode) CommandContext(_ context.Context, c string, args ...string) exec.Cmd {
+	return n.Command(c, args...)
+}
+
+type fakeCmd struct {
+	node   *fakeNode
+	args   []string
+	stdin  io.Reader
+	stdout io.Writer
+}
+
+func (c *fakeCmd) SetEnv(...string) exec.Cmd      { return c }
+func (c *fakeCmd) SetStdin(r io.Reader) exec.Cmd  { c.stdin = r; return c }
+func (c *fakeCmd) SetStdout(w io.Writer) exec.Cmd { c.stdout = w; return c }
+func (c *fakeCmd) SetStderr(io.Writer) exec.Cmd   { return c }
+func (c *fakeCmd) write(s string) {
+	if c.stdout != nil {
+		io.WriteString(c.stdout, s)
+	}
+}
+
+func (c *fakeCmd) Run() error {
+	line := strings.Join(c.args, " ")
+	switch {
+	case line == "crictl images -o json":
+		c.write(c.node.crictl)
+	case line == "containerd config dump":
+		c.write("version = 3\n[plugins.'io.containerd.cri.v1.images']\n  snapshotter = 'overlayfs'\n")
+	case strings.HasPrefix(line, "ctr --namespace=k8s.io images import"):
+		b, _ := io.ReadAll(c.stdin)
+		c.node.imported = append(c.node.imported, b)
+	case strings.HasPrefix(line, "ctr --namespace=k8s.io images tag --force "):
+		f := strings.Fields(line)
+		c.node.tagged = append(c.node.tagged, f[len(f)-2]+" -> "+f[len(f)-1])
+	default:
+		return errors.New("unexpected command: " + line)
+	}
+	return nil
+}
+
+// fakeDocker is a Docker host holding some images.
+type fakeDocker struct {
+	host   map[string]bool
+	pulled []string
+	tags   []string
+	saved  []string
+}
+
+func (d *fakeDocker) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (client.ImageInspectResult, error) {
+	if d.host[ref] {
+		return client.ImageInspectResult{}, nil
+	}
+	return client.ImageInspectResult{}, cerrdefs.ErrNotFound
+}
+
+func (d *fakeDocker) ImagePull(_ context.Context, ref string, _ client.ImagePullOptions) (client.ImagePullResponse, error) {
+	d.pulled = append(d.pulled, ref)
+	d.host[ref] = true
+	return pullResponse{io.NopCloser(strings.NewReader(""))}, nil
+}
+
+func (d *fakeDocker) ImageTag(_ context.Context, o client.ImageTagOptions) (client.ImageTagResult, error) {
+	d.tags = append(d.tags, o.Source+" -> "+o.Target)
+	return client.ImageTagResult{}, nil
+}
+
+func (d *fakeDocker) ImageSave(_ context.Context, refs []string, _ ...client.ImageSaveOption) (client.ImageSaveResult, error) {
+	d.saved = append(d.saved, refs...)
+	return io.NopCloser(bytes.NewBufferString("archive of " + strings.Join(refs, ","))), nil
+}
+
+type pullResponse struct{ io.ReadCloser }
+
+func (pullResponse) Wait(context.Context) error { return nil }
+func (pullResponse) JSONMessages(context.Context) iter.Seq2[jsonstream.Message, error] {
+	return func(func(jsonstream.Message, error) bool) {}
+}
