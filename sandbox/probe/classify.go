@@ -1,0 +1,174 @@
+package probe
+
+import (
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Expectation names what answered a request.
+type Expectation string
+
+// The outcomes a scenario expects.
+const (
+	// Intercepted: the handshake succeeded with a leaf for the host that
+	// chains to the sandbox CA, and the request was not denied.
+	Intercepted Expectation = "Intercepted"
+	// PublicChain: the handshake succeeded with a chain that does not chain
+	// to the sandbox CA (the real server, or a fake upstream's public CA).
+	PublicChain Expectation = "PublicChain"
+	// Denied403: an intercepted connection whose request got HTTP 403, the
+	// answer of Envoy to a request the L7 rules deny.
+	Denied403 Expectation = "Denied403"
+	// TLSError: the TLS handshake failed (curl exit 35, 60, ...).
+	TLSError Expectation = "TLSError"
+	// Timeout: curl gave up (exit 28), for example on dropped packets.
+	Timeout Expectation = "Timeout"
+	// Failed: any other failure (name not resolved, connection refused, ...).
+	Failed Expectation = "Failed"
+)
+
+// curlTimeout is curl's exit code for an operation timeout.
+const curlTimeout = 28
+
+// curlTLSCodes are curl's exit codes for TLS handshake and certificate failures.
+var curlTLSCodes = []int{35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91}
+
+// Leaf describes the served leaf certificate.
+type Leaf struct {
+	Subject  string    `json:"subject"`
+	Issuer   string    `json:"issuer"`
+	Serial   string    `json:"serial"` // lower-case hex, no separators
+	DNSNames []string  `json:"dnsNames"`
+	NotAfter time.Time `json:"notAfter"`
+}
+
+// Result is a classified probe.
+type Result struct {
+	Expectation Expectation `json:"expectation"`
+	Host        string      `json:"host"`
+	HTTPCode    int         `json:"httpCode"`
+	ExitCode    int         `json:"exitCode"`
+	// SSLVerifyResult is curl's own verification result (informational).
+	SSLVerifyResult int `json:"sslVerifyResult"`
+	// Leaf is the served leaf; nil without a handshake.
+	Leaf *Leaf `json:"leaf,omitempty"`
+	// ChainLength is the number of certificates served.
+	ChainLength int `json:"chainLength"`
+	// SandboxVerifyError says why the chain does not verify against the
+	// sandbox CA; empty when it does.
+	SandboxVerifyError string `json:"sandboxVerifyError,omitempty"`
+	// Command, Body and Stderr are kept for failure messages.
+	Command []string `json:"command,omitempty"`
+	Body    string   `json:"body,omitempty"`
+	Stderr  string   `json:"stderr,omitempty"`
+}
+
+// Classify names the outcome of resp for a request to host, verifying the
+// served chain against the sandbox CA at time now.
+func Classify(resp *Response, host string, sandboxCA *x509.CertPool, now time.Time) Result {
+	r := Result{
+		Host:            host,
+		HTTPCode:        resp.HTTPCode,
+		ExitCode:        resp.ExitCode,
+		SSLVerifyResult: resp.SSLVerifyResult,
+		ChainLength:     len(resp.Chain),
+		Body:            string(clip(resp.Body)),
+		Stderr:          resp.Stderr,
+	}
+	if len(resp.Chain) > 0 {
+		r.Leaf = describeLeaf(resp.Chain[0])
+		if err := verify(resp.Chain, host, sandboxCA, now); err != nil {
+			r.SandboxVerifyError = err.Error()
+		}
+	}
+	r.Expectation = expectation(resp, r)
+	return r
+}
+
+func expectation(resp *Response, r Result) Expectation {
+	switch {
+	case resp.ExitCode == curlTimeout:
+		return Timeout
+	case slices.Contains(curlTLSCodes, resp.ExitCode):
+		return TLSError
+	case resp.ExitCode != 0 && resp.HTTPCode == 0 && len(resp.Chain) == 0:
+		return Failed
+	case len(resp.Chain) == 0:
+		return TLSError
+	case r.SandboxVerifyError != "":
+		return PublicChain
+	case resp.HTTPCode == 403:
+		return Denied403
+	case resp.ExitCode != 0 || resp.HTTPCode == 0:
+		return Failed
+	default:
+		return Intercepted
+	}
+}
+
+// verify checks that chain's leaf is valid for host and chains to roots.
+func verify(chain []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) error {
+	if roots == nil {
+		return fmt.Errorf("no sandbox CA given")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{
+		DNSName:       host,
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   now,
+	})
+	return err
+}
+
+func describeLeaf(c *x509.Certificate) *Leaf {
+	return &Leaf{
+		Subject:  c.Subject.String(),
+		Issuer:   c.Issuer.String(),
+		Serial:   SerialHex(c),
+		DNSNames: c.DNSNames,
+		NotAfter: c.NotAfter,
+	}
+}
+
+// SerialHex returns a certificate's serial number as lower-case hex.
+func SerialHex(c *x509.Certificate) string { return c.SerialNumber.Text(16) }
+
+// Expect returns nil when the result is want, or an *UnexpectedError that
+// holds everything needed to diagnose it.
+func (r Result) Expect(want Expectation) error {
+	if r.Expectation == want {
+		return nil
+	}
+	return &UnexpectedError{Want: want, Got: r}
+}
+
+// UnexpectedError is a probe whose outcome was not the expected one.
+type UnexpectedError struct {
+	Want Expectation
+	Got  Result
+}
+
+// Error prints the outcome, the served leaf, and the command with its output.
+func (e *UnexpectedError) Error() string {
+	r := e.Got
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: want %s, got %s (http %d, curl exit %d)",
+		r.Host, e.Want, r.Expectation, r.HTTPCode, r.ExitCode)
+	if r.Leaf != nil {
+		fmt.Fprintf(&b, "; leaf subject %q issuer %q serial %s SANs %v",
+			r.Leaf.Subject, r.Leaf.Issuer, r.Leaf.Serial, r.Leaf.DNSNames)
+	}
+	if r.SandboxVerifyError != "" {
+		fmt.Fprintf(&b, "; not the sandbox CA: %s", r.SandboxVerifyError)
+	}
+	fmt.Fprintf(&b, "; command: %s; stderr: %q; body: %q",
+		strings.Join(r.Command, " "), r.Stderr, r.Body)
+	return b.String()
+}

@@ -1,0 +1,71 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/remotecommand"
+	utilexec "k8s.io/client-go/util/exec"
+)
+
+// PodExecer runs commands in pods through the Kubernetes exec API, over
+// WebSocket with a fallback to SPDY for older API servers.
+type PodExecer struct {
+	Config *rest.Config
+	Client kubernetes.Interface
+}
+
+// NewPodExecer returns a PodExecer for the cluster of cfg.
+func NewPodExecer(cfg *rest.Config) (*PodExecer, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	return &PodExecer{Config: cfg, Client: cs}, nil
+}
+
+// Exec runs argv in the target container and returns its output and exit code.
+func (e *PodExecer) Exec(ctx context.Context, t Target, argv []string) (ExecResult, error) {
+	req := e.Client.CoreV1().RESTClient().Post().
+		Resource("pods").Namespace(t.Namespace).Name(t.Pod).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{
+			Container: t.Container,
+			Command:   argv,
+			Stdout:    true,
+			Stderr:    true,
+		}, scheme.ParameterCodec)
+	ws, err := remotecommand.NewWebSocketExecutor(e.Config, "GET", req.URL().String())
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("websocket executor: %w", err)
+	}
+	spdy, err := remotecommand.NewSPDYExecutor(e.Config, "POST", req.URL())
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("spdy executor: %w", err)
+	}
+	ex, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
+		return httpstream.IsUpgradeFailure(err) || httpstream.IsHTTPSProxyError(err)
+	})
+	if err != nil {
+		return ExecResult{}, fmt.Errorf("exec executor: %w", err)
+	}
+	var stdout, stderr bytes.Buffer
+	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
+	res := ExecResult{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	var exitErr utilexec.ExitError
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.As(err, &exitErr):
+		res.ExitCode = exitErr.ExitStatus()
+		return res, nil
+	default:
+		return res, fmt.Errorf("exec in %s: %w (stderr %q)", t, err, clip(res.Stderr))
+	}
+}

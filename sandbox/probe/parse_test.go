@@ -1,0 +1,168 @@
+package probe
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReplayRecordedCurl(t *testing.T) {
+	want := map[string]Expectation{
+		"intercepted":  Intercepted,
+		"denied":       Denied403,
+		"public-chain": PublicChain,
+		"wrong-name":   PublicChain,
+		"tls-error":    TLSError,
+		"timeout":      Timeout,
+	}
+	for name, exp := range want {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", "recorded", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rec recording
+			if err := json.Unmarshal(b, &rec); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := ParseCurl(ExecResult{Stdout: []byte(rec.Stdout), Stderr: []byte(rec.Stderr), ExitCode: rec.ExitCode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool, err := PoolFromPEM([]byte(rec.SandboxCA))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := Classify(resp, rec.Host, pool, rec.Now)
+			if err := res.Expect(exp); err != nil {
+				t.Fatal(err)
+			}
+			if exp == Intercepted {
+				assertInterceptedLeaf(t, res)
+			}
+		})
+	}
+}
+
+func TestClassifyWithoutSandboxCA(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "recorded", "intercepted.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recording
+	if err := json.Unmarshal(b, &rec); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ParseCurl(ExecResult{Stdout: []byte(rec.Stdout)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("no CA", func(t *testing.T) {
+		if res := Classify(resp, rec.Host, nil, rec.Now); res.Expectation != PublicChain {
+			t.Errorf("got %s, want PublicChain when no sandbox CA is known", res.Expectation)
+		}
+	})
+	t.Run("expired", func(t *testing.T) {
+		res := Classify(resp, rec.Host, mustPool(t, rec.SandboxCA), rec.Now.Add(48*time.Hour))
+		if res.Expectation != PublicChain || !strings.Contains(res.SandboxVerifyError, "expired") {
+			t.Errorf("got %s (%s), want PublicChain with an expiry error", res.Expectation, res.SandboxVerifyError)
+		}
+	})
+}
+
+func mustPool(t *testing.T, pemData string) *x509.CertPool {
+	t.Helper()
+	p, err := PoolFromPEM([]byte(pemData))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestParseCurlErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		stdout string
+		want   string
+	}{
+		{"no write-out", "sh: curl: not found", "no write-out block"},
+		{"no http code", writeOutMarker + "ssl_verify_result=0\n", "no http_code"},
+		{"bad number", writeOutMarker + "http_code=abc\nssl_verify_result=0\n", `http_code="abc"`},
+		{"bad certificate", writeOutMarker + "http_code=200\nssl_verify_result=0\nnum_certs=1\n" +
+			"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "served certificate 0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseCurl(ExecResult{Stdout: []byte(tc.stdout), ExitCode: 127})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	_, err := ParseCurl(ExecResult{Stdout: []byte("x")})
+	if !errors.Is(err, ErrNoWriteOut) {
+		t.Errorf("error %v does not wrap ErrNoWriteOut", err)
+	}
+}
+
+func TestParseCurlKeepsBody(t *testing.T) {
+	resp, err := ParseCurl(ExecResult{Stdout: []byte(`{"a":1}` + writeOutMarker + "http_code=403\nssl_verify_result=19\nnum_certs=0\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{string(resp.Body), resp.HTTPCode, resp.SSLVerifyResult, len(resp.Chain)}
+	if want := []any{`{"a":1}`, 403, 19, 0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+func TestRequestCommand(t *testing.T) {
+	cases := []struct {
+		name    string
+		req     Request
+		wantErr string
+		want    []string
+	}{
+		{name: "defaults", req: Request{URL: "https://api.github.com/meta"},
+			want: []string{"--request", "GET", "--max-time", "15", "--connect-timeout", "15"}},
+		{name: "method and times", req: Request{URL: "https://x.test/", Method: "POST", MaxTime: 1500 * time.Millisecond, ConnectTimeout: time.Second},
+			want: []string{"--request", "POST", "--max-time", "1.5", "--connect-timeout", "1"}},
+		{name: "resolve", req: Request{URL: "https://x.test/", Resolve: []string{"x.test:443:10.0.0.1"}},
+			want: []string{"--resolve", "x.test:443:10.0.0.1", "https://x.test/"}},
+		{name: "http", req: Request{URL: "http://x.test/"}, wantErr: `"http://x.test/": want https`},
+		{name: "bad resolve", req: Request{URL: "https://x.test/", Resolve: []string{"x.test"}}, wantErr: `resolve entry "x.test"`},
+		{name: "bad method", req: Request{URL: "https://x.test/", Method: "GET /x"}, wantErr: `method "GET /x"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			argv, err := tc.req.Command()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !containsRun(argv, tc.want) {
+				t.Errorf("command %q lacks %q", argv, tc.want)
+			}
+		})
+	}
+}
+
+func containsRun(argv, run []string) bool {
+	for i := 0; i+len(run) <= len(argv); i++ {
+		if reflect.DeepEqual(argv[i:i+len(run)], run) {
+			return true
+		}
+	}
+	return false
+}
