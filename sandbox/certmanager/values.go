@@ -1,6 +1,7 @@
 package certmanager
 
 import (
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -21,7 +22,7 @@ const (
 // upstreamTrust.secretName: the Secret (key ca.crt, in the Cilium secrets
 // namespace) trust-manager writes the upstream trust bundle to. A test keeps
 // it equal to the chart's values.yaml.
-const UpstreamTrustSecret = "intercept-upstream-ca"
+const UpstreamTrustSecret = intercept.UpstreamTrustSecret
 
 // CertManagerChart is where the cert-manager chart comes from.
 func CertManagerChart() release.Source {

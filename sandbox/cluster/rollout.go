@@ -73,6 +73,12 @@ func WaitRollout(ctx context.Context, cs kubernetes.Interface, timeout time.Dura
 	return nil
 }
 
+// RolloutState returns "" when w is rolled out, otherwise what is missing,
+// from one observation. Missing objects are reported, not returned as errors.
+func RolloutState(ctx context.Context, cs kubernetes.Interface, w Workload) (string, error) {
+	return rolloutState(ctx, cs, w)
+}
+
 // rolloutState returns "" when w is ready, otherwise what is missing.
 // Not-found objects are reported, not returned as errors: they may appear.
 func rolloutState(ctx context.Context, cs kubernetes.Interface, w Workload) (string, error) {
