@@ -1,5 +1,64 @@
 package app
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
+	"io"
 
-func newRenderCmd(s streams, g *globalOptions) *cobra.Command { return notImplemented("render") }
+	"github.com/spf13/cobra"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+func newRenderCmd(s streams, g *globalOptions) *cobra.Command {
+	opts := intercept.RenderOptions{}
+	cmd := &cobra.Command{
+		Use:   "render",
+		Short: "Print the interception chart's manifests for the given values (helm template)",
+		Long: `Render the cilium-tls-intercept chart offline and print what a user would
+kubectl apply or helm install: the CiliumNetworkPolicies, cert-manager CA and
+certificates, trust-manager bundles and the test workload.
+
+Invalid values exit with code 2 and a message naming the bad value.`,
+		Example: `  sandbox render
+  sandbox render --cilium-version 1.18.10 -f my-values.yaml
+  sandbox render --set intercept.aws.enabled=false --set 'passThrough.domains={example.com}'`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return withCode(ExitUsage, fmt.Errorf("render takes no arguments, got %q: give values files with -f", args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRender(cmd, s.out, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&opts.ValuesFiles, "values", "f", nil, "values file (repeatable, merged in order)")
+	f.StringArrayVar(&opts.Set, "set", nil, "set a value, helm --set syntax (repeatable, after the files)")
+	f.StringVar(&opts.CiliumVersion, "cilium-version", "", "Cilium release to render for (1.16 to 1.20; sets cilium.version, default "+versions.DefaultCilium+")")
+	f.StringVar(&opts.ReleaseName, "release-name", intercept.DefaultReleaseName, "Helm release name")
+	f.StringVarP(&opts.Namespace, "namespace", "n", intercept.DefaultNamespace, "Helm release namespace")
+	f.StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes version to render for (default: the node image paired with the Cilium release)")
+	return cmd
+}
+
+func runRender(cmd *cobra.Command, out io.Writer, opts intercept.RenderOptions) error {
+	if opts.CiliumVersion != "" {
+		if _, err := versions.ParseCilium(opts.CiliumVersion); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("--cilium-version: %w", err))
+		}
+	}
+	rendered, err := intercept.Render(cmd.Context(), opts)
+	if errors.Is(err, intercept.ErrInvalidValues) {
+		return withCode(ExitUsage, err)
+	}
+	if err != nil {
+		return withCode(ExitFailed, err)
+	}
+	if _, err := io.WriteString(out, rendered.Manifest); err != nil {
+		return withCode(ExitFailed, fmt.Errorf("write manifests: %w", err))
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package app
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestRenderCommand(t *testing.T) {
+	cases := []struct {
+		name     string
+		args     []string
+		code     int
+		stdout   []string
+		stderr   string
+		noStdout bool
+	}{
+		{name: "defaults", args: []string{"render"}, code: ExitOK,
+			stdout: []string{"kind: CiliumNetworkPolicy", "name: intercept-tls-github", "name: intercept-github-tls"}},
+		{name: "cilium 1.16 creates the secrets namespace", args: []string{"render", "--cilium-version", "1.16"}, code: ExitOK,
+			stdout: []string{"kind: Namespace\nmetadata:\n  name: cilium-secrets"}},
+		{name: "values file and set", code: ExitOK,
+			args:   []string{"render", "-f", "../../../fixtures/values/single-group.yaml", "--set", "passThrough.domains={example.com}"},
+			stdout: []string{`matchName: "api.github.com"`, "name: intercept-pass-through", `matchName: "example.com"`}},
+		{name: "bad cilium version", args: []string{"render", "--cilium-version", "1.21.0"}, code: ExitUsage, noStdout: true,
+			stderr: `Error: --cilium-version: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
+		{name: "bad value", args: []string{"render", "--set", "intercept.github.domains={**.github.com}"}, code: ExitUsage, noStdout: true,
+			stderr: `"**.github.com" cannot be intercepted`},
+		{name: "unknown key", args: []string{"render", "--set", "intercepts.github.enabled=true"}, code: ExitUsage, noStdout: true,
+			stderr: "additional properties 'intercepts' not allowed"},
+		{name: "stray argument", args: []string{"render", "values.yaml"}, code: ExitUsage, noStdout: true,
+			stderr: `render takes no arguments, got ["values.yaml"]: give values files with -f`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := Main(c.args, strings.NewReader(""), &out, &errOut)
+			if code != c.code {
+				t.Fatalf("exit code %d, want %d; stderr:\n%s", code, c.code, errOut.String())
+			}
+			for _, want := range c.stdout {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("stdout lacks %q", want)
+				}
+			}
+			if c.noStdout && out.Len() != 0 {
+				t.Errorf("stdout = %q, want nothing on failure", out.String())
+			}
+			if !strings.Contains(errOut.String(), c.stderr) {
+				t.Errorf("stderr = %q, want it to contain %q", errOut.String(), c.stderr)
+			}
+		})
+	}
+}
