@@ -1,0 +1,167 @@
+package doctor
+
+import (
+	"fmt"
+	"slices"
+
+	appsv1 "k8s.io/api/apps/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+func checkAgents(e *env) Finding {
+	if e.agents == nil {
+		return fail(
+			fmt.Sprintf("no DaemonSet %s/%s: Cilium is not installed there", e.scope.CiliumNamespace, agentDaemonSet),
+			"install Cilium (make sandbox), or pass the namespace Cilium runs in")
+	}
+	ev := []string{daemonSetEvidence(e.agents), "image " + e.image}
+	if !daemonSetReady(e.agents) {
+		return fail(
+			fmt.Sprintf("%d of %d Cilium agents are ready", e.agents.Status.NumberReady, e.agents.Status.DesiredNumberScheduled),
+			fmt.Sprintf("kubectl -n %s describe ds/%s and read the agent logs of the pods that are not ready", e.scope.CiliumNamespace, agentDaemonSet),
+			ev...)
+	}
+	if e.version == nil {
+		return warn(fmt.Sprintf("agents ready, but the release could not be read from the image: %v", e.verErr),
+			"run a Cilium release from 1.16 to 1.20 with a version tag on its image", ev...)
+	}
+	return pass(fmt.Sprintf("%d/%d agents ready, Cilium %s", e.agents.Status.NumberReady, e.agents.Status.DesiredNumberScheduled, e.version), ev...)
+}
+
+func daemonSetReady(ds *appsv1.DaemonSet) bool {
+	s := ds.Status
+	return s.DesiredNumberScheduled > 0 && s.NumberReady >= s.DesiredNumberScheduled
+}
+
+func daemonSetEvidence(ds *appsv1.DaemonSet) string {
+	s := ds.Status
+	return fmt.Sprintf("%s: desired %d, ready %d, available %d", ref(string(KindDaemonSet), ds.Namespace, ds.Name),
+		s.DesiredNumberScheduled, s.NumberReady, s.NumberAvailable)
+}
+
+func checkL7Proxy(e *env) Finding {
+	if e.config == nil {
+		return fail(fmt.Sprintf("no %s: the agents' configuration is missing", e.configRef()),
+			"reinstall Cilium with its Helm chart")
+	}
+	v, ok := e.configValue("enable-l7-proxy")
+	ev := fmt.Sprintf("%s: enable-l7-proxy=%q", e.configRef(), v)
+	if !ok || v != "true" {
+		return fail("the L7 proxy is disabled: no policy port is redirected to Envoy, so TLS is never terminated",
+			"helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set l7Proxy=true, then kubectl -n kube-system rollout restart ds/cilium", ev)
+	}
+	return pass("enable-l7-proxy is true", ev)
+}
+
+func checkEnvoy(e *env) Finding {
+	v, _ := e.configValue("external-envoy-proxy")
+	ev := fmt.Sprintf("%s: external-envoy-proxy=%q", e.configRef(), v)
+	if v != "true" {
+		return pass("Envoy runs inside the agent pods (external-envoy-proxy is not true)", ev)
+	}
+	ds := e.st.daemonSet(e.scope.CiliumNamespace, envoyDaemonSet)
+	if ds == nil {
+		return fail(fmt.Sprintf("external-envoy-proxy is true but there is no DaemonSet %s/%s: redirected connections have no proxy", e.scope.CiliumNamespace, envoyDaemonSet),
+			"helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set envoy.enabled=true", ev)
+	}
+	if !daemonSetReady(ds) {
+		return fail(fmt.Sprintf("%d of %d Envoy pods are ready: connections redirected to Envoy on the other nodes fail", ds.Status.NumberReady, ds.Status.DesiredNumberScheduled),
+			fmt.Sprintf("kubectl -n %s describe ds/%s and read the logs of its pods that are not ready", e.scope.CiliumNamespace, envoyDaemonSet),
+			ev, daemonSetEvidence(ds))
+	}
+	return pass(fmt.Sprintf("%d/%d Envoy pods ready", ds.Status.NumberReady, ds.Status.DesiredNumberScheduled), ev, daemonSetEvidence(ds))
+}
+
+// secretsMode is where the running agent reads policy secrets from.
+type secretsMode struct {
+	// AnyNamespace: the agent reads secrets from every namespace itself.
+	AnyNamespace bool
+	// Namespace: the secrets namespace (1.17+ read-only mode).
+	Namespace string
+	// Sync: the operator copies referenced secrets into Namespace and the
+	// agent serves them to Envoy over SDS (1.17+ read-only with sync).
+	Sync bool
+	// Describe says the mode in words.
+	Describe string
+	// Evidence are the config keys or RBAC rules the mode was read from.
+	Evidence []string
+}
+
+// secretsMode derives the mode from the running release: the agent's
+// ClusterRole in 1.16 (tls.secretsBackend k8s grants it secrets), cilium-config
+// keys in 1.17 and later.
+func (e *env) secretsMode() (secretsMode, error) {
+	if e.version == nil {
+		return secretsMode{}, fmt.Errorf("the Cilium release is unknown (image %q)", e.image)
+	}
+	if !e.version.AtLeast(17) {
+		return e.secretsMode116()
+	}
+	get := func(k string) string { v, _ := e.configValue(k); return v }
+	m := secretsMode{Namespace: get("policy-secrets-namespace")}
+	readOnly := get("policy-secrets-only-from-secrets-namespace") == "true"
+	m.Sync = readOnly && get("enable-policy-secrets-sync") == "true"
+	m.Evidence = []string{fmt.Sprintf("%s: policy-secrets-only-from-secrets-namespace=%q policy-secrets-namespace=%q enable-policy-secrets-sync=%q",
+		e.configRef(), get("policy-secrets-only-from-secrets-namespace"), m.Namespace, get("enable-policy-secrets-sync"))}
+	switch {
+	case !readOnly:
+		m.AnyNamespace, m.Namespace = true, ""
+		m.Describe = "the agent reads policy secrets from any namespace (tls.readSecretsOnlyFromSecretsNamespace=false)"
+	case m.Sync:
+		m.Describe = fmt.Sprintf("secrets are synced into %q and served to Envoy over SDS", m.Namespace)
+	default:
+		m.Describe = fmt.Sprintf("read-only from %q without secret sync: secrets must live in %q", m.Namespace, m.Namespace)
+	}
+	return m, nil
+}
+
+func (e *env) secretsMode116() (secretsMode, error) {
+	if r := e.st.missing(KindClusterRole); r != "" {
+		return secretsMode{}, fmt.Errorf("1.16's secrets backend is read from the agent's ClusterRole: %s", r)
+	}
+	cr := e.st.clusterRole(agentDaemonSet)
+	if cr == nil {
+		return secretsMode{}, fmt.Errorf("no ClusterRole %q for the 1.16 agent", agentDaemonSet)
+	}
+	m := secretsMode{AnyNamespace: grantsSecrets(cr.Rules)}
+	m.Evidence = []string{fmt.Sprintf("ClusterRole/%s grants get/list/watch on secrets: %t", cr.Name, m.AnyNamespace)}
+	if m.AnyNamespace {
+		m.Describe = "Cilium 1.16 with tls.secretsBackend=k8s: the agent reads policy secrets from any namespace"
+	} else {
+		m.Describe = "Cilium 1.16 with tls.secretsBackend=local (the default): the agent reads policy secrets from files and cannot read them from Kubernetes"
+	}
+	return m, nil
+}
+
+// grantsSecrets reports whether rules let the agent get secrets cluster-wide.
+func grantsSecrets(rules []rbacv1.PolicyRule) bool {
+	for _, r := range rules {
+		core := slices.Contains(r.APIGroups, "") || slices.Contains(r.APIGroups, "*")
+		res := slices.Contains(r.Resources, "secrets") || slices.Contains(r.Resources, "*")
+		get := slices.Contains(r.Verbs, "get") || slices.Contains(r.Verbs, "*")
+		if core && res && get && len(r.ResourceNames) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func checkSecretsMode(e *env) Finding {
+	m, err := e.secretsMode()
+	if err != nil {
+		return skip(err.Error())
+	}
+	if e.version.AtLeast(17) {
+		if !m.AnyNamespace && m.Namespace == "" {
+			return fail("the agent reads secrets only from the secrets namespace, but cilium-config names none",
+				"helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set tls.secretsNamespace.name=cilium-secrets", m.Evidence...)
+		}
+		return pass(m.Describe, m.Evidence...)
+	}
+	if !m.AnyNamespace {
+		return fail(m.Describe+", so every TLS context fails and the endpoint keeps its old policy",
+			fmt.Sprintf("helm upgrade cilium cilium/cilium --version %s -n kube-system --reuse-values --set tls.secretsBackend=k8s", e.version),
+			m.Evidence...)
+	}
+	return pass(m.Describe, m.Evidence...)
+}

@@ -1,0 +1,198 @@
+package doctor
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// ports returns the TLS ports of the policies in the workload namespace and
+// of the clusterwide policies.
+func (e *env) ports() []tlsPort {
+	var out []tlsPort
+	for _, tp := range e.st.tlsPorts() {
+		if tp.Namespace == "" || tp.Namespace == e.scope.WorkloadNamespace {
+			out = append(out, tp)
+		}
+	}
+	return out
+}
+
+func checkTLSPolicies(e *env) Finding {
+	if e.st.missing(KindPolicy) != "" && e.st.missing(KindClusterPolicy) != "" {
+		return skip(e.st.missing(KindPolicy))
+	}
+	ports := e.ports()
+	if len(ports) == 0 {
+		return fail(fmt.Sprintf("no CiliumNetworkPolicy in %q and no CiliumClusterwideNetworkPolicy has terminatingTLS or originatingTLS: nothing sends the workload's TLS to Envoy", e.scope.WorkloadNamespace),
+			"install the interception chart (make sandbox), or add terminatingTLS and originatingTLS to the port 443 rule")
+	}
+	var ev []string
+	for _, tp := range ports {
+		ev = append(ev, fmt.Sprintf("%s: port %s intercepts %s", tp.Policy, portList(tp), quoteList(tp.interceptedNames())))
+	}
+	return pass(fmt.Sprintf("%d TLS port rule(s) in %d policy rule(s)", len(ports), countPolicies(ports)), dedupeKeepOrder(ev)...)
+}
+
+func portList(tp tlsPort) string {
+	var ps []string
+	for _, p := range tp.Port.Ports {
+		ps = append(ps, p.Port+"/"+string(p.Protocol))
+	}
+	return strings.Join(ps, ",")
+}
+
+func countPolicies(ports []tlsPort) int {
+	seen := map[string]bool{}
+	for _, tp := range ports {
+		seen[tp.Policy] = true
+	}
+	return len(seen)
+}
+
+func dedupeKeepOrder(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// problems collects what one check found wrong, to report the first as the
+// reason and all of them, with the context they were judged in, as evidence.
+type problems struct {
+	list    []string
+	fix     string
+	context []string
+}
+
+func (p *problems) add(fix, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for _, m := range p.list {
+		if m == msg {
+			return
+		}
+	}
+	p.list = append(p.list, msg)
+	if p.fix == "" {
+		p.fix = fix
+	}
+}
+
+// finding fails with the first problem, or passes with okReason.
+func (p *problems) finding(okReason string, okEvidence ...string) Finding {
+	if len(p.list) == 0 {
+		return pass(okReason, okEvidence...)
+	}
+	reason := p.list[0]
+	var ev []string
+	if n := len(p.list) - 1; n > 0 {
+		reason += fmt.Sprintf(" (and %d more)", n)
+		ev = append(ev, p.list...)
+	}
+	return fail(reason, p.fix, append(ev, p.context...)...)
+}
+
+func checkSecretLocation(e *env) Finding {
+	m, err := e.secretsMode()
+	if err != nil {
+		return skip(err.Error())
+	}
+	p := problems{context: m.Evidence}
+	var ok []string
+	for _, r := range secretRefs(e.ports()) {
+		switch {
+		case r.Namespace == "":
+			p.add("set secret.namespace in the clusterwide policy's TLS contexts",
+				"%s: %s secret %q names no namespace", r.Policy, r.Direction, r.Name)
+		case m.AnyNamespace || m.Sync || r.Namespace == m.Namespace:
+			ok = append(ok, fmt.Sprintf("%s %s: readable", r.Direction, r))
+		default:
+			p.add(fmt.Sprintf("issue the certificates into %q (and point the policy there), or helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set tls.secretSync.enabled=true", m.Namespace),
+				"%s secret %s is outside %q, and the agent reads only %q because secret sync is off: the TLS context fails and the endpoint keeps its old policy",
+				r.Direction, r, m.Namespace, m.Namespace)
+		}
+	}
+	return p.finding("every policy secret is where the agent reads it: "+m.Describe, append(m.Evidence, ok...)...)
+}
+
+func checkSecretKeys(e *env) Finding {
+	m, modeErr := e.secretsMode()
+	fullTLS, _ := e.configValue("use-full-tls-context")
+	var p problems
+	var ok []string
+	for _, tp := range e.ports() {
+		for _, r := range secretRefs([]tlsPort{tp}) {
+			sec := e.st.secret(r.Namespace, r.Name)
+			if sec == nil {
+				p.add("create the secret, or check the Certificate that should write it (kubectl describe certificate)",
+					"%s secret %s named by %s does not exist", r.Direction, r, r.Policy)
+				continue
+			}
+			keys := secretKeys(sec.Data, sec.StringData)
+			ctx := tp.Port.TerminatingTLS
+			if r.Originated {
+				ctx = tp.Port.OriginatingTLS
+			}
+			want := neededKeys(r.Originated, ctx.TrustedCA, ctx.Certificate, ctx.PrivateKey)
+			for _, k := range want {
+				if !keys[k] {
+					p.add(fmt.Sprintf("put %q in secret %s", k, r),
+						"%s secret %s has no %q (keys: %s): the agent cannot build the TLS context", r.Direction, r, k, keyList(keys))
+				}
+			}
+			if r.Originated && modeErr == nil && m.Sync && (keys["tls.crt"] || keys["tls.key"]) {
+				p.add(fmt.Sprintf("keep only ca.crt in secret %s (a trust-manager Bundle target, or a secret without tls.*)", r),
+					"originatingTLS secret %s holds tls.* keys (keys: %s): under secret sync it must hold ca.crt and no tls.* keys", r, keyList(keys))
+			}
+			if !r.Originated && keys["ca.crt"] && fullTLS == "true" {
+				p.add("set use-full-tls-context to false, or drop ca.crt from the terminating secret",
+					"terminatingTLS secret %s has ca.crt and use-full-tls-context is true: Envoy demands client certificates", r)
+			}
+			ok = append(ok, fmt.Sprintf("%s %s: keys %s", r.Direction, r, keyList(keys)))
+		}
+	}
+	return p.finding("every secret holds the keys its context needs", dedupeKeepOrder(ok)...)
+}
+
+// neededKeys returns the keys a context reads, honouring its overrides.
+func neededKeys(originated bool, ca, cert, key string) []string {
+	if originated {
+		return []string{orDefault(ca, "ca.crt")}
+	}
+	return []string{orDefault(cert, "tls.crt"), orDefault(key, "tls.key")}
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func secretKeys(data map[string][]byte, str map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for k := range data {
+		out[k] = true
+	}
+	for k := range str {
+		out[k] = true
+	}
+	return out
+}
+
+func keyList(keys map[string]bool) string {
+	if len(keys) == 0 {
+		return "none"
+	}
+	l := make([]string, 0, len(keys))
+	for k := range keys {
+		l = append(l, k)
+	}
+	sort.Strings(l)
+	return strings.Join(l, ", ")
+}

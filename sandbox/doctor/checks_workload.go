@@ -1,0 +1,214 @@
+package doctor
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+func checkEndpoints(e *env) Finding {
+	pods, err := e.selected()
+	if err != nil {
+		return skip(err.Error())
+	}
+	var p problems
+	var ok []string
+	for _, pod := range pods {
+		name := ref("pod", pod.Namespace, pod.Name)
+		restart := fmt.Sprintf("restart the workload so its pods start under Cilium: kubectl -n %s rollout restart deployment (or delete the pods)", pod.Namespace)
+		if pod.Spec.HostNetwork {
+			p.add("run the workload without hostNetwork", "%s uses the host network: Cilium does not enforce pod policy on it", name)
+			continue
+		}
+		cep := e.st.endpoint(pod.Namespace, pod.Name)
+		if cep == nil {
+			p.add(restart, "%s has no CiliumEndpoint: Cilium does not manage it, so its traffic never meets the policy%s", name, e.startedBeforeAgent(pod))
+			continue
+		}
+		st := cep.Status
+		// Only agents with endpoint status publishing report policy here;
+		// 1.20's CiliumEndpoint status has no policy field at all.
+		if st.Policy != nil && st.Policy.Egress != nil && !st.Policy.Egress.Enforcing {
+			p.add("read the agent log of the pod's node for policy errors (\"Error getting TLS Context\", \"unable to regenerate\")",
+				"CiliumEndpoint %s/%s does not enforce egress policy (state %q): the TLS rule is not applied", cep.Namespace, cep.Name, st.State)
+			continue
+		}
+		if st.State != "" && st.State != "ready" {
+			p.add("read the agent log of the pod's node for regeneration errors",
+				"CiliumEndpoint %s/%s is in state %q, not ready", cep.Namespace, cep.Name, st.State)
+			continue
+		}
+		ok = append(ok, fmt.Sprintf("CiliumEndpoint %s/%s: id %d, state %s", cep.Namespace, cep.Name, st.ID, st.State))
+	}
+	return p.finding("the selected pods are Cilium endpoints in state ready", ok...)
+}
+
+// startedBeforeAgent explains when pod started before the agent on its node.
+func (e *env) startedBeforeAgent(pod corev1.Pod) string {
+	podStart := pod.Status.StartTime
+	if podStart == nil {
+		return ""
+	}
+	for _, a := range e.st.agentPods(e.scope.CiliumNamespace) {
+		if a.Spec.NodeName != pod.Spec.NodeName || a.Status.StartTime == nil {
+			continue
+		}
+		if podStart.Before(a.Status.StartTime) {
+			return fmt.Sprintf(" (it started at %s, before the Cilium agent %s on node %s at %s)",
+				podStart.UTC().Format(time.RFC3339), a.Name, a.Spec.NodeName, a.Status.StartTime.UTC().Format(time.RFC3339))
+		}
+	}
+	return ""
+}
+
+// proxyVars are environment variables that make clients tunnel through a
+// proxy with CONNECT, so their traffic never meets the port 443 rule.
+var proxyVars = []string{"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"}
+
+func checkProxyEnv(e *env) Finding {
+	pods := e.workloadPods()
+	if len(pods) == 0 {
+		return skip(fmt.Sprintf("no pods in namespace %q", e.scope.WorkloadNamespace))
+	}
+	var p problems
+	for _, pod := range pods {
+		for _, c := range pod.Spec.Containers {
+			for _, env := range c.Env {
+				if isProxyVar(env.Name) && (env.Value != "" || env.ValueFrom != nil) {
+					p.add(fmt.Sprintf("remove %s from the container, or list the intercepted domains in NO_PROXY", env.Name),
+						"pod %s/%s container %s sets %s=%s: its HTTPS goes to the proxy with CONNECT and never meets the port 443 rule",
+						pod.Namespace, pod.Name, c.Name, env.Name, env.Value)
+				}
+			}
+		}
+	}
+	return p.finding(fmt.Sprintf("no container in %q sets HTTPS_PROXY, HTTP_PROXY or ALL_PROXY", e.scope.WorkloadNamespace))
+}
+
+func isProxyVar(name string) bool {
+	for _, v := range proxyVars {
+		if strings.EqualFold(name, v) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkCATrust(e *env) Finding {
+	pods := e.workloadPods()
+	if len(pods) == 0 {
+		return skip(fmt.Sprintf("no pods in namespace %q", e.scope.WorkloadNamespace))
+	}
+	var p problems
+	var ok []string
+	for _, pod := range pods {
+		cms := mountedConfigMaps(pod)
+		var found []string
+		for _, name := range cms {
+			cm := e.st.configMap(pod.Namespace, name)
+			if cm == nil && e.st.missing(KindConfigMap) == "" {
+				continue
+			}
+			if cm == nil || holdsCertificate(cm.Data) {
+				found = append(found, name)
+			}
+		}
+		if len(found) == 0 {
+			p.add("mount the sandbox CA ConfigMap (intercept-ca, key ca.crt) into the workload and point its clients at it (curl --cacert, SSL_CERT_FILE)",
+				"pod %s/%s mounts no ConfigMap holding a CA certificate (mounted: %s): its clients reject the certificates Envoy serves",
+				pod.Namespace, pod.Name, orNone(cms))
+			continue
+		}
+		ok = append(ok, fmt.Sprintf("pod %s/%s mounts ConfigMap %s", pod.Namespace, pod.Name, strings.Join(found, ", ")))
+	}
+	return p.finding("the workload mounts the sandbox CA", ok...)
+}
+
+// mountedConfigMaps returns the ConfigMaps a pod's containers mount,
+// directly or through a projected volume.
+func mountedConfigMaps(pod corev1.Pod) []string {
+	mounted := map[string]bool{}
+	for _, c := range pod.Spec.Containers {
+		for _, m := range c.VolumeMounts {
+			mounted[m.Name] = true
+		}
+	}
+	var out []string
+	for _, v := range pod.Spec.Volumes {
+		if !mounted[v.Name] {
+			continue
+		}
+		if v.ConfigMap != nil {
+			out = append(out, v.ConfigMap.Name)
+		}
+		if v.Projected != nil {
+			for _, s := range v.Projected.Sources {
+				if s.ConfigMap != nil && s.ConfigMap.Name != "kube-root-ca.crt" {
+					out = append(out, s.ConfigMap.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func holdsCertificate(data map[string]string) bool {
+	for _, v := range data {
+		if strings.Contains(v, "-----BEGIN CERTIFICATE-----") {
+			return true
+		}
+	}
+	return false
+}
+
+func orNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
+}
+
+// logMarkers are agent log messages that mean a policy's TLS context or the
+// endpoint's regeneration failed.
+var logMarkers = []string{"Error getting TLS Context", "unable to regenerate", "Regeneration of endpoint failed", "Failed to regenerate"}
+
+// maxLogEvidence bounds the log lines quoted as evidence.
+const maxLogEvidence = 5
+
+func checkAgentLogs(e *env) Finding {
+	if len(e.st.AgentLogs) == 0 {
+		return skip("no agent log was read")
+	}
+	var hits []string
+	total := 0
+	for _, l := range e.st.AgentLogs {
+		for _, line := range strings.Split(l.Text, "\n") {
+			if !hasMarker(line) {
+				continue
+			}
+			total++
+			if len(hits) < maxLogEvidence {
+				hits = append(hits, l.Pod+": "+strings.TrimSpace(line))
+			}
+		}
+	}
+	if total == 0 {
+		return pass(fmt.Sprintf("no TLS context or regeneration errors in %d agent log(s)", len(e.st.AgentLogs)))
+	}
+	return fail(fmt.Sprintf("%d agent log line(s) say a TLS context or policy regeneration failed: the endpoint keeps its old policy", total),
+		"read the error in the lines: usually the secret is unreadable or lacks keys; fix it and the agent retries",
+		hits...)
+}
+
+func hasMarker(line string) bool {
+	for _, m := range logMarkers {
+		if strings.Contains(line, m) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,17 @@
+// Package doctor says why Cilium's egress TLS interception is not active.
+//
+// It gathers a State from a Source (a live cluster through client-go, or a
+// dump directory of `kubectl get -o yaml` output and agent logs), runs
+// checks in dependency order and returns a Report of Findings. Each Finding
+// has a status (pass, fail, warn, skip), a reason, a fix and the evidence it
+// saw; the first failure is the root cause. Checks whose inputs are missing
+// from the State skip and say which kind they needed, rather than guess.
+//
+// The checks follow what Cilium's agent needs to build a TLS context for a
+// policy: agents and the L7 proxy, the Envoy DaemonSet, the secrets mode of
+// the running release (1.16's secrets backend, 1.17+'s secrets namespace and
+// secret sync), the secrets and their keys, cert-manager Certificates and
+// their SANs, DNS and HTTP rules, the workload's selection by the policy and
+// by Cilium itself, proxies set in the workload's environment, CA trust, and
+// the agents' own log lines.
+package doctor

@@ -1,0 +1,64 @@
+package doctor
+
+import (
+	"context"
+	"flag"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden reports under testdata/")
+
+// statesDir holds the recorded cluster states.
+const statesDir = "../../fixtures/states"
+
+// fixedNow is the time the recorded states are judged at.
+func fixedNow() time.Time { return time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC) }
+
+// rootCauses is the root cause each recorded state must produce.
+func rootCauses() map[string]string {
+	return map[string]string{
+		"healthy":                            "",
+		"healthy-1.16":                       "",
+		"v116-local-secrets-backend":         "secrets-mode",
+		"readonly-no-sync-outside-namespace": "secret-location",
+		"terminating-missing-tls-key":        "secret-keys",
+		"originating-tls-under-sync":         "secret-keys",
+		"originating-missing-ca-crt":         "secret-keys",
+		"certificate-not-ready":              "certificates",
+		"certificate-expired":                "certificates",
+		"san-not-covering":                   "certificate-sans",
+		"no-dns-rule":                        "dns-rule",
+		"no-http-rule":                       "http-rule",
+		"selector-mismatch":                  "policy-selects-workload",
+		"pod-started-before-cilium":          "endpoints-managed",
+		"https-proxy-env":                    "proxy-env",
+		"l7-proxy-disabled":                  "l7-proxy",
+		"envoy-not-ready":                    "envoy",
+		"agent-log-tls-context-error":        "agent-logs",
+	}
+}
+
+func runDump(t *testing.T, name string) *Report {
+	t.Helper()
+	rep, err := Run(context.Background(), DumpSource{Dir: filepath.Join(statesDir, name)}, Options{Now: fixedNow})
+	if err != nil {
+		t.Fatalf("Run(%s): %v", name, err)
+	}
+	return rep
+}
+
+func TestRootCauseOfEachRecordedState(t *testing.T) {
+	for name, want := range rootCauses() {
+		t.Run(name, func(t *testing.T) {
+			rep := runDump(t, name)
+			if rep.RootCause != want {
+				t.Fatalf("root cause = %q, want %q\nreport:\n%s", rep.RootCause, want, textOf(t, rep))
+			}
+			if want == "" && rep.Counts()[StatusSkip] != 0 {
+				t.Errorf("a healthy state skipped checks:\n%s", textOf(t, rep))
+			}
+		})
+	}
+}

@@ -1,0 +1,87 @@
+package doctor
+
+// Status is the outcome of one check.
+type Status string
+
+const (
+	// StatusPass: the check found what interception needs.
+	StatusPass Status = "pass"
+	// StatusFail: the check found a cause of interception not being active.
+	StatusFail Status = "fail"
+	// StatusWarn: something is off but does not stop interception by itself.
+	StatusWarn Status = "warn"
+	// StatusSkip: the check could not run; Reason says why.
+	StatusSkip Status = "skip"
+)
+
+// Mark is the one-character mark of s in the text report.
+func (s Status) Mark() string {
+	switch s {
+	case StatusPass:
+		return "✓"
+	case StatusFail:
+		return "✗"
+	case StatusWarn:
+		return "!"
+	default:
+		return "-"
+	}
+}
+
+// Finding is the result of one check: a reason rather than a bare false.
+type Finding struct {
+	// ID names the check, for example "secret-keys".
+	ID string `json:"id"`
+	// Title says what the check looks at.
+	Title string `json:"title"`
+	// Status is the outcome.
+	Status Status `json:"status"`
+	// Reason says what was found, in one sentence.
+	Reason string `json:"reason"`
+	// Fix says what to change when Status is fail or warn.
+	Fix string `json:"fix,omitempty"`
+	// Evidence lists the objects, keys and log lines the reason rests on.
+	Evidence []string `json:"evidence,omitempty"`
+}
+
+// Report is the doctor's answer for one State.
+type Report struct {
+	// Source describes where the state came from.
+	Source string `json:"source"`
+	// CiliumVersion is the running Cilium release, when it could be read.
+	CiliumVersion string `json:"ciliumVersion,omitempty"`
+	// Findings are the checks' results in the order they ran.
+	Findings []Finding `json:"findings"`
+	// RootCause is the ID of the first failed check; empty when none failed.
+	RootCause string `json:"rootCause,omitempty"`
+}
+
+// Failed reports whether any check failed.
+func (r *Report) Failed() bool { return r.RootCause != "" }
+
+// Finding returns the finding with id, or nil.
+func (r *Report) Finding(id string) *Finding {
+	for i := range r.Findings {
+		if r.Findings[i].ID == id {
+			return &r.Findings[i]
+		}
+	}
+	return nil
+}
+
+// Cause returns the root-cause finding, or nil when nothing failed.
+func (r *Report) Cause() *Finding {
+	if r.RootCause == "" {
+		return nil
+	}
+	return r.Finding(r.RootCause)
+}
+
+// Counts returns how many findings have each status.
+func (r *Report) Counts() map[Status]int {
+	out := map[Status]int{}
+	for _, f := range r.Findings {
+		out[f.Status]++
+	}
+	return out
+}

@@ -1,0 +1,223 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Resources the live source reads through the dynamic client.
+var (
+	GVRPolicy        = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
+	GVRClusterPolicy = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumclusterwidenetworkpolicies"}
+	GVREndpoint      = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumendpoints"}
+	GVRCertificate   = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
+)
+
+// DefaultLogTail is how many lines of each agent's log the live source reads.
+const DefaultLogTail = 2000
+
+// LiveSource reads a State from a cluster: typed objects through the
+// clientset, Cilium and cert-manager resources through the dynamic client,
+// and the tail of each Cilium agent's log.
+type LiveSource struct {
+	// Clientset reads core, apps and RBAC objects and pod logs.
+	Clientset kubernetes.Interface
+	// Dynamic reads CiliumNetworkPolicies, CiliumEndpoints and Certificates.
+	Dynamic dynamic.Interface
+	// Name describes the cluster in the report, for example its context.
+	Name string
+	// LogTail is the number of log lines read per agent; 0 means
+	// DefaultLogTail.
+	LogTail int64
+}
+
+// NewLiveSource builds a LiveSource from a kubeconfig file; an empty path
+// uses the default loading rules (KUBECONFIG, ~/.kube/config).
+func NewLiveSource(kubeconfigPath string) (*LiveSource, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfigPath
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("load kubeconfig %q: %w", kubeconfigPath, err)
+	}
+	name := cfg.Host
+	if raw, err := cc.RawConfig(); err == nil && raw.CurrentContext != "" {
+		name = raw.CurrentContext + " (" + cfg.Host + ")"
+	}
+	return newLiveSource(cfg, name)
+}
+
+func newLiveSource(cfg *rest.Config, name string) (*LiveSource, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dynamic client: %w", err)
+	}
+	return &LiveSource{Clientset: cs, Dynamic: dyn, Name: name}, nil
+}
+
+// Gather implements Source. Kinds the cluster does not serve (a CRD not
+// installed) or the user may not read are recorded as missing; any other
+// API error means the doctor could not run.
+func (l *LiveSource) Gather(ctx context.Context, scope Scope) (*State, error) {
+	scope = scope.withDefaults()
+	st := &State{Source: "cluster " + l.Name}
+	steps := []func(context.Context, *State, Scope) error{
+		l.gatherCore, l.gatherCustom, l.gatherSecrets, l.gatherLogs,
+	}
+	for _, step := range steps {
+		if err := step(ctx, st, scope); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// tolerate records err as a missing kind when the API says the kind is not
+// served or not readable, and returns other errors.
+func tolerate(st *State, kind Kind, what string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case apierrors.IsNotFound(err):
+		st.markMissing(kind, fmt.Sprintf("the cluster does not serve %s (%v)", kind, err))
+		return nil
+	case apierrors.IsForbidden(err):
+		st.markMissing(kind, fmt.Sprintf("not allowed to read %s: %v", what, err))
+		return nil
+	}
+	return fmt.Errorf("read %s: %w", what, err)
+}
+
+func (l *LiveSource) gatherCore(ctx context.Context, st *State, scope Scope) error {
+	cs := l.Clientset
+	for _, ns := range []string{scope.CiliumNamespace, scope.WorkloadNamespace} {
+		cms, err := cs.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
+		if err := tolerate(st, KindConfigMap, "configmaps in "+ns, err); err != nil {
+			return err
+		} else if cms != nil {
+			st.ConfigMaps = append(st.ConfigMaps, cms.Items...)
+		}
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+		if err := tolerate(st, KindPod, "pods in "+ns, err); err != nil {
+			return err
+		} else if pods != nil {
+			st.Pods = append(st.Pods, pods.Items...)
+		}
+	}
+	dss, err := cs.AppsV1().DaemonSets(scope.CiliumNamespace).List(ctx, metav1.ListOptions{})
+	if err := tolerate(st, KindDaemonSet, "daemonsets in "+scope.CiliumNamespace, err); err != nil {
+		return err
+	} else if dss != nil {
+		st.DaemonSets = dss.Items
+	}
+	cr, err := cs.RbacV1().ClusterRoles().Get(ctx, agentDaemonSet, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		st.ClusterRoles = append(st.ClusterRoles, *cr)
+	case apierrors.IsNotFound(err):
+	default:
+		return tolerate(st, KindClusterRole, "clusterrole "+agentDaemonSet, err)
+	}
+	return nil
+}
+
+func (l *LiveSource) gatherCustom(ctx context.Context, st *State, scope Scope) error {
+	lists := []struct {
+		gvr            schema.GroupVersionResource
+		kind           Kind
+		apiVersion, ns string
+	}{
+		{GVRPolicy, KindPolicy, "cilium.io/v2", scope.WorkloadNamespace},
+		{GVRClusterPolicy, KindClusterPolicy, "cilium.io/v2", ""},
+		{GVREndpoint, KindCiliumEndpoint, "cilium.io/v2", scope.WorkloadNamespace},
+		{GVRCertificate, KindCertificate, "cert-manager.io/v1", metav1.NamespaceAll},
+	}
+	for _, li := range lists {
+		var ri dynamic.ResourceInterface = l.Dynamic.Resource(li.gvr)
+		if li.ns != "" {
+			ri = l.Dynamic.Resource(li.gvr).Namespace(li.ns)
+		}
+		list, err := ri.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			if err := tolerate(st, li.kind, li.gvr.Resource, err); err != nil {
+				return err
+			}
+			continue
+		}
+		for i := range list.Items {
+			u := &list.Items[i]
+			u.SetKind(string(li.kind))
+			u.SetAPIVersion(li.apiVersion)
+			if err := st.addObject(u); err != nil {
+				return fmt.Errorf("decode %s %s: %w", li.kind, objectName(u), err)
+			}
+		}
+	}
+	return nil
+}
+
+// gatherSecrets reads only the secrets the policies name.
+func (l *LiveSource) gatherSecrets(ctx context.Context, st *State, _ Scope) error {
+	for _, r := range secretRefs(st.tlsPorts()) {
+		if r.Namespace == "" || st.secret(r.Namespace, r.Name) != nil {
+			continue
+		}
+		s, err := l.Clientset.CoreV1().Secrets(r.Namespace).Get(ctx, r.Name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			st.Secrets = append(st.Secrets, *s)
+		case apierrors.IsNotFound(err):
+		default:
+			if err := tolerate(st, KindSecret, "secret "+r.String(), err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (l *LiveSource) gatherLogs(ctx context.Context, st *State, scope Scope) error {
+	tail := l.LogTail
+	if tail == 0 {
+		tail = DefaultLogTail
+	}
+	for _, p := range st.agentPods(scope.CiliumNamespace) {
+		text, err := podLog(ctx, l.Clientset, p, tail)
+		if err != nil {
+			st.markMissing(KindAgentLog, fmt.Sprintf("could not read the log of %s/%s: %v", p.Namespace, p.Name, err))
+			continue
+		}
+		st.AgentLogs = append(st.AgentLogs, AgentLog{Pod: p.Name, Text: text})
+	}
+	return nil
+}
+
+func podLog(ctx context.Context, cs kubernetes.Interface, p corev1.Pod, tail int64) (string, error) {
+	req := cs.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: "cilium-agent", TailLines: &tail})
+	rc, err := req.Stream(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return string(b), nil
+}

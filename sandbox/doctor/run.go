@@ -1,0 +1,198 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// Options configure a doctor run.
+type Options struct {
+	// Scope says where the agents and the workload live.
+	Scope Scope
+	// Now is the time certificates' expiry is judged against; nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Run gathers a State from src and evaluates it. The error is only for a
+// doctor that could not run (an unreachable cluster, an unreadable dump);
+// what the checks find is in the Report.
+func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
+	scope := opts.Scope.withDefaults()
+	st, err := src.Gather(ctx, scope)
+	if err != nil {
+		return nil, fmt.Errorf("gather cluster state: %w", err)
+	}
+	return Evaluate(st, opts), nil
+}
+
+// Evaluate runs every check over st in dependency order. A check whose
+// prerequisite failed is skipped and says which one.
+func Evaluate(st *State, opts Options) *Report {
+	e := newEnv(st, opts)
+	rep := &Report{Source: st.Source}
+	if e.version != nil {
+		rep.CiliumVersion = e.version.String()
+	}
+	status := map[string]Status{}
+	for _, c := range checks() {
+		f := runCheck(e, c, status)
+		status[c.id] = f.Status
+		rep.Findings = append(rep.Findings, f)
+		if f.Status == StatusFail && rep.RootCause == "" {
+			rep.RootCause = f.ID
+		}
+	}
+	return rep
+}
+
+func runCheck(e *env, c check, status map[string]Status) Finding {
+	var f Finding
+	for _, n := range c.needs {
+		if status[n] == StatusFail {
+			f = Finding{Status: StatusSkip, Reason: fmt.Sprintf("not checked: %s failed", n)}
+			break
+		}
+	}
+	if f.Status == "" {
+		if reason := e.st.missing(c.reads...); reason != "" {
+			f = Finding{Status: StatusSkip, Reason: reason}
+		} else {
+			f = c.run(e)
+		}
+	}
+	f.ID, f.Title = c.id, c.title
+	return f
+}
+
+// check is one named check with the checks it depends on and the kinds it
+// cannot run without.
+type check struct {
+	id, title string
+	needs     []string
+	reads     []Kind
+	run       func(*env) Finding
+}
+
+// checks lists every check in dependency order.
+func checks() []check {
+	return []check{
+		{id: "cilium-agents", title: "Cilium agents ready", reads: []Kind{KindDaemonSet}, run: checkAgents},
+		{id: "l7-proxy", title: "L7 proxy enabled", needs: []string{"cilium-agents"}, reads: []Kind{KindConfigMap}, run: checkL7Proxy},
+		{id: "envoy", title: "Envoy ready", needs: []string{"cilium-agents", "l7-proxy"}, reads: []Kind{KindConfigMap}, run: checkEnvoy},
+		{id: "secrets-mode", title: "policy secrets readable by the agent", needs: []string{"cilium-agents"}, reads: []Kind{KindConfigMap}, run: checkSecretsMode},
+		{id: "tls-policies", title: "policies with TLS contexts", run: checkTLSPolicies},
+		{id: "secret-location", title: "secrets where this mode reads them", needs: []string{"secrets-mode", "tls-policies"}, run: checkSecretLocation},
+		{id: "secret-keys", title: "secrets hold the keys their context needs", needs: []string{"tls-policies"}, reads: []Kind{KindSecret}, run: checkSecretKeys},
+		{id: "certificates", title: "certificates Ready and unexpired", needs: []string{"tls-policies"}, reads: []Kind{KindCertificate}, run: checkCertificates},
+		{id: "certificate-sans", title: "certificate SANs cover the intercepted names", needs: []string{"tls-policies"}, reads: []Kind{KindCertificate}, run: checkCertificateSANs},
+		{id: "dns-rule", title: "DNS rule next to toFQDNs", needs: []string{"tls-policies"}, run: checkDNSRule},
+		{id: "http-rule", title: "HTTP rule for visibility", needs: []string{"tls-policies"}, run: checkHTTPRule},
+		{id: "policy-selects-workload", title: "policy selects the workload", needs: []string{"tls-policies"}, reads: []Kind{KindPod}, run: checkSelector},
+		{id: "endpoints-managed", title: "workload pods managed by Cilium", needs: []string{"cilium-agents", "policy-selects-workload"}, reads: []Kind{KindPod, KindCiliumEndpoint}, run: checkEndpoints},
+		{id: "proxy-env", title: "no HTTP(S) proxy in the workload", reads: []Kind{KindPod}, run: checkProxyEnv},
+		{id: "ca-trust", title: "workload trusts the sandbox CA", reads: []Kind{KindPod}, run: checkCATrust},
+		{id: "agent-logs", title: "agent logs free of TLS context errors", reads: []Kind{KindAgentLog}, run: checkAgentLogs},
+	}
+}
+
+// CheckIDs lists the IDs of the checks in the order they run.
+func CheckIDs() []string {
+	cs := checks()
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.id
+	}
+	return out
+}
+
+// env is what the checks share: the state and facts derived once from it.
+type env struct {
+	st      *State
+	scope   Scope
+	now     time.Time
+	agents  *appsv1.DaemonSet
+	config  map[string]string
+	image   string
+	version *versions.Cilium
+	verErr  error
+}
+
+const (
+	agentDaemonSet = "cilium"
+	envoyDaemonSet = "cilium-envoy"
+	ciliumConfig   = "cilium-config"
+)
+
+func newEnv(st *State, opts Options) *env {
+	e := &env{st: st, scope: opts.Scope.withDefaults(), now: time.Now()}
+	if opts.Now != nil {
+		e.now = opts.Now()
+	}
+	e.agents = st.daemonSet(e.scope.CiliumNamespace, agentDaemonSet)
+	if cm := st.configMap(e.scope.CiliumNamespace, ciliumConfig); cm != nil {
+		e.config = cm.Data
+	}
+	if e.agents != nil {
+		e.image = agentImage(e.agents)
+		v, err := versions.ParseCilium(imageTag(e.image))
+		if err == nil {
+			e.version = &v
+		}
+		e.verErr = err
+	}
+	return e
+}
+
+// agentImage returns the image of the cilium-agent container.
+func agentImage(ds *appsv1.DaemonSet) string {
+	for _, c := range ds.Spec.Template.Spec.Containers {
+		if c.Name == "cilium-agent" {
+			return c.Image
+		}
+	}
+	if cs := ds.Spec.Template.Spec.Containers; len(cs) > 0 {
+		return cs[0].Image
+	}
+	return ""
+}
+
+// imageTag returns the tag of "repo/name:tag@sha256:...".
+func imageTag(image string) string {
+	image, _, _ = strings.Cut(image, "@")
+	slash := strings.LastIndex(image, "/")
+	if i := strings.LastIndex(image, ":"); i > slash {
+		return image[i+1:]
+	}
+	return ""
+}
+
+// configValue returns the cilium-config value of key and whether it is set.
+func (e *env) configValue(key string) (string, bool) {
+	v, ok := e.config[key]
+	return strings.TrimSpace(v), ok
+}
+
+func (e *env) configRef() string {
+	return ref(string(KindConfigMap), e.scope.CiliumNamespace, ciliumConfig)
+}
+
+func pass(reason string, evidence ...string) Finding {
+	return Finding{Status: StatusPass, Reason: reason, Evidence: evidence}
+}
+
+func fail(reason, fix string, evidence ...string) Finding {
+	return Finding{Status: StatusFail, Reason: reason, Fix: fix, Evidence: evidence}
+}
+
+func warn(reason, fix string, evidence ...string) Finding {
+	return Finding{Status: StatusWarn, Reason: reason, Fix: fix, Evidence: evidence}
+}
+
+func skip(reason string) Finding { return Finding{Status: StatusSkip, Reason: reason} }
