@@ -1,9 +1,9 @@
 package sandbox
 
 import (
-	"context"
-	"errors"
 	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 )
 
 // DefaultClusterName is the kind cluster's name when none is given.
@@ -13,7 +13,7 @@ const DefaultClusterName = "cilium-tls-intercept"
 // relative to the working directory.
 const DefaultKubeconfig = ".sandbox/kubeconfig"
 
-// Options configure Up and Down.
+// Options configure Up, Down, Status and BuildPlan.
 type Options struct {
 	// ClusterName is the kind cluster's name; DefaultClusterName when empty.
 	ClusterName string
@@ -26,14 +26,37 @@ type Options struct {
 	// ChartValues are extra values for the cilium-tls-intercept chart,
 	// merged over the values Up derives from the options.
 	ChartValues map[string]any
+	// KindConfigPath is a kind cluster configuration file used instead of
+	// the embedded kind-config.yaml; it must disable the default CNI and kube-proxy.
+	KindConfigPath string
+	// ChartCacheDir is where downloaded charts are kept; release.DefaultChartCache when empty.
+	ChartCacheDir string
+	// OnStep, when set, is called as each step starts and ends (from the
+	// step's goroutine: steps of one stage run concurrently).
+	OnStep func(StepEvent)
+	// Logf, when set, receives detail (kind's and Helm's progress).
+	Logf func(format string, args ...any)
+}
+
+// StepEvent reports a step starting (Done false) or ending (Done true, with
+// its Result).
+type StepEvent struct {
+	Name   string
+	Done   bool
+	Result StepResult
 }
 
 // StepResult is the outcome of one step of Up.
 type StepResult struct {
 	Name     string        `json:"name"`
 	Duration time.Duration `json:"duration"`
-	Changed  bool          `json:"changed"`
-	Error    string        `json:"error,omitempty"`
+	// Seconds is Duration in seconds, for readers of the JSON report.
+	Seconds float64 `json:"seconds"`
+	// Changed tells whether the step acted (false: it found things done).
+	Changed bool `json:"changed"`
+	// Detail says what the step found or did, in a few words.
+	Detail string `json:"detail,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Report is what Up did.
@@ -41,14 +64,20 @@ type Report struct {
 	ClusterName    string       `json:"clusterName"`
 	KubeconfigPath string       `json:"kubeconfigPath"`
 	CiliumVersion  string       `json:"ciliumVersion"`
+	NodeImage      string       `json:"nodeImage"`
 	Steps          []StepResult `json:"steps"`
+	// Seconds is the wall time of the whole run.
+	Seconds float64 `json:"seconds"`
+	// Images is what the images step pulled and loaded.
+	Images *images.LoadResult `json:"images,omitempty"`
 }
 
-// errNotImplemented is returned until the sandbox steps land.
-var errNotImplemented = errors.New("sandbox up is not implemented yet")
-
-// Up brings the sandbox up, or completes it when it is partly there.
-func Up(ctx context.Context, opts Options) (*Report, error) { return nil, errNotImplemented }
-
-// Down deletes the sandbox's kind cluster and nothing else.
-func Down(ctx context.Context, opts Options) error { return errNotImplemented }
+// Changed reports whether any step acted.
+func (r *Report) Changed() bool {
+	for _, s := range r.Steps {
+		if s.Changed {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,126 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	kindlog "sigs.k8s.io/kind/pkg/log"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+)
+
+// HelmTimeout bounds each Helm operation (hooks included).
+const HelmTimeout = 5 * time.Minute
+
+// state is what the steps of one Up share.
+type state struct {
+	r        *resolved
+	kind     *cluster.Kind
+	releases []ReleasePlan
+
+	mu     sync.Mutex
+	charts map[string]*chart.Chart // by release name
+	kube   kubernetes.Interface
+	dyn    dynamic.Interface
+	images *images.LoadResult
+}
+
+func newState(r *resolved) (*state, error) {
+	releases, err := releasesFor(r)
+	if err != nil {
+		return nil, err
+	}
+	return &state{r: r, kind: cluster.NewKind(kindLogger{r.logf}), releases: releases, charts: map[string]*chart.Chart{}}, nil
+}
+
+// release returns the plan of the named release.
+func (st *state) release(name string) ReleasePlan {
+	for _, rp := range st.releases {
+		if rp.Release == name {
+			return rp
+		}
+	}
+	panic("sandbox: unknown release " + name) // the step list names only planned releases
+}
+
+// chartOf returns the chart fetched for rp (the embedded chart for ours).
+func (st *state) chartOf(rp ReleasePlan) (*chart.Chart, error) {
+	if rp.Source.Repo == EmbeddedRepo {
+		return intercept.Chart()
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	c, ok := st.charts[rp.Release]
+	if !ok {
+		return nil, fmt.Errorf("chart of release %s was not fetched", rp.Release)
+	}
+	return c, nil
+}
+
+// connect builds the Kubernetes clients from the kubeconfig Up wrote.
+func (st *state) connect() error {
+	cfg, err := clientcmd.BuildConfigFromFlags("", st.r.KubeconfigPath)
+	if err != nil {
+		return fmt.Errorf("kubeconfig %s: %w", st.r.KubeconfigPath, err)
+	}
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	st.mu.Lock()
+	st.kube, st.dyn = kube, dyn
+	st.mu.Unlock()
+	return nil
+}
+
+// ensure installs or upgrades a release with Helm and reports the outcome.
+func (st *state) ensure(ctx context.Context, name string) (string, bool, error) {
+	rp := st.release(name)
+	c, err := st.chartOf(rp)
+	if err != nil {
+		return "", false, err
+	}
+	cfg, err := release.NewConfiguration(st.r.KubeconfigPath, rp.Namespace, st.r.logf)
+	if err != nil {
+		return "", false, err
+	}
+	res, err := release.EnsureRelease(ctx, release.EnsureInput{
+		Config: cfg, Chart: c, ReleaseName: rp.Release, Namespace: rp.Namespace, Values: rp.Values, Timeout: HelmTimeout,
+	})
+	if err != nil {
+		return "", false, err
+	}
+	detail := fmt.Sprintf("%s %s %s, revision %d", rp.Source.Name, rp.Source.Version, res.Outcome, res.Revision)
+	if res.Found != "" && res.Outcome != release.Unchanged && res.Found != "deployed" {
+		detail += fmt.Sprintf(" (found %s)", res.Found)
+	}
+	return detail, res.Outcome.Changed(), nil
+}
+
+// kindLogger passes kind's progress to Options.Logf.
+type kindLogger struct{ logf func(string, ...any) }
+
+// kindInfo is kind's InfoLogger over the same function.
+type kindInfo kindLogger
+
+func (l kindLogger) Warn(m string)                      { l.logf("kind: %s", m) }
+func (l kindLogger) Warnf(f string, a ...any)           { l.logf("kind: "+f, a...) }
+func (l kindLogger) Error(m string)                     { l.logf("kind: %s", m) }
+func (l kindLogger) Errorf(f string, a ...any)          { l.logf("kind: "+f, a...) }
+func (l kindLogger) V(kindlog.Level) kindlog.InfoLogger { return kindInfo(l) }
+func (l kindInfo) Info(m string)                        { l.logf("kind: %s", m) }
+func (l kindInfo) Infof(f string, a ...any)             { l.logf("kind: "+f, a...) }
+func (l kindInfo) Enabled() bool                        { return true }

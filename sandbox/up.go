@@ -1,0 +1,155 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+)
+
+// Up brings the sandbox up, or completes it when it is partly there: a
+// second Up changes nothing and returns in seconds. Every option is checked
+// before anything starts. The Report holds each step's duration even when
+// Up fails; the error names the step.
+func Up(ctx context.Context, opts Options) (*Report, error) {
+	r, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := newState(r)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath, CiliumVersion: r.cilium.String(), NodeImage: r.nodeImage.Ref}
+	start := time.Now()
+	rep.Steps, err = runStages(ctx, st, upStages(), r.OnStep)
+	rep.Seconds = roundSeconds(time.Since(start))
+	rep.Images = st.images
+	return rep, err
+}
+
+// upStages is the ordered list of Up's steps; steps in one stage are
+// independent and run concurrently.
+func upStages() []stage {
+	return []stage{
+		{{name: "preflight", run: preflight}},
+		{{name: "cluster", run: ensureCluster}, {name: "charts", run: fetchCharts}},
+		{{name: "images", run: loadImages}},
+		{{name: "cilium", run: installCilium}, {name: "cert-manager", run: installCertManager}},
+		{{name: "trust-manager", run: installTrustManager}},
+		{{name: "chart", run: installChart}},
+		{{name: "workload", run: waitWorkload}},
+	}
+}
+
+// preflight checks Docker, free disk and the host ports the kind config maps.
+func preflight(ctx context.Context, st *state) (string, bool, error) {
+	if err := cluster.CheckDocker(ctx); err != nil {
+		return "", false, err
+	}
+	free, err := checkDisk(".")
+	if err != nil {
+		return "", false, err
+	}
+	exists, err := st.kind.Exists(st.r.ClusterName)
+	if err != nil {
+		return "", false, err
+	}
+	if !exists { // an existing cluster holds its own ports
+		if err := checkHostPorts(st.r.kindConfig); err != nil {
+			return "", false, err
+		}
+	}
+	return fmt.Sprintf("docker answers, %.1f GiB free", float64(free)/(1<<30)), false, nil
+}
+
+// ensureCluster creates the kind cluster unless it exists; an existing one
+// must have been made for Cilium (no default CNI, no kube-proxy).
+func ensureCluster(ctx context.Context, st *state) (string, bool, error) {
+	exists, err := st.kind.Exists(st.r.ClusterName)
+	if err != nil {
+		return "", false, err
+	}
+	if !exists {
+		err := st.kind.Create(ctx, cluster.CreateInput{Config: st.r.kindConfig, Name: st.r.ClusterName,
+			NodeImage: st.r.nodeImage.Ref, KubeconfigPath: st.r.KubeconfigPath})
+		if err != nil {
+			return "", false, err
+		}
+	}
+	if err := st.kind.WriteKubeconfig(st.r.ClusterName, st.r.KubeconfigPath); err != nil {
+		return "", !exists, err
+	}
+	if err := st.connect(); err != nil {
+		return "", !exists, err
+	}
+	if err := cluster.CheckForeignCNI(ctx, st.kube, st.r.ClusterName); err != nil {
+		return "", !exists, err
+	}
+	if exists {
+		return "exists, kubeconfig " + st.r.KubeconfigPath, false, nil
+	}
+	return fmt.Sprintf("created with %s, kubeconfig %s", st.r.nodeImage.Ref, st.r.KubeconfigPath), true, nil
+}
+
+func installCilium(ctx context.Context, st *state) (string, bool, error) {
+	detail, changed, err := st.ensure(ctx, cilium.ReleaseName)
+	if err != nil {
+		return detail, changed, err
+	}
+	return detail, changed, cilium.WaitReady(ctx, st.kube, cilium.ReadyTimeout)
+}
+
+func installCertManager(ctx context.Context, st *state) (string, bool, error) {
+	detail, changed, err := st.ensure(ctx, certmanager.CertManagerRelease)
+	if err != nil {
+		return detail, changed, err
+	}
+	return detail, changed, certmanager.WaitCertManager(ctx, st.kube, st.dyn, certmanager.ReadyTimeout)
+}
+
+func installTrustManager(ctx context.Context, st *state) (string, bool, error) {
+	detail, changed, err := st.ensure(ctx, certmanager.TrustManagerRelease)
+	if err != nil {
+		return detail, changed, err
+	}
+	return detail, changed, certmanager.WaitTrustManager(ctx, st.kube, st.dyn, certmanager.ReadyTimeout)
+}
+
+func installChart(ctx context.Context, st *state) (string, bool, error) {
+	return st.ensure(ctx, intercept.DefaultReleaseName)
+}
+
+// Down deletes the sandbox's kind cluster and its entry in the kubeconfig
+// file, and nothing else. Deleting a cluster that does not exist is not an error.
+func Down(ctx context.Context, opts Options) error {
+	if opts.ClusterName == "" {
+		opts.ClusterName = DefaultClusterName
+	}
+	if opts.KubeconfigPath == "" {
+		opts.KubeconfigPath = DefaultKubeconfig
+	}
+	if err := checkClusterName(opts.ClusterName); err != nil {
+		return err
+	}
+	if err := cluster.CheckDocker(ctx); err != nil {
+		return err
+	}
+	k := cluster.NewKind(nil)
+	exists, err := k.Exists(opts.ClusterName)
+	if err != nil || !exists {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return k.Delete(opts.ClusterName, opts.KubeconfigPath)
+}
+
+// ErrNotUp means Status found no sandbox cluster.
+var ErrNotUp = errors.New("the sandbox is not up")

@@ -1,0 +1,186 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+
+	"helm.sh/helm/v3/pkg/chart"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// MinFreeDisk is the free space preflight wants where the sandbox runs:
+// node images and the charts' images take several GiB.
+const MinFreeDisk = 4 << 30
+
+// checkDisk returns the free bytes at dir, or an error below MinFreeDisk.
+func checkDisk(dir string) (uint64, error) {
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil {
+		return 0, fmt.Errorf("disk space at %s: %w", dir, err)
+	}
+	free := fs.Bavail * uint64(fs.Bsize)
+	if free < MinFreeDisk {
+		return free, fmt.Errorf("only %.1f GiB free at %s; the sandbox needs %d GiB for node and component images",
+			float64(free)/(1<<30), dir, MinFreeDisk>>30)
+	}
+	return free, nil
+}
+
+// checkHostPorts fails when a host port the kind config maps is taken.
+func checkHostPorts(cfg *v1alpha4.Cluster) error {
+	for _, n := range cfg.Nodes {
+		for _, m := range n.ExtraPortMappings {
+			if m.HostPort <= 0 {
+				continue
+			}
+			addr := net.JoinHostPort(m.ListenAddress, strconv.Itoa(int(m.HostPort)))
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("host port %s mapped by the kind config is in use: %w", addr, err)
+			}
+			l.Close()
+		}
+	}
+	return nil
+}
+
+// fetchCharts downloads the charts not yet in the chart cache.
+func fetchCharts(ctx context.Context, st *state) (string, bool, error) {
+	downloaded, cached := 0, 0
+	for _, rp := range st.releases {
+		if rp.Source.Repo == EmbeddedRepo {
+			continue
+		}
+		c, got, err := release.Fetch(ctx, rp.Source, st.r.ChartCacheDir)
+		if err != nil {
+			return "", downloaded > 0, err
+		}
+		if got {
+			downloaded++
+		} else {
+			cached++
+		}
+		st.mu.Lock()
+		st.charts[rp.Release] = c
+		st.mu.Unlock()
+	}
+	return fmt.Sprintf("%d downloaded, %d from %s", downloaded, cached, st.r.ChartCacheDir), downloaded > 0, nil
+}
+
+// loadImages renders every release with the fetched charts, lists their
+// images and loads them into the nodes.
+func loadImages(ctx context.Context, st *state) (string, bool, error) {
+	var refs []string
+	for i := range st.releases {
+		rp := st.releases[i]
+		err := renderImages(ctx, st.r, &rp, func(release.Source) (*chart.Chart, error) { return st.chartOf(rp) })
+		if err != nil {
+			return "", false, err
+		}
+		refs = append(refs, rp.Images...)
+	}
+	docker, err := cluster.NewDockerClient()
+	if err != nil {
+		return "", false, err
+	}
+	defer docker.Close()
+	nodes, err := st.kind.Nodes(st.r.ClusterName)
+	if err != nil {
+		return "", false, err
+	}
+	res, err := images.Load(ctx, images.LoadInput{Docker: docker, Nodes: nodes, Images: dedupe(refs)})
+	st.mu.Lock()
+	st.images = res
+	st.mu.Unlock()
+	if err != nil {
+		return "", res != nil && res.Changed(), err
+	}
+	return fmt.Sprintf("%d images: %d pulled, %d loaded, %d already on the nodes",
+		len(dedupe(refs)), len(res.Pulled), len(res.Loaded), len(res.Present)), res.Changed(), nil
+}
+
+func dedupe(refs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range refs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WorkloadTimeout bounds the wait for the chart's certificates and workload.
+const WorkloadTimeout = 4 * time.Minute
+
+// waitWorkload waits for the chart's Certificates to be issued and the test
+// workload to be rolled out.
+func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
+	namespaces := []string{certmanager.Namespace, versions.SecretsNamespace}
+	if err := waitCertificates(ctx, st, namespaces, WorkloadTimeout); err != nil {
+		return "", false, err
+	}
+	w := cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel}
+	if err := cluster.WaitRollout(ctx, st.kube, WorkloadTimeout, w); err != nil {
+		return "", false, fmt.Errorf("workload: %w", err)
+	}
+	return "certificates issued, " + w.String() + " ready", false, nil
+}
+
+var certificatesGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
+
+// waitCertificates waits until every Certificate in namespaces is Ready.
+func waitCertificates(ctx context.Context, st *state, namespaces []string, timeout time.Duration) error {
+	var pending []string
+	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
+		pending = pending[:0]
+		for _, ns := range namespaces {
+			list, err := st.dyn.Resource(certificatesGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
+			if err != nil {
+				return false, fmt.Errorf("list certificates in %s: %w", ns, err)
+			}
+			for i := range list.Items {
+				if reason := certificateNotReady(&list.Items[i]); reason != "" {
+					pending = append(pending, reason)
+				}
+			}
+		}
+		return len(pending) == 0, nil
+	})
+	if err != nil && len(pending) > 0 {
+		return fmt.Errorf("certificates: %w after %s: %v", cluster.ErrNotReady, timeout, pending)
+	}
+	return err
+}
+
+// certificateNotReady returns "" for a Ready Certificate, else its name and
+// the Ready condition's message.
+func certificateNotReady(c *unstructured.Unstructured) string {
+	conds, _, _ := unstructured.NestedSlice(c.Object, "status", "conditions")
+	for _, raw := range conds {
+		cond, _ := raw.(map[string]any)
+		if cond["type"] == "Ready" {
+			if cond["status"] == "True" {
+				return ""
+			}
+			return fmt.Sprintf("%s/%s: %v", c.GetNamespace(), c.GetName(), cond["message"])
+		}
+	}
+	return fmt.Sprintf("%s/%s: no Ready condition yet", c.GetNamespace(), c.GetName())
+}
