@@ -1,0 +1,132 @@
+package upstream
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var testNames = []string{"sts.amazonaws.com", "api.github.com", "storage.googleapis.com", "api.github.com"}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestWithHostsGolden(t *testing.T) {
+	for _, name := range []string{"kind", "tabs"} {
+		t.Run(name, func(t *testing.T) {
+			in := readFile(t, name+".Corefile")
+			got, err := WithHosts(in, "172.18.0.9", testNames)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if want := readFile(t, name+".golden"); got != want {
+				t.Errorf("got\n%s\nwant\n%s", got, want)
+			}
+			again, err := WithHosts(got, "172.18.0.9", testNames)
+			if err != nil || again != got {
+				t.Errorf("second edit changed the Corefile (err %v):\n%s", err, again)
+			}
+			if back := WithoutHosts(got); back != in {
+				t.Errorf("WithoutHosts did not restore the input:\n%s", back)
+			}
+		})
+	}
+}
+
+func TestWithHostsReplacesAddress(t *testing.T) {
+	first, err := WithHosts(readFile(t, "kind.Corefile"), "172.18.0.9", testNames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := WithHosts(first, "172.18.0.10", []string{"api.github.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(second, "172.18.0.9") || strings.Count(second, beginMarker) != 1 ||
+		!strings.Contains(second, "172.18.0.10 api.github.com\n") {
+		t.Errorf("the block was not replaced:\n%s", second)
+	}
+}
+
+func TestWithHostsRejects(t *testing.T) {
+	kind := readFile(t, "kind.Corefile")
+	cases := []struct {
+		name, corefile, ip string
+		names              []string
+		want               string
+	}{
+		{"wildcard", kind, "172.18.0.9", []string{"*.github.com"}, `"*.github.com"`},
+		{"upper case", kind, "172.18.0.9", []string{"API.github.com"}, `"API.github.com"`},
+		{"bad address", kind, "172.18.0.300", testNames, `"172.18.0.300"`},
+		{"no names", kind, "172.18.0.9", nil, "no names"},
+		{"no server block", "example.org:53 {\n    forward . 1.1.1.1\n}\n", "172.18.0.9", testNames, "no .:53 server block"},
+		{"own hosts plugin", readFile(t, "own-hosts.Corefile"), "172.18.0.9", testNames, "already has a hosts plugin"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := WithHosts(tc.corefile, tc.ip, tc.names)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEnsureHosts(t *testing.T) {
+	cs := fake.NewClientset(
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: CoreDNSNamespace, Name: CoreDNSConfigMap},
+			Data: map[string]string{"Corefile": readFile(t, "kind.Corefile")}},
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: CoreDNSNamespace, Name: CoreDNSDeployment}},
+	)
+	ctx := context.Background()
+	steps := []struct {
+		name        string
+		run         func() (bool, error)
+		wantChanged bool
+		wantHosts   bool
+	}{
+		{"add", func() (bool, error) { return EnsureHosts(ctx, cs, "172.18.0.9", testNames) }, true, true},
+		{"add again", func() (bool, error) { return EnsureHosts(ctx, cs, "172.18.0.9", testNames) }, false, true},
+		{"remove", func() (bool, error) { return RemoveHosts(ctx, cs) }, true, false},
+		{"remove again", func() (bool, error) { return RemoveHosts(ctx, cs) }, false, false},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			changed, err := s.run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cm, _ := cs.CoreV1().ConfigMaps(CoreDNSNamespace).Get(ctx, CoreDNSConfigMap, metav1.GetOptions{})
+			has := strings.Contains(cm.Data["Corefile"], "172.18.0.9 api.github.com")
+			if changed != s.wantChanged || has != s.wantHosts {
+				t.Errorf("changed %v hosts %v, want %v %v", changed, has, s.wantChanged, s.wantHosts)
+			}
+			d, _ := cs.AppsV1().Deployments(CoreDNSNamespace).Get(ctx, CoreDNSDeployment, metav1.GetOptions{})
+			if d.Spec.Template.Annotations[CorefileHashAnnotation] == "" {
+				t.Errorf("coredns was not restarted: no %s annotation", CorefileHashAnnotation)
+			}
+		})
+	}
+}
