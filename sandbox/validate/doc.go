@@ -1,0 +1,14 @@
+// Package validate proves rendered objects right by construction, offline:
+// every CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy goes through
+// Cilium's own parse path (CiliumNetworkPolicy.Parse, which runs
+// api.Rule.Sanitize); every object of a known CRD is checked against the
+// CRD's OpenAPI schema, pruning and CEL rules as the API server would; and
+// the objects are checked against each other (a policy's TLS secrets are made
+// by a Certificate, Bundle or Secret with the keys the context needs and SANs
+// that cover the policy's names; the policies select the workload's pods and
+// let it resolve names; certificates name issuers that exist and respect the
+// CA's name constraints) and against what the target Cilium release accepts.
+//
+// Objects returns Problems, each naming the object, the check and the bad
+// field or value; an empty result means every check passed.
+package validate

@@ -1,0 +1,168 @@
+package validate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cilium/cilium/pkg/policy/api"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// policyProblems runs the per-policy checks: release support, visibility,
+// and the TLS secrets each context names.
+func (inv *inventory) policyProblems(opts Options) []Problem {
+	var out []Problem
+	for _, p := range inv.policies {
+		out = append(out, versionProblems(p, opts.Cilium)...)
+		for _, r := range p.rules {
+			for i, e := range r.Egress {
+				for j, pr := range e.ToPorts {
+					where := fmt.Sprintf("egress[%d].toPorts[%d]", i, j)
+					out = append(out, inv.portRuleProblems(p, where, pr, e.ToFQDNs, opts)...)
+				}
+			}
+			for i, in := range r.Ingress {
+				for j, pr := range in.ToPorts {
+					where := fmt.Sprintf("ingress[%d].toPorts[%d]", i, j)
+					out = append(out, inv.portRuleProblems(p, where, pr, nil, opts)...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (inv *inventory) portRuleProblems(p policy, where string, pr api.PortRule, fqdns api.FQDNSelectorSlice, opts Options) []Problem {
+	if pr.TerminatingTLS == nil && pr.OriginatingTLS == nil {
+		return nil
+	}
+	var out []Problem
+	if pr.Rules == nil || len(pr.Rules.HTTP) == 0 {
+		out = append(out, Problem{p.id, CheckHTTPVisibility, where + " has TLS contexts but no rules.http: Envoy does not parse the decrypted HTTP, so requests are neither visible nor subject to L7 rules (use rules.http: [{}])"})
+	}
+	if pr.TerminatingTLS != nil {
+		out = append(out, inv.tlsContextProblems(p, where+".terminatingTLS", pr.TerminatingTLS, true, fqdns, opts)...)
+	}
+	if pr.OriginatingTLS != nil {
+		out = append(out, inv.tlsContextProblems(p, where+".originatingTLS", pr.OriginatingTLS, false, nil, opts)...)
+	}
+	return out
+}
+
+// tlsContextProblems checks the secret a TLS context names: its namespace,
+// what makes it, its keys and, for terminating contexts, its SANs.
+func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSContext, terminating bool, fqdns api.FQDNSelectorSlice, opts Options) []Problem {
+	if tls.Secret == nil || tls.Secret.Name == "" {
+		return []Problem{{p.id, CheckSecretSource, where + " names no secret"}}
+	}
+	ns := tls.Secret.Namespace
+	if ns == "" {
+		ns = p.namespace
+	}
+	if ns == "" {
+		return []Problem{{p.id, CheckSecretSource, fmt.Sprintf("%s.secret %q names no namespace, and a clusterwide policy has none to default to", where, tls.Secret.Name)}}
+	}
+	secret := ns + "/" + tls.Secret.Name
+	var out []Problem
+	if opts.Cilium.SecretsMode() == versions.SecretsModeNamespaceSync && ns != opts.SecretsNamespace {
+		out = append(out, Problem{p.id, CheckSecretsNamespace, fmt.Sprintf(
+			"%s.secret %s is outside %s, the only namespace Cilium %s reads policy secrets from", where, secret, opts.SecretsNamespace, opts.Cilium)})
+	}
+	sources := inv.secretSources(ns, tls.Secret.Name)
+	switch {
+	case len(sources) == 0:
+		return append(out, Problem{p.id, CheckSecretSource, fmt.Sprintf(
+			"%s.secret %s is made by no Certificate, Bundle or Secret in the objects", where, secret)})
+	case len(sources) > 1:
+		var by []string
+		for _, s := range sources {
+			by = append(by, s.by)
+		}
+		return append(out, Problem{p.id, CheckSecretSource, fmt.Sprintf(
+			"%s.secret %s is made by more than one object (%s); they overwrite each other", where, secret, strings.Join(by, ", "))})
+	}
+	src := sources[0]
+	out = append(out, keyProblems(p, where, secret, tls, terminating, src, opts.Cilium)...)
+	if terminating && src.cert != nil {
+		out = append(out, sanProblems(p, where, fqdns, src.cert)...)
+	}
+	return out
+}
+
+// keyProblems checks the keys a context reads: a terminating context needs
+// the certificate chain and private key; an originating one the trusted CA
+// and, with secret sync (1.17+), no tls.* keys.
+func keyProblems(p policy, where, secret string, tls *api.TLSContext, terminating bool, src secretSource, v versions.Cilium) []Problem {
+	var need []string
+	if terminating {
+		need = append(need, orDefault(tls.Certificate, "tls.crt"), orDefault(tls.PrivateKey, "tls.key"))
+		if tls.TrustedCA != "" {
+			need = append(need, tls.TrustedCA)
+		}
+	} else {
+		need = append(need, orDefault(tls.TrustedCA, "ca.crt"))
+	}
+	var out []Problem
+	for _, k := range need {
+		if !src.keys[k] {
+			out = append(out, Problem{p.id, CheckSecretKeys, fmt.Sprintf(
+				"%s.secret %s made by %s has no key %q (it has %s)", where, secret, src.by, k, keyList(src.keys))})
+		}
+	}
+	if !terminating && v.SecretsMode() == versions.SecretsModeNamespaceSync && (src.keys["tls.crt"] || src.keys["tls.key"]) {
+		out = append(out, Problem{p.id, CheckSecretKeys, fmt.Sprintf(
+			"%s.secret %s made by %s has tls.* keys (%s): with secret sync (Cilium %s) an originatingTLS secret must hold ca.crt and no tls.* keys",
+			where, secret, src.by, keyList(src.keys), v)})
+	}
+	return out
+}
+
+// sanProblems checks that the terminating certificate has a SAN for every
+// name the rule's toFQDNs intercepts.
+func sanProblems(p policy, where string, fqdns api.FQDNSelectorSlice, c *certificate) []Problem {
+	sans := c.cert.Spec.DNSNames
+	var out []Problem
+	for _, f := range fqdns {
+		covered, what := false, ""
+		for _, san := range sans {
+			if f.MatchName != "" {
+				covered, what = covered || sanCoversName(san, f.MatchName), fmt.Sprintf("matchName %q", f.MatchName)
+			} else {
+				covered, what = covered || sanCoversPattern(san, f.MatchPattern), fmt.Sprintf("matchPattern %q", f.MatchPattern)
+			}
+		}
+		if covered {
+			continue
+		}
+		if what == "" {
+			what = fmt.Sprintf("%+v", f)
+		}
+		msg := fmt.Sprintf("%s: toFQDNs %s is not covered by any dnsNames SAN of %s %v; clients would reject the served certificate", where, what, c.id, sans)
+		if strings.Contains(f.MatchPattern, "**") {
+			msg += " (a \"**.\" pattern matches any depth, which no SAN covers)"
+		}
+		out = append(out, Problem{p.id, CheckSANCoverage, msg})
+	}
+	return out
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func keyList(keys map[string]bool) string {
+	var ks []string
+	for k := range keys {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	if len(ks) == 0 {
+		return "no keys"
+	}
+	return strings.Join(ks, ", ")
+}

@@ -1,0 +1,173 @@
+package validate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cilium/cilium/pkg/policy/api"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// podTemplatePaths says where each workload kind keeps its pod template.
+func podTemplatePaths() map[string][]string {
+	return map[string][]string{
+		"apps/Deployment":  {"spec", "template"},
+		"apps/StatefulSet": {"spec", "template"},
+		"apps/DaemonSet":   {"spec", "template"},
+		"apps/ReplicaSet":  {"spec", "template"},
+		"batch/Job":        {"spec", "template"},
+		"batch/CronJob":    {"spec", "jobTemplate", "spec", "template"},
+		"/Pod":             {},
+	}
+}
+
+func (inv *inventory) addWorkload(obj *unstructured.Unstructured, ns string) error {
+	gvk := obj.GroupVersionKind()
+	path, ok := podTemplatePaths()[gvk.Group+"/"+gvk.Kind]
+	if !ok {
+		return nil
+	}
+	tmpl := obj.Object
+	if len(path) > 0 {
+		m, found, err := unstructured.NestedMap(obj.Object, path...)
+		if err != nil || !found {
+			return fmt.Errorf("no pod template at %s", strings.Join(path, "."))
+		}
+		tmpl = m
+	}
+	lbls, _, _ := unstructured.NestedStringMap(tmpl, "metadata", "labels")
+	sa, _, _ := unstructured.NestedString(tmpl, "spec", "serviceAccountName")
+	host, _, _ := unstructured.NestedBool(tmpl, "spec", "hostNetwork")
+	if sa == "" {
+		sa = "default"
+	}
+	inv.workloads = append(inv.workloads, workload{
+		id: objectID(gvk.Kind, ns, obj.GetName()), namespace: ns,
+		labels: lbls, serviceAccount: sa, hostNetwork: host,
+	})
+	return nil
+}
+
+// ciliumLabels returns the labels Cilium gives the pods of w (source "k8s").
+func (inv *inventory) ciliumLabels(w workload) labels.Set {
+	set := labels.Set{
+		"io.kubernetes.pod.namespace":                                w.namespace,
+		"io.cilium.k8s.policy.serviceaccount":                        w.serviceAccount,
+		"io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name": w.namespace,
+	}
+	for k, v := range inv.namespaces[w.namespace] {
+		set["io.cilium.k8s.namespace.labels."+k] = v
+	}
+	for k, v := range w.labels {
+		set[k] = v
+	}
+	return set
+}
+
+// selects reports whether a parsed rule's endpoint selector (which Parse
+// already limited to the policy's namespace) selects the pods of w.
+func (inv *inventory) selects(es api.EndpointSelector, w workload) bool {
+	if es.LabelSelector == nil {
+		return false
+	}
+	ls := &metav1.LabelSelector{MatchLabels: map[string]string{}}
+	for k, v := range es.MatchLabels {
+		key, ok := k8sKey(k)
+		if !ok {
+			return false
+		}
+		ls.MatchLabels[key] = v
+	}
+	for _, r := range es.MatchExpressions {
+		key, ok := k8sKey(r.Key)
+		if !ok {
+			return false
+		}
+		ls.MatchExpressions = append(ls.MatchExpressions, metav1.LabelSelectorRequirement{
+			Key: key, Operator: metav1.LabelSelectorOperator(r.Operator), Values: r.Values,
+		})
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return false
+	}
+	return sel.Matches(inv.ciliumLabels(w))
+}
+
+// k8sKey strips a Cilium label source ("any:", "k8s:") from a selector key;
+// it reports false for sources pods never carry (reserved:, cidr:, ...).
+func k8sKey(k string) (string, bool) {
+	src, key, found := strings.Cut(k, ":")
+	if !found {
+		return k, true
+	}
+	switch src {
+	case "any", "k8s":
+		return key, true
+	}
+	return "", false
+}
+
+// selected returns the workloads a policy selects (any of its rules).
+func (inv *inventory) selected(p policy) []workload {
+	var out []workload
+	for _, w := range inv.workloads {
+		for _, r := range p.rules {
+			if inv.selects(r.EndpointSelector, w) {
+				out = append(out, w)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// workloadProblems checks that every policy selects a workload pod Cilium
+// manages, and that pods with toFQDNs rules may resolve names.
+func (inv *inventory) workloadProblems() []Problem {
+	if len(inv.workloads) == 0 {
+		return inv.dnsProblemsWithoutWorkloads()
+	}
+	var out []Problem
+	for _, p := range inv.policies {
+		sel := inv.selected(p)
+		managed := 0
+		for _, w := range sel {
+			if !w.hostNetwork {
+				managed++
+			}
+		}
+		switch {
+		case len(sel) == 0:
+			out = append(out, Problem{p.id, CheckEndpointSelector, fmt.Sprintf(
+				"endpointSelector %s selects none of the workload pods (%s)", selectorString(p), inv.workloadSummary())})
+		case managed == 0:
+			out = append(out, Problem{p.id, CheckEndpointSelector, fmt.Sprintf(
+				"endpointSelector %s selects only hostNetwork pods, which Cilium policy does not govern", selectorString(p))})
+		}
+		out = append(out, inv.dnsProblems(p, sel)...)
+	}
+	return out
+}
+
+func selectorString(p policy) string {
+	var parts []string
+	for _, r := range p.rules {
+		if r.EndpointSelector.LabelSelector != nil {
+			parts = append(parts, r.EndpointSelector.LabelSelectorString())
+		}
+	}
+	return "{" + strings.Join(parts, "; ") + "}"
+}
+
+func (inv *inventory) workloadSummary() string {
+	var parts []string
+	for _, w := range inv.workloads {
+		parts = append(parts, fmt.Sprintf("%s labels %s", w.id, labels.Set(w.labels)))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
