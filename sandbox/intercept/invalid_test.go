@@ -84,6 +84,8 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 			[]string{"meta", "/intercept/github/http/0/path"}},
 		{"malformed --set", RenderOptions{Set: []string{"intercept.github.enabled"}},
 			[]string{`--set "intercept.github.enabled"`}},
+		{"kubernetes older than the chart supports", RenderOptions{KubeVersion: "v1.29.4"},
+			[]string{"v1.29.4", ">=1.30.0-0"}},
 		{"missing values file", RenderOptions{ValuesFiles: []string{"testdata/no-such-values.yaml"}},
 			[]string{"no-such-values.yaml"}},
 	}
