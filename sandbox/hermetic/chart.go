@@ -2,89 +2,74 @@ package hermetic
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"helm.sh/helm/v3/pkg/action"
-	helmrelease "helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/storage/driver"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 
-	sandboxfiles "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
-)
-
-// Chart release defaults.
-const (
-	// DefaultReleaseName is the interception chart's release name.
-	DefaultReleaseName = "cilium-tls-intercept"
-	// DefaultReleaseNamespace is where the release record is kept.
-	DefaultReleaseNamespace = "intercept-system"
 )
 
 // ChartOptions say which release of the interception chart to install.
 type ChartOptions struct {
-	// ReleaseName defaults to DefaultReleaseName.
+	// ReleaseName defaults to intercept.DefaultReleaseName.
 	ReleaseName string
-	// Namespace defaults to DefaultReleaseNamespace; created when missing.
+	// Namespace (the release record's) defaults to intercept.DefaultNamespace.
 	Namespace string
+	// CiliumVersion sets cilium.version when not empty.
+	CiliumVersion string
 	// Values are merged over the chart's defaults.
 	Values map[string]any
 }
 
 func (o ChartOptions) withDefaults() ChartOptions {
 	if o.ReleaseName == "" {
-		o.ReleaseName = DefaultReleaseName
+		o.ReleaseName = intercept.DefaultReleaseName
 	}
 	if o.Namespace == "" {
-		o.Namespace = DefaultReleaseNamespace
-	}
-	if o.Values == nil {
-		o.Values = map[string]any{}
+		o.Namespace = intercept.DefaultNamespace
 	}
 	return o
 }
 
-// EnsureChart installs the embedded interception chart, or upgrades the
-// release when it exists, with opts.Values. It does not wait for workloads:
-// a hermetic control plane runs no pods.
-func (c *ControlPlane) EnsureChart(ctx context.Context, opts ChartOptions) (*helmrelease.Release, error) {
+// values merges the options the way `make sandbox` does.
+func (o ChartOptions) values() (map[string]any, error) {
+	return intercept.MergeValues(intercept.RenderOptions{CiliumVersion: o.CiliumVersion, Values: o.Values})
+}
+
+// EnsureChart installs the embedded interception chart, upgrades the
+// release when its values changed, or leaves it alone, through the same
+// release.EnsureRelease the kind sandbox uses. It does not wait for
+// workloads: a hermetic control plane runs no pods.
+func (c *ControlPlane) EnsureChart(ctx context.Context, opts ChartOptions) (*release.EnsureResult, error) {
 	opts = opts.withDefaults()
-	chrt, err := release.LoadChartFS(sandboxfiles.InterceptChart())
+	vals, err := opts.values()
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := c.helmConfig(opts.Namespace)
+	chrt, err := intercept.Chart()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := action.NewHistory(cfg).Run(opts.ReleaseName); errors.Is(err, driver.ErrReleaseNotFound) {
-		install := action.NewInstall(cfg)
-		install.ReleaseName = opts.ReleaseName
-		install.Namespace = opts.Namespace
-		install.CreateNamespace = true
-		rel, err := install.RunWithContext(ctx, chrt, opts.Values)
-		if err != nil {
-			return nil, fmt.Errorf("install chart %s: %w", opts.ReleaseName, err)
-		}
-		return rel, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("release history %s: %w", opts.ReleaseName, err)
-	}
-	upgrade := action.NewUpgrade(cfg)
-	upgrade.Namespace = opts.Namespace
-	rel, err := upgrade.RunWithContext(ctx, opts.ReleaseName, chrt, opts.Values)
+	cfg, err := release.NewConfiguration(c.KubeconfigPath, opts.Namespace, nil)
 	if err != nil {
-		return nil, fmt.Errorf("upgrade chart %s: %w", opts.ReleaseName, err)
+		return nil, err
 	}
-	return rel, nil
+	res, err := release.EnsureRelease(ctx, release.EnsureInput{
+		Config: cfg, Chart: chrt, ReleaseName: opts.ReleaseName, Namespace: opts.Namespace,
+		Values: vals, Timeout: timeoutFrom(ctx),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ensure chart: %w", err)
+	}
+	return res, nil
 }
 
 // UninstallChart removes the interception chart's release and waits until
 // the objects Helm deleted are gone.
 func (c *ControlPlane) UninstallChart(ctx context.Context, opts ChartOptions) error {
 	opts = opts.withDefaults()
-	cfg, err := c.helmConfig(opts.Namespace)
+	cfg, err := release.NewConfiguration(c.KubeconfigPath, opts.Namespace, nil)
 	if err != nil {
 		return err
 	}
@@ -97,15 +82,28 @@ func (c *ControlPlane) UninstallChart(ctx context.Context, opts ChartOptions) er
 	return nil
 }
 
-// helmConfig returns a Helm action configuration for the control plane's
-// kubeconfig, storing releases as secrets in namespace.
-func (c *ControlPlane) helmConfig(namespace string) (*action.Configuration, error) {
-	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig = &c.KubeconfigPath
-	flags.Namespace = &namespace
-	cfg := &action.Configuration{}
-	if err := cfg.Init(flags, namespace, "secret", func(string, ...any) {}); err != nil {
-		return nil, fmt.Errorf("helm configuration: %w", err)
+// chartNamespaces returns the Namespace objects the chart renders with opts.
+func chartNamespaces(ctx context.Context, opts ChartOptions) (map[string]bool, error) {
+	opts = opts.withDefaults()
+	vals, err := opts.values()
+	if err != nil {
+		return nil, err
 	}
-	return cfg, nil
+	r, err := intercept.Render(ctx, intercept.RenderOptions{
+		Values: vals, ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, KubeVersion: KubernetesVersion,
+	})
+	if err != nil {
+		return nil, err
+	}
+	objs, err := r.Objects()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, o := range objs {
+		if o.GetKind() == "Namespace" {
+			out[o.GetName()] = true
+		}
+	}
+	return out, nil
 }

@@ -15,7 +15,7 @@ import (
 )
 
 // DefaultCRDs returns the CRDs the sandbox installs: Cilium's (from its Go
-// module) and cert-manager's (from its module's deploy/crds).
+// module), cert-manager's and trust-manager's (from their modules' deploy/crds).
 func DefaultCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	cilium, err := crdsFromFS(ciliumcrds.EmbedFS, ".")
 	if err != nil {
@@ -29,7 +29,15 @@ func DefaultCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cert-manager crds: %w", err)
 	}
-	return append(cilium, cm...), nil
+	dir, err = moduleDir("github.com/cert-manager/trust-manager")
+	if err != nil {
+		return nil, fmt.Errorf("trust-manager crds: %w", err)
+	}
+	trust, err := crdsFromFS(os.DirFS(filepath.Join(dir, "deploy", "crds")), ".")
+	if err != nil {
+		return nil, fmt.Errorf("trust-manager crds: %w", err)
+	}
+	return append(append(cilium, cm...), trust...), nil
 }
 
 // crdsFromFS parses every YAML file in dir of fsys that holds a CRD.

@@ -8,20 +8,19 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/go-logr/logr"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
-// Namespaces Start creates: where cert-manager keeps the CA of a
-// ClusterIssuer, the secrets namespace Cilium reads, and the workload's.
+// Namespaces the control plane prepares.
 const (
-	// CertManagerNamespace is cert-manager's cluster resource namespace.
+	// CertManagerNamespace is cert-manager's cluster resource namespace and
+	// trust-manager's trust namespace, where the chart's CA lives.
 	CertManagerNamespace = "cert-manager"
 	// SecretsNamespace is where the chart's TLS secrets live.
 	SecretsNamespace = "cilium-secrets"
-	// WorkloadNamespace is the chart's workload namespace.
-	WorkloadNamespace = "intercept-workload"
 )
 
 // Options configure Start.
@@ -36,6 +35,8 @@ type Options struct {
 	Chart *ChartOptions
 	// NoChart leaves the chart uninstalled (tests that install it themselves).
 	NoChart bool
+	// Logger receives cert-manager's controller logs; discarded when zero.
+	Logger logr.Logger
 	// StartTimeout bounds each control-plane process's start; 60s when zero.
 	StartTimeout time.Duration
 }
@@ -51,7 +52,9 @@ type ControlPlane struct {
 
 	env     *envtest.Environment
 	workDir string
+	markers []string // per-run directories on the processes' command lines
 	cm      *certManager
+	tm      *trustManager
 }
 
 // Phase is one timed step of Start.
@@ -66,8 +69,9 @@ type Phase struct {
 var ErrNoAssets = errors.New("hermetic control-plane binaries not found")
 
 // Start starts etcd and kube-apiserver, installs the CRDs, creates the
-// namespaces, starts cert-manager's controllers in-process and installs the
-// interception chart. On error everything already started is stopped.
+// namespaces, starts cert-manager's and trust-manager's controllers
+// in-process and installs the interception chart. On error everything
+// already started is stopped.
 func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	dir, err := resolveAssetsDir(opts.AssetsDir)
 	if err != nil {
@@ -76,12 +80,28 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if err := CheckAssets(dir); err != nil {
 		return nil, err
 	}
+	chart := ChartOptions{}
+	if opts.Chart != nil {
+		chart = *opts.Chart
+	}
+	skip := map[string]bool{}
+	if !opts.NoChart {
+		// Bad values fail here, before anything is started.
+		if skip, err = chartNamespaces(ctx, chart); err != nil {
+			return nil, err
+		}
+	}
 	crds := opts.CRDs
 	if crds == nil {
 		if crds, err = DefaultCRDs(); err != nil {
 			return nil, err
 		}
 	}
+	log := opts.Logger
+	if log.GetSink() == nil {
+		log = logr.Discard()
+	}
+	ctx = logr.NewContext(ctx, log)
 	cp = &ControlPlane{}
 	defer func() {
 		if err != nil {
@@ -89,26 +109,41 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 			cp = nil
 		}
 	}()
-	if err := cp.phase("control plane", func() error { return cp.startEnv(dir, crds, opts.StartTimeout) }); err != nil {
-		return cp, err
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"control plane", func() error { return cp.startEnv(dir, crds, opts.StartTimeout) }},
+		{"namespaces", func() error { return cp.createNamespaces(ctx, skip) }},
+		{"cert-manager controllers", func() (err error) {
+			cp.cm, err = startCertManager(ctx, cp.KubeconfigPath, CertManagerNamespace)
+			return err
+		}},
+		{"trust-manager controller", func() error { return cp.startTrustManager(ctx) }},
 	}
-	if err := cp.phase("namespaces", func() error { return cp.createNamespaces(ctx) }); err != nil {
-		return cp, err
+	if !opts.NoChart {
+		steps = append(steps, struct {
+			name string
+			run  func() error
+		}{"chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err }})
 	}
-	if err := cp.phase("cert-manager controllers", func() error {
-		cp.cm, err = startCertManager(ctx, cp.KubeconfigPath, CertManagerNamespace)
+	for _, s := range steps {
+		if err := cp.phase(s.name, s.run); err != nil {
+			return cp, err
+		}
+	}
+	return cp, nil
+}
+
+// startTrustManager starts trust-manager with a default CA package made
+// from the system trust store.
+func (c *ControlPlane) startTrustManager(ctx context.Context) error {
+	pkg, err := writeDefaultPackage(SystemTrustBundle, c.workDir)
+	if err != nil {
 		return err
-	}); err != nil {
-		return cp, err
 	}
-	if opts.NoChart {
-		return cp, nil
-	}
-	chart := ChartOptions{}
-	if opts.Chart != nil {
-		chart = *opts.Chart
-	}
-	return cp, cp.phase("chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err })
+	c.tm, err = startTrustManager(ctx, c.Config, CertManagerNamespace, pkg)
+	return err
 }
 
 // phase runs one step of Start and records its duration.
@@ -145,6 +180,7 @@ func (c *ControlPlane) startEnv(assets string, crds []*apiextensionsv1.CustomRes
 		return fmt.Errorf("start kube-apiserver and etcd: %w", err)
 	}
 	c.Config = cfg
+	c.markers = []string{c.env.ControlPlane.Etcd.DataDir, c.env.ControlPlane.APIServer.CertDir}
 	if c.workDir, err = os.MkdirTemp("", "hermetic-controlplane-"); err != nil {
 		return err
 	}
@@ -159,6 +195,10 @@ func (c *ControlPlane) Stop(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
+	if c.tm != nil {
+		errs = append(errs, c.tm.stop())
+		c.tm = nil
+	}
 	if c.cm != nil {
 		errs = append(errs, c.cm.stop())
 		c.cm = nil

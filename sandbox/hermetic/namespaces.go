@@ -10,17 +10,21 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// StartNamespaces are created by Start before the chart is installed, as
-// `make sandbox` has them when the chart goes in.
-var StartNamespaces = []string{CertManagerNamespace, SecretsNamespace, WorkloadNamespace}
+// StartNamespaces are the namespaces a cluster has before the chart goes in
+// (cert-manager's, and the secrets namespace Cilium's chart creates from
+// 1.17). Start creates those the chart does not create itself.
+var StartNamespaces = []string{CertManagerNamespace, SecretsNamespace}
 
-// createNamespaces creates StartNamespaces, keeping those that exist.
-func (c *ControlPlane) createNamespaces(ctx context.Context) error {
+// createNamespaces creates names except those in skip, keeping existing ones.
+func (c *ControlPlane) createNamespaces(ctx context.Context, skip map[string]bool) error {
 	cs, err := kubernetes.NewForConfig(c.Config)
 	if err != nil {
 		return err
 	}
 	for _, name := range StartNamespaces {
+		if skip[name] {
+			continue
+		}
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 		_, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
 		if err != nil && !apierrors.IsAlreadyExists(err) {

@@ -1,0 +1,118 @@
+package hermetic
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	cmmeta "github.com/cert-manager/cert-manager/pkg/apis/meta/v1"
+	cmclient "github.com/cert-manager/cert-manager/pkg/client/clientset/versioned"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+)
+
+// startOrSkip starts a control plane without the chart, or skips when the
+// binaries are not built.
+func startOrSkip(t *testing.T) *ControlPlane {
+	t.Helper()
+	dir, err := DefaultAssetsDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckAssets(dir); errors.Is(err, ErrNoAssets) {
+		t.Skipf("needs the hermetic control-plane binaries (make controlplane): %v", err)
+	}
+	start := time.Now()
+	cp, err := Start(t.Context(), Options{NoChart: true})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Logf("control plane started in %s: %v", time.Since(start).Round(time.Millisecond), cp.Phases)
+	return cp
+}
+
+// TestStartIssueStop starts the control plane, has the in-process
+// cert-manager issue a self-signed certificate, and checks Stop leaves no
+// process behind.
+func TestStartIssueStop(t *testing.T) {
+	cp := startOrSkip(t)
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			_ = cp.Stop(context.Background())
+		}
+	})
+	if n := len(cp.Processes()); n != 2 {
+		t.Errorf("running control-plane processes = %d, want 2 (etcd, kube-apiserver)", n)
+	}
+	cs := kubernetes.NewForConfigOrDie(cp.Config)
+	for _, ns := range StartNamespaces {
+		if _, err := cs.CoreV1().Namespaces().Get(t.Context(), ns, metav1.GetOptions{}); err != nil {
+			t.Errorf("namespace %s: %v", ns, err)
+		}
+	}
+	cm := cmclient.NewForConfigOrDie(cp.Config)
+	ctx := t.Context()
+	issuer := &cmapi.ClusterIssuer{
+		ObjectMeta: metav1.ObjectMeta{Name: "selfsigned"},
+		Spec:       cmapi.IssuerSpec{IssuerConfig: cmapi.IssuerConfig{SelfSigned: &cmapi.SelfSignedIssuer{}}},
+	}
+	if _, err := cm.CertmanagerV1().ClusterIssuers().Create(ctx, issuer, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cert := &cmapi.Certificate{
+		ObjectMeta: metav1.ObjectMeta{Name: "probe", Namespace: SecretsNamespace},
+		Spec: cmapi.CertificateSpec{
+			SecretName: "probe-tls", DNSNames: []string{"probe.example.com"},
+			IssuerRef: cmmeta.IssuerReference{Name: "selfsigned", Kind: "ClusterIssuer"},
+		},
+	}
+	if _, err := cm.CertmanagerV1().Certificates(SecretsNamespace).Create(ctx, cert, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var last string
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := cm.CertmanagerV1().Certificates(SecretsNamespace).Get(ctx, "probe", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		last = ""
+		for _, c := range got.Status.Conditions {
+			last += string(c.Type) + "=" + string(c.Status) + " (" + c.Reason + ": " + c.Message + ") "
+			if c.Type == cmapi.CertificateConditionReady && c.Status == cmmeta.ConditionTrue {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("certificate not Ready: %v; conditions: %s", err, last)
+	}
+	secret, err := cs.CoreV1().Secrets(SecretsNamespace).Get(ctx, "probe-tls", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(secret.Data["tls.crt"]) == 0 || len(secret.Data["tls.key"]) == 0 {
+		t.Errorf("secret probe-tls keys: %v", keys(secret.Data))
+	}
+	start := time.Now()
+	if err := cp.Stop(context.Background()); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	stopped = true
+	t.Logf("stopped in %s", time.Since(start).Round(time.Millisecond))
+	if pids := cp.Processes(); len(pids) != 0 {
+		t.Errorf("processes left after Stop: %v", pids)
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
