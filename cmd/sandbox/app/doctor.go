@@ -1,5 +1,79 @@
 package app
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
 
-func newDoctorCmd(s streams, g *globalOptions) *cobra.Command { return notImplemented("doctor") }
+	"github.com/spf13/cobra"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
+)
+
+// doctorOptions are the flags of sandbox doctor.
+type doctorOptions struct {
+	kubeconfig      string
+	namespace       string
+	ciliumNamespace string
+	from            string
+	output          string
+}
+
+func newDoctorCmd(s streams, g *globalOptions) *cobra.Command {
+	opts := doctorOptions{}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Say why Cilium's TLS interception is not active, from a live cluster or a dump",
+		Long: `Run the doctor's checks in dependency order (Cilium agents, L7 proxy, Envoy,
+the secrets mode of the running release, the policies' secrets and their keys,
+certificates and their SANs, DNS and HTTP rules, the workload's selection and
+management by Cilium, proxies in its environment, CA trust, agent logs) and
+name the first failure as the root cause, with its fix.
+
+Exit codes: 0 every check passed (or warned), 1 a check failed, 2 the doctor
+could not run (bad flags, unreachable cluster, unreadable dump).`,
+		Example: `  sandbox doctor
+  sandbox doctor --kubeconfig .sandbox/kubeconfig --namespace my-app
+  sandbox doctor --from ./dump --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDoctor(cmd, s, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: KUBECONFIG or ~/.kube/config)")
+	f.StringVarP(&opts.namespace, "namespace", "n", doctor.DefaultWorkloadNamespace, "namespace of the intercepted workload and its policies")
+	f.StringVar(&opts.ciliumNamespace, "cilium-namespace", doctor.DefaultCiliumNamespace, "namespace of the Cilium agents and cilium-config")
+	f.StringVar(&opts.from, "from", "", "read a dump directory (kubectl get -o yaml output, agent *.log files) instead of a cluster")
+	f.StringVarP(&opts.output, "output", "o", string(doctor.FormatText), "report format: text or json")
+	return cmd
+}
+
+func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions) error {
+	format, err := doctor.ParseFormat(opts.output)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("--output: %w", err))
+	}
+	if opts.from != "" && opts.kubeconfig != "" {
+		return withCode(ExitUsage, fmt.Errorf("--from %q and --kubeconfig %q: give one source", opts.from, opts.kubeconfig))
+	}
+	var src doctor.Source = doctor.DumpSource{Dir: opts.from}
+	if opts.from == "" {
+		live, err := doctor.NewLiveSource(opts.kubeconfig)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		src = live
+	}
+	rep, err := doctor.Run(cmd.Context(), src, doctor.Options{
+		Scope: doctor.Scope{CiliumNamespace: opts.ciliumNamespace, WorkloadNamespace: opts.namespace},
+	})
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if err := rep.Write(s.out, format); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("write report: %w", err))
+	}
+	if rep.Failed() {
+		return withCode(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))
+	}
+	return nil
+}

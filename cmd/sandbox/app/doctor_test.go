@@ -1,0 +1,61 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDoctorCommand(t *testing.T) {
+	const states = "../../../fixtures/states/"
+	emptyKubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(emptyKubeconfig, []byte("apiVersion: v1\nkind: Config\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{name: "healthy dump", args: []string{"doctor", "--from", states + "healthy"}, code: ExitOK,
+			stdout: "root cause: none found; interception should be active"},
+		{name: "failing dump", args: []string{"doctor", "--from", states + "l7-proxy-disabled"}, code: ExitFailed,
+			stdout: "root cause: l7-proxy: the L7 proxy is disabled", stderr: "Error: root cause: l7-proxy"},
+		{name: "json", args: []string{"doctor", "--from", states + "no-dns-rule", "-o", "json"}, code: ExitFailed,
+			stdout: `"rootCause": "dns-rule"`},
+		{name: "bad output", args: []string{"doctor", "--from", states + "healthy", "-o", "yaml"}, code: ExitUsage,
+			stderr: `--output: invalid output format "yaml": want text or json`},
+		{name: "missing dump", args: []string{"doctor", "--from", states + "no-such-case"}, code: ExitUsage,
+			stderr: "no-such-case"},
+		{name: "two sources", args: []string{"doctor", "--from", states + "healthy", "--kubeconfig", "x"}, code: ExitUsage,
+			stderr: "give one source"},
+		{name: "kubeconfig without cluster", args: []string{"doctor", "--kubeconfig", emptyKubeconfig}, code: ExitUsage,
+			stderr: "load kubeconfig"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := Main(c.args, strings.NewReader(""), &out, &errOut)
+			if code != c.code {
+				t.Fatalf("exit code %d, want %d; stdout:\n%s\nstderr:\n%s", code, c.code, out.String(), errOut.String())
+			}
+			if !strings.Contains(out.String(), c.stdout) {
+				t.Errorf("stdout does not contain %q:\n%s", c.stdout, out.String())
+			}
+			if !strings.Contains(errOut.String(), c.stderr) {
+				t.Errorf("stderr does not contain %q:\n%s", c.stderr, errOut.String())
+			}
+			if strings.Contains(strings.Join(c.args, " "), "json") && c.code != ExitUsage {
+				var v map[string]any
+				if err := json.Unmarshal(out.Bytes(), &v); err != nil {
+					t.Errorf("--output json is not JSON: %v", err)
+				}
+			}
+		})
+	}
+}
