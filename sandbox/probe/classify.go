@@ -19,8 +19,9 @@ const (
 	// PublicChain: the handshake succeeded with a chain that does not chain
 	// to the sandbox CA (the real server, or a fake upstream's public CA).
 	PublicChain Expectation = "PublicChain"
-	// Denied403: an intercepted connection whose request got HTTP 403, the
-	// answer of Envoy to a request the L7 rules deny.
+	// Denied403: an intercepted connection whose request got Envoy's answer
+	// to a request the L7 rules deny: HTTP 403 with the body "Access denied".
+	// A 403 from the real server behind the interception is Intercepted.
 	Denied403 Expectation = "Denied403"
 	// TLSError: the TLS handshake failed (curl exit 35, 60, ...).
 	TLSError Expectation = "TLSError"
@@ -100,13 +101,20 @@ func expectation(resp *Response, r Result) Expectation {
 		return TLSError
 	case r.SandboxVerifyError != "":
 		return PublicChain
-	case resp.HTTPCode == 403:
+	case isEnvoyDenial(resp):
 		return Denied403
 	case resp.ExitCode != 0 || resp.HTTPCode == 0:
 		return Failed
 	default:
 		return Intercepted
 	}
+}
+
+// envoyDenial is the body Envoy (Cilium's L7 policy) answers a denied request with.
+const envoyDenial = "Access denied"
+
+func isEnvoyDenial(resp *Response) bool {
+	return resp.HTTPCode == 403 && strings.HasPrefix(strings.TrimSpace(string(resp.Body)), envoyDenial)
 }
 
 // verify checks that chain's leaf is valid for host and chains to roots.

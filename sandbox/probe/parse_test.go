@@ -16,6 +16,7 @@ func TestReplayRecordedCurl(t *testing.T) {
 	want := map[string]Expectation{
 		"intercepted":  Intercepted,
 		"denied":       Denied403,
+		"upstream-403": Intercepted,
 		"public-chain": PublicChain,
 		"wrong-name":   PublicChain,
 		"tls-error":    TLSError,

@@ -53,6 +53,10 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{sandbox: newTestCA(t, "sandbox CA"), servers: map[string]string{}}
 	public := newTestCA(t, "public CA")
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/forbidden" {
+			http.Error(w, "Forbidden by the server", http.StatusForbidden)
+			return
+		}
 		if r.URL.Path == "/denied" {
 			http.Error(w, "Access denied", http.StatusForbidden)
 			return
@@ -120,6 +124,7 @@ var probeCases = []struct {
 }{
 	{"intercepted", "intercept", "GET", "/meta", Intercepted, 200},
 	{"denied", "intercept", "POST", "/denied", Denied403, 403},
+	{"upstream-403", "intercept", "GET", "/forbidden", Intercepted, 403},
 	{"public-chain", "public", "GET", "/meta", PublicChain, 200},
 	{"wrong-name", "wrongname", "GET", "/meta", PublicChain, 200},
 	{"tls-error", "plaintext", "GET", "/meta", TLSError, 0},
