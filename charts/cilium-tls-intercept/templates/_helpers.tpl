@@ -64,19 +64,31 @@ The CA secret in ca.namespace and the key holding its certificate.
 
 {{/*
 The DNS domains the CA may sign for (X.509 name constraints), as a YAML list:
-every intercepted domain with its "*." removed, plus the extra ones; the
+every intercepted domain with its "*." removed, plus the extra ones, leaving
+out those under another listed domain (a constraint permits subdomains); the
 reserved "invalid" when nothing is intercepted, so the CA can sign nothing real.
 */}}
 {{- define "intercept.permittedDomains" -}}
-{{- $domains := list -}}
+{{- $all := dict -}}
 {{- range $name, $g := .Values.intercept -}}
 {{- if $g.enabled -}}
 {{- range $d := $g.domains -}}
-{{- $domains = append $domains (trimPrefix "*." $d) -}}
+{{- $_ := set $all (trimPrefix "*." $d) true -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- $domains = concat $domains .Values.ca.nameConstraints.extraPermittedDomains | uniq | sortAlpha -}}
+{{- range $d := .Values.ca.nameConstraints.extraPermittedDomains -}}
+{{- $_ := set $all $d true -}}
+{{- end -}}
+{{- $domains := list -}}
+{{- range $d, $_ := $all -}}
+{{- $labels := splitList "." $d -}}
+{{- $covered := false -}}
+{{- range $i := untilStep 1 (len $labels) 1 -}}
+{{- if hasKey $all (join "." (slice $labels $i)) }}{{ $covered = true }}{{ end -}}
+{{- end -}}
+{{- if not $covered }}{{ $domains = append $domains $d }}{{ end -}}
+{{- end -}}
 {{- if not $domains }}{{ $domains = list "invalid" }}{{ end -}}
 {{- toYaml $domains -}}
 {{- end -}}
