@@ -12,6 +12,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
 )
 
 // Namespaces the control plane prepares.
@@ -28,7 +30,8 @@ type Options struct {
 	// AssetsDir holds the kube-apiserver and etcd binaries; empty means the
 	// default cache directory (see DefaultAssetsDir).
 	AssetsDir string
-	// CRDs are installed before anything else; DefaultCRDs() when nil.
+	// CRDs are installed before anything else; crds.All() (Cilium,
+	// cert-manager, trust-manager) when nil.
 	CRDs []*apiextensionsv1.CustomResourceDefinition
 	// Chart is the interception chart release to install; nil installs the
 	// embedded chart with its default values. Set NoChart to skip it.
@@ -91,11 +94,9 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 			return nil, err
 		}
 	}
-	crds := opts.CRDs
-	if crds == nil {
-		if crds, err = DefaultCRDs(); err != nil {
-			return nil, err
-		}
+	defs := opts.CRDs
+	if defs == nil {
+		defs = crds.All()
 	}
 	log := opts.Logger
 	if log.GetSink() == nil {
@@ -113,7 +114,7 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 		name string
 		run  func() error
 	}{
-		{"control plane", func() error { return cp.startEnv(dir, crds, opts.StartTimeout) }},
+		{"control plane", func() error { return cp.startEnv(dir, defs, opts.StartTimeout) }},
 		{"namespaces", func() error { return cp.createNamespaces(ctx, skip) }},
 		{"cert-manager controllers", func() (err error) {
 			cp.cm, err = startCertManager(ctx, cp.KubeconfigPath, CertManagerNamespace)
