@@ -14,6 +14,10 @@ const (
 	MarkdownFile = "matrix.md"
 )
 
+// maxCell bounds the cause or reason shown in a table cell; results.json
+// keeps the full text.
+const maxCell = 100
+
 // cellMark is the table marker of each verdict.
 func cellMark(v Verdict) string {
 	switch v {
@@ -65,8 +69,8 @@ func (r *Results) Markdown() []byte {
 	b.WriteString("| Cilium | Node image | cert-manager | trust-manager | chart | upstream | up phases | root cause |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, run := range r.Runs {
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n", run.Cilium,
-			orDash(run.NodeImage.Ref), orDash(run.CertManager), orDash(run.TrustManager),
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", run.Cilium,
+			code(run.NodeImage.Ref), orDash(run.CertManager), orDash(run.TrustManager),
 			orDash(run.InterceptChart), orDash(run.Upstream), mdEscape(phaseSummary(run.Phases)),
 			mdEscape(orDash(rootCause(run))))
 	}
@@ -166,11 +170,14 @@ func mdCell(s *ScenarioResult) string {
 	}
 	text := cellMark(s.Verdict)
 	why := s.Detail
-	if s.Expected != nil && (s.Verdict == VerdictExpectedFail || s.Verdict == VerdictExpectedSkip || s.Verdict == VerdictUnexpectedPass) {
+	switch {
+	case s.Verdict == VerdictUnexpectedPass && s.Expected != nil:
+		why = fmt.Sprintf("expected %s: %s", s.Expected.Outcome, s.Expected.Reason)
+	case s.Expected != nil && (s.Verdict == VerdictExpectedFail || s.Verdict == VerdictExpectedSkip):
 		why = s.Expected.Reason
 	}
 	if why != "" && s.Verdict != VerdictPass {
-		text += ": " + truncate(why, 90)
+		text += ": " + truncate(why, maxCell)
 	}
 	return mdEscape(text)
 }
@@ -195,13 +202,28 @@ func phaseSummary(ps []Phase) string {
 	return strings.Join(parts, ", ")
 }
 
+// rootCause joins the doctor's root cause and the run's error.
 func rootCause(run Run) string {
-	return strings.TrimPrefix(joinErr(run.RootCause, run.Error), "; ")
+	var parts []string
+	for _, p := range []string{run.RootCause, run.Error} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func mdEscape(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// code formats s as inline code, or a dash when empty.
+func code(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return "`" + s + "`"
 }
 
 func orDash(s string) string {

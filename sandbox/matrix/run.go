@@ -92,7 +92,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 		TrustManager: c.Charts.TrustManager, InterceptChart: c.Charts.InterceptChart,
 		Upstream: p.Upstream, ClusterName: c.ClusterName}
 	opts := sandbox.Options{ClusterName: c.ClusterName, CiliumVersion: c.Cilium,
-		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath}
+		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c)}
 	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
 	report, upErr := r.Installer.Up(ctx, opts)
 	run.Phases = phases(report)
@@ -207,6 +207,23 @@ func (r *Runner) now() time.Time {
 		return r.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+// onStep relays sandbox.Up's finished steps as status lines.
+func (r *Runner) onStep(c Combination) func(sandbox.StepEvent) {
+	if r.Progress == nil {
+		return nil
+	}
+	return func(ev sandbox.StepEvent) {
+		if !ev.Done {
+			return
+		}
+		mark := "✓"
+		if ev.Result.Error != "" {
+			mark = "✗"
+		}
+		r.say("%s: %s %s (%.1fs)", c.Cilium, mark, ev.Result.Name, ev.Result.Duration.Seconds())
+	}
 }
 
 func (r *Runner) say(format string, args ...any) {

@@ -1,0 +1,150 @@
+package matrix
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// stubValues stands in for the sandbox's Cilium values so the plan's
+// golden files do not change with them.
+func stubValues(v versions.Cilium, cluster string) (map[string]any, error) {
+	vals := map[string]any{"l7Proxy": true, "k8sServiceHost": cluster + "-control-plane"}
+	if v.AtLeast(17) {
+		vals["tls"] = map[string]any{"secretSync": map[string]any{"enabled": true}}
+	} else {
+		vals["tls"] = map[string]any{"secretsBackend": "k8s"}
+	}
+	return vals, nil
+}
+
+func TestPlanGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		opts PlanOptions
+	}{
+		{"plan-default", PlanOptions{}},
+		{"plan-one-cell", PlanOptions{Cilium: []string{"1.18.10"}, Labels: "scenario=rotation",
+			NodeImages: []string{"1.18=kindest/node:v1.33.1"}, Upstream: UpstreamInternet, ResultsDir: "out", KeepFailed: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Values = stubValues
+			p, err := NewPlan(c.opts, DefaultExpectations())
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".txt", p.Text())
+			js, err := p.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".json", js)
+		})
+	}
+}
+
+func TestPlanPairsNodeImages(t *testing.T) {
+	p, err := NewPlan(PlanOptions{
+		Cilium:     []string{"1.16", "1.18.10", "1.19.5", "v1.20.2"},
+		NodeImages: []string{"kindest/node:v1.35.0", "1.18=kindest/node:v1.33.1", "1.18.10=kindest/node:v1.33.4@sha256:abc"},
+		Values:     stubValues,
+	}, DefaultExpectations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ cilium, cluster, image, k8s, from string }{
+		{"1.16.19", "cti-1-16-19", "kindest/node:v1.35.0", "v1.35.0", NodeImageFromOverride},
+		{"1.18.10", "cti-1-18-10", "kindest/node:v1.33.4@sha256:abc", "v1.33.4", NodeImageFromOverride},
+		{"1.19.5", "cti-1-19-5", "kindest/node:v1.35.0", "v1.35.0", NodeImageFromOverride},
+		{"1.20.2", "cti-1-20-2", "kindest/node:v1.35.0", "v1.35.0", NodeImageFromOverride},
+	}
+	for i, w := range want {
+		c := p.Combinations[i]
+		got := fmt.Sprint(c.Cilium, c.ClusterName, c.NodeImage.Ref, c.NodeImage.Kubernetes, c.NodeImageFrom)
+		if got != fmt.Sprint(w.cilium, w.cluster, w.image, w.k8s, w.from) {
+			t.Errorf("combination %d = %s, want %+v", i, got, w)
+		}
+	}
+	// Without overrides every release gets its pinned pairing.
+	p, err = NewPlan(PlanOptions{Values: stubValues}, DefaultExpectations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p.Combinations {
+		pinned := versions.NodeImageFor(c.version)
+		if c.NodeImage != pinned || c.NodeImageFrom != NodeImageFromPairing || !strings.Contains(c.NodeImage.Ref, "@sha256:") {
+			t.Errorf("%s: node image %+v from %s, want the pinned %+v", c.Cilium, c.NodeImage, c.NodeImageFrom, pinned)
+		}
+	}
+}
+
+func TestPlanRejectsBadInput(t *testing.T) {
+	cases := []struct {
+		name string
+		opts PlanOptions
+		want string
+	}{
+		{"old release", PlanOptions{Cilium: []string{"1.15.7"}}, `unsupported Cilium version "1.15.7"`},
+		{"not a version", PlanOptions{Cilium: []string{"latest"}}, `invalid Cilium version "latest"`},
+		{"twice", PlanOptions{Cilium: []string{"1.18", "1.18.10"}}, "release 1.18.10 given twice"},
+		{"upstream", PlanOptions{Upstream: "proxy"}, `invalid upstream "proxy"`},
+		{"label", PlanOptions{Labels: "scenario=tls"}, `unknown scenario "tls"`},
+		{"label syntax", PlanOptions{Labels: "rotation"}, `invalid label "rotation"`},
+		{"image without tag", PlanOptions{NodeImages: []string{"kindest/node"}}, `invalid --node-image "kindest/node"`},
+		{"image with space", PlanOptions{NodeImages: []string{"1.18=kindest/node: v1"}}, "contains spaces"},
+		{"image for bad release", PlanOptions{NodeImages: []string{"1.99=kindest/node:v1.35.0"}}, `unsupported Cilium version "1.99"`},
+		{"values error", PlanOptions{Values: func(versions.Cilium, string) (map[string]any, error) {
+			return nil, fmt.Errorf("boom")
+		}}, "cilium values for 1.16.19: boom"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := NewPlan(c.opts, DefaultExpectations())
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("NewPlan error = %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestPlanValuesDiffFromSandboxValues(t *testing.T) {
+	p, err := NewPlan(PlanOptions{Cilium: []string{"1.16", "1.17"}}, DefaultExpectations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ValuesSource != "sandbox/cilium.Values" {
+		t.Fatalf("values source = %q", p.ValuesSource)
+	}
+	found := false
+	for _, d := range p.ValuesDiff {
+		if d.Key == "k8sServiceHost" {
+			t.Errorf("the cluster name must not show as a version difference: %+v", d)
+		}
+		if d.Key == "tls.secretsBackend" && d.ByRelease["1.16.19"] == `"k8s"` && d.ByRelease["1.17.16"] == Unset {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("diff %+v lacks tls.secretsBackend k8s on 1.16 only", p.ValuesDiff)
+	}
+}
+
+func TestLabels(t *testing.T) {
+	l, err := ParseLabels("scenario=rotation, scenario=intercept,tier=slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(l.Selected(), ","); got != "intercept,rotation" {
+		t.Errorf("Selected = %s, want column order intercept,rotation", got)
+	}
+	if got := l.String(); got != "scenario=rotation,scenario=intercept,tier=slow" {
+		t.Errorf("String = %s", got)
+	}
+	all, _ := ParseLabels("tier=slow")
+	if len(all.Selected()) != len(Scenarios()) {
+		t.Errorf("without a scenario label every scenario is selected, got %v", all.Selected())
+	}
+}
