@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,3 +63,5 @@ func TestRootCauseOfEachRecordedState(t *testing.T) {
 		})
 	}
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -2,6 +2,9 @@ package doctor
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
 	"testing"
 )
 
@@ -12,4 +15,50 @@ func textOf(t *testing.T, rep *Report) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestReportGolden compares the text and JSON reports of every recorded
+// state with testdata/<state>.txt and .json; -update rewrites them.
+func TestReportGolden(t *testing.T) {
+	names := make([]string, 0, len(rootCauses()))
+	for n := range rootCauses() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		rep := runDump(t, name)
+		for _, f := range []Format{FormatText, FormatJSON} {
+			t.Run(name+"/"+string(f), func(t *testing.T) {
+				var b bytes.Buffer
+				if err := rep.Write(&b, f); err != nil {
+					t.Fatal(err)
+				}
+				ext := ".txt"
+				if f == FormatJSON {
+					ext = ".json"
+				}
+				compareGolden(t, filepath.Join("testdata", name+ext), b.Bytes())
+			})
+		}
+	}
+}
+
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestReportGolden -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
 }
