@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -150,6 +149,3 @@ func Down(ctx context.Context, opts Options) error {
 	}
 	return k.Delete(opts.ClusterName, opts.KubeconfigPath)
 }
-
-// ErrNotUp means Status found no sandbox cluster.
-var ErrNotUp = errors.New("the sandbox is not up")

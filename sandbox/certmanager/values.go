@@ -24,6 +24,10 @@ const (
 // it equal to the chart's values.yaml.
 const UpstreamTrustSecret = intercept.UpstreamTrustSecret
 
+// trustPackageTag is the tag of trust-manager v0.25.0's default CA package
+// image (trust-pkg-debian-trixie), stamped into the released chart.
+const trustPackageTag = "20250419.2"
+
 // CertManagerChart is where the cert-manager chart comes from.
 func CertManagerChart() release.Source {
 	return release.Source{
@@ -38,7 +42,10 @@ func TrustManagerChart() release.Source {
 	return release.Source{
 		Name: "trust-manager", Repo: ChartRepo, Version: versions.TrustManager,
 		Module: &release.ModuleChart{Path: "github.com/cert-manager/trust-manager", Version: versions.TrustManager,
-			Dir: "deploy/charts/trust-manager", StampVersion: true},
+			Dir: "deploy/charts/trust-manager", StampVersion: true,
+			// make/00_mod.mk stamps the Debian trust package image tag,
+			// DEBIAN_TRIXIE_BUNDLE_VERSION in make/00_debian_trixie_version.mk.
+			ReleaseValues: map[string]any{"defaultPackageImage": map[string]any{"_defaultReference": ":" + trustPackageTag}}},
 	}
 }
 

@@ -135,6 +135,10 @@ func TestRenderTrustManager(t *testing.T) {
 	if !strings.HasSuffix(image, ":"+versions.TrustManager) {
 		t.Errorf("trust-manager image = %s, want tag %s", image, versions.TrustManager)
 	}
+	inits, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "initContainers")
+	if len(inits) == 0 || inits[0].(map[string]any)["image"] != "quay.io/jetstack/trust-pkg-debian-trixie:"+trustPackageTag {
+		t.Errorf("default package init container = %v, want the stamped trust package tag %s", inits, trustPackageTag)
+	}
 	found := false
 	for _, o := range objs {
 		if o.GetKind() != "ClusterRole" && o.GetKind() != "Role" {

@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mitchellh/copystructure"
+
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/cli"
 	"helm.sh/helm/v3/pkg/downloader"
 	"helm.sh/helm/v3/pkg/getter"
@@ -52,6 +55,10 @@ type ModuleChart struct {
 	// StampVersion sets the chart's version and appVersion to Source.Version
 	// after loading: some projects keep v0.0.0 in source and stamp it at release.
 	StampVersion bool
+	// ReleaseValues are default values the project's release tooling writes
+	// into the published chart (for example an image tag); they are merged
+	// over the source chart's defaults.
+	ReleaseValues map[string]any
 }
 
 // String returns "cilium 1.20.2 from https://helm.cilium.io".
@@ -160,6 +167,13 @@ func LoadOffline(s Source, cacheDir string) (c *chart.Chart, origin string, err 
 	if s.Module.StampVersion {
 		c.Metadata.Version = s.Version
 		c.Metadata.AppVersion = s.Version
+	}
+	if len(s.Module.ReleaseValues) > 0 {
+		over, err := copystructure.Copy(s.Module.ReleaseValues)
+		if err != nil {
+			return nil, "", fmt.Errorf("chart %s release values: %w", s.Name, err)
+		}
+		c.Values = chartutil.CoalesceTables(over.(map[string]any), c.Values)
 	}
 	return c, dir, nil
 }

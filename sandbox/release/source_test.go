@@ -92,7 +92,8 @@ func TestLoadOffline(t *testing.T) {
 	}
 
 	t.Setenv("GOMODCACHE", t.TempDir())
-	mod := Source{Name: "trust-manager", Version: "v0.25.0", Module: &ModuleChart{Path: "example.com/m", Version: "v0.25.0", Dir: "chart", StampVersion: true}}
+	mod := Source{Name: "trust-manager", Version: "v0.25.0", Module: &ModuleChart{Path: "example.com/m", Version: "v0.25.0", Dir: "chart", StampVersion: true,
+		ReleaseValues: map[string]any{"value": "stamped"}}}
 	_, _, err = LoadOffline(mod, cache)
 	if !errors.Is(err, ErrChartUnavailable) {
 		t.Fatalf("LoadOffline(module missing) error = %v, want ErrChartUnavailable", err)
@@ -110,5 +111,8 @@ func TestLoadOffline(t *testing.T) {
 	}
 	if c.Metadata.Version != "v0.25.0" || c.Metadata.AppVersion != "v0.25.0" {
 		t.Fatalf("version not stamped: %s / %s", c.Metadata.Version, c.Metadata.AppVersion)
+	}
+	if c.Values["value"] != "stamped" {
+		t.Fatalf("release values not merged over the defaults: %v", c.Values)
 	}
 }

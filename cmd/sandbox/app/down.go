@@ -1,5 +1,33 @@
 package app
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
 
-func newDownCmd(s streams, g *globalOptions) *cobra.Command { return notImplemented("down") }
+	"github.com/spf13/cobra"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+)
+
+func newDownCmd(s streams, g *globalOptions) *cobra.Command {
+	o := &sandbox.Options{}
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Delete the sandbox's kind cluster (and nothing else)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := sandbox.Down(cmd.Context(), *o); err != nil {
+				if errors.Is(err, cluster.ErrNoDocker) {
+					return withCode(ExitUsage, err)
+				}
+				return withCode(ExitFailed, err)
+			}
+			fmt.Fprintf(s.out, "sandbox %q deleted\n", o.ClusterName)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.ClusterName, "cluster-name", sandbox.DefaultClusterName, "kind cluster name")
+	cmd.Flags().StringVar(&o.KubeconfigPath, "kubeconfig", sandbox.DefaultKubeconfig, "kubeconfig file whose entry for the cluster is removed")
+	return cmd
+}

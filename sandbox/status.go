@@ -1,0 +1,137 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"helm.sh/helm/v3/pkg/storage/driver"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+)
+
+// Status is what exists of the sandbox, observed once.
+type Status struct {
+	ClusterName    string          `json:"clusterName"`
+	Exists         bool            `json:"exists"`
+	Nodes          []string        `json:"nodes,omitempty"`
+	KubeconfigPath string          `json:"kubeconfigPath"`
+	Releases       []ReleaseStatus `json:"releases,omitempty"`
+	Workloads      []ReadyStatus   `json:"workloads,omitempty"`
+}
+
+// ReleaseStatus is a Helm release's latest revision.
+type ReleaseStatus struct {
+	Release   string `json:"release"`
+	Namespace string `json:"namespace"`
+	Chart     string `json:"chart,omitempty"`
+	Version   string `json:"version,omitempty"`
+	Revision  int    `json:"revision,omitempty"`
+	// Status is Helm's status of the latest revision, or "missing".
+	Status string `json:"status"`
+}
+
+// ReadyStatus is one workload's readiness.
+type ReadyStatus struct {
+	Workload string `json:"workload"`
+	Ready    bool   `json:"ready"`
+	State    string `json:"state,omitempty"`
+}
+
+// Ready reports whether every release is deployed and every workload ready.
+func (s *Status) Ready() bool {
+	if !s.Exists || len(s.Releases) == 0 {
+		return false
+	}
+	for _, r := range s.Releases {
+		if r.Status != "deployed" {
+			return false
+		}
+	}
+	for _, w := range s.Workloads {
+		if !w.Ready {
+			return false
+		}
+	}
+	return true
+}
+
+// GetStatus looks at the sandbox without changing it: the cluster, its
+// nodes, each release's latest revision and each workload's rollout.
+func GetStatus(ctx context.Context, opts Options) (*Status, error) {
+	r, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := cluster.CheckDocker(ctx); err != nil {
+		return nil, err
+	}
+	st, err := newState(r)
+	if err != nil {
+		return nil, err
+	}
+	s := &Status{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath}
+	if s.Exists, err = st.kind.Exists(r.ClusterName); err != nil || !s.Exists {
+		return s, err
+	}
+	nodes, err := st.kind.Nodes(r.ClusterName)
+	if err != nil {
+		return s, err
+	}
+	for _, n := range nodes {
+		s.Nodes = append(s.Nodes, n.String())
+	}
+	if err := st.kind.WriteKubeconfig(r.ClusterName, r.KubeconfigPath); err != nil {
+		return s, err
+	}
+	if err := st.connect(); err != nil {
+		return s, err
+	}
+	for _, rp := range st.releases {
+		rs, err := releaseStatus(rp, r.KubeconfigPath)
+		if err != nil {
+			return s, err
+		}
+		s.Releases = append(s.Releases, rs)
+	}
+	s.Workloads, err = workloadStatus(ctx, st)
+	return s, err
+}
+
+func releaseStatus(rp ReleasePlan, kubeconfig string) (ReleaseStatus, error) {
+	rs := ReleaseStatus{Release: rp.Release, Namespace: rp.Namespace, Status: "missing"}
+	cfg, err := release.NewConfiguration(kubeconfig, rp.Namespace, nil)
+	if err != nil {
+		return rs, err
+	}
+	last, err := cfg.Releases.Last(rp.Release)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return rs, nil
+	}
+	if err != nil {
+		return rs, fmt.Errorf("release %s: %w", rp.Release, err)
+	}
+	rs.Status, rs.Revision = string(last.Info.Status), last.Version
+	if last.Chart != nil && last.Chart.Metadata != nil {
+		rs.Chart, rs.Version = last.Chart.Metadata.Name, last.Chart.Metadata.Version
+	}
+	return rs, nil
+}
+
+func workloadStatus(ctx context.Context, st *state) ([]ReadyStatus, error) {
+	ws := append(append(cilium.Workloads(), certmanager.CertManagerWorkloads()...), certmanager.TrustManagerWorkloads()...)
+	ws = append(ws, cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel})
+	var out []ReadyStatus
+	for _, w := range ws {
+		state, err := cluster.RolloutState(ctx, st.kube, w)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, ReadyStatus{Workload: w.String(), Ready: state == "", State: state})
+	}
+	return out, nil
+}
