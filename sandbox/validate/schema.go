@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -29,35 +30,60 @@ type crdSchema struct {
 	cel        *cel.Validator // nil when the schema has no CEL rules
 }
 
-// schemaSet holds the compiled schemas of the kinds present in the objects.
-type schemaSet struct {
-	byGVK map[schema.GroupVersionKind]*crdSchema
-	// groups are the API groups the embedded CRDs define.
-	groups map[string]bool
+// Validator validates objects against the embedded CRDs. It compiles each
+// CRD version the first time an object uses it and keeps it, so one
+// Validator shared by many calls (tests over many renders) compiles once.
+// It is safe for concurrent use.
+type Validator struct {
+	mu       sync.Mutex
+	versions map[schema.GroupVersionKind]crdVersion
+	groups   map[string]bool // API groups the embedded CRDs define
+	compiled map[schema.GroupVersionKind]*crdSchema
 }
 
-// newSchemaSet compiles the embedded CRD versions the objects use.
-func newSchemaSet(objs []*unstructured.Unstructured) (*schemaSet, error) {
-	want := map[schema.GroupVersionKind]bool{}
-	for _, o := range objs {
-		want[o.GroupVersionKind()] = true
+// crdVersion is one served version of an embedded CRD, not yet compiled.
+type crdVersion struct {
+	crd *apiextensionsv1.CustomResourceDefinition
+	v   apiextensionsv1.CustomResourceDefinitionVersion
+}
+
+// NewValidator indexes the embedded CRDs (sandbox/crds.All).
+func NewValidator() *Validator {
+	val := &Validator{
+		versions: map[schema.GroupVersionKind]crdVersion{},
+		groups:   map[string]bool{},
+		compiled: map[schema.GroupVersionKind]*crdSchema{},
 	}
-	set := &schemaSet{byGVK: map[schema.GroupVersionKind]*crdSchema{}, groups: map[string]bool{}}
 	for _, crd := range crds.All() {
-		set.groups[crd.Spec.Group] = true
+		val.groups[crd.Spec.Group] = true
 		for _, v := range crd.Spec.Versions {
-			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
-			if !want[gvk] || !v.Served {
-				continue
+			if v.Served {
+				gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
+				val.versions[gvk] = crdVersion{crd: crd, v: v}
 			}
-			s, err := compileVersion(crd, v)
-			if err != nil {
-				return nil, fmt.Errorf("compile schema of %s %s: %w", crd.Name, v.Name, err)
-			}
-			set.byGVK[gvk] = s
 		}
 	}
-	return set, nil
+	return val
+}
+
+// schemaFor returns the compiled schema of a kind, or nil when no embedded
+// CRD serves it.
+func (val *Validator) schemaFor(gvk schema.GroupVersionKind) (*crdSchema, error) {
+	val.mu.Lock()
+	defer val.mu.Unlock()
+	if s, ok := val.compiled[gvk]; ok {
+		return s, nil
+	}
+	cv, ok := val.versions[gvk]
+	if !ok {
+		return nil, nil
+	}
+	s, err := compileVersion(cv.crd, cv.v)
+	if err != nil {
+		return nil, fmt.Errorf("compile schema of %s %s: %w", cv.crd.Name, cv.v.Name, err)
+	}
+	val.compiled[gvk] = s
+	return s, nil
 }
 
 func compileVersion(crd *apiextensionsv1.CustomResourceDefinition, v apiextensionsv1.CustomResourceDefinitionVersion) (*crdSchema, error) {
@@ -88,17 +114,20 @@ func compileVersion(crd *apiextensionsv1.CustomResourceDefinition, v apiextensio
 // unknown fields (pruned), defaults applied, then metadata, OpenAPI schema,
 // list types and CEL rules. Objects of kinds no embedded CRD defines are
 // left to other checks, except an unserved version of a known group.
-func (s *schemaSet) validate(obj *unstructured.Unstructured, defaultNS string) []Problem {
+func (val *Validator) validateSchema(obj *unstructured.Unstructured, defaultNS string) ([]Problem, error) {
 	gvk := obj.GroupVersionKind()
-	id := objectID(gvk.Kind, namespaceOf(obj, defaultNS, true), obj.GetName())
-	sch, ok := s.byGVK[gvk]
-	if !ok {
-		if s.groups[gvk.Group] {
-			return []Problem{{id, CheckSchema, fmt.Sprintf("apiVersion %s kind %s is not served by the embedded CRDs", obj.GetAPIVersion(), gvk.Kind)}}
-		}
-		return nil
+	sch, err := val.schemaFor(gvk)
+	if err != nil {
+		return nil, err
 	}
-	id = objectID(gvk.Kind, namespaceOf(obj, defaultNS, sch.namespaced), obj.GetName())
+	if sch == nil {
+		if val.groups[gvk.Group] {
+			id := objectID(gvk.Kind, namespaceOf(obj, defaultNS, isNamespaced(gvk.Kind)), obj.GetName())
+			return []Problem{{id, CheckSchema, fmt.Sprintf("apiVersion %s kind %s is not served by the embedded CRDs", obj.GetAPIVersion(), gvk.Kind)}}, nil
+		}
+		return nil, nil
+	}
+	id := objectID(gvk.Kind, namespaceOf(obj, defaultNS, sch.namespaced), obj.GetName())
 	u := obj.DeepCopy().Object
 	if sch.namespaced && obj.GetNamespace() == "" {
 		_ = unstructured.SetNestedField(u, defaultNS, "metadata", "namespace")
@@ -121,7 +150,7 @@ func (s *schemaSet) validate(obj *unstructured.Unstructured, defaultNS string) [
 			out = append(out, Problem{id, CheckCEL, e.Error()})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // namespaceOf returns the object's namespace, defaultNS when a namespaced

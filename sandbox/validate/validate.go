@@ -90,20 +90,26 @@ type Problem struct {
 // String returns "Object: check: message".
 func (p Problem) String() string { return fmt.Sprintf("%s: %s: %s", p.Object, p.Check, p.Message) }
 
-// Objects validates objs for opts.Cilium. It returns the Problems found,
-// sorted by object and check; an error only when it cannot validate at all.
+// Objects validates objs for opts.Cilium with a new Validator. It returns
+// the Problems found, sorted by object and check; an error only when it
+// cannot validate at all.
 func Objects(objs []*unstructured.Unstructured, opts Options) ([]Problem, error) {
+	return NewValidator().Objects(objs, opts)
+}
+
+// Objects validates objs for opts.Cilium, as the package-level Objects does.
+func (val *Validator) Objects(objs []*unstructured.Unstructured, opts Options) ([]Problem, error) {
 	if opts.Cilium.Major == 0 {
 		return nil, ErrNoCiliumVersion
 	}
 	opts = opts.withDefaults()
-	schemas, err := newSchemaSet(objs)
-	if err != nil {
-		return nil, err
-	}
 	var out []Problem
 	for _, obj := range objs {
-		out = append(out, schemas.validate(obj, opts.DefaultNamespace)...)
+		ps, err := val.validateSchema(obj, opts.DefaultNamespace)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
 	}
 	inv, problems := newInventory(objs, opts)
 	out = append(out, problems...)
