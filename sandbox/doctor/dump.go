@@ -96,8 +96,8 @@ func dumpFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
-// yamlLine finds "line N" in a YAML parser error.
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+// yamlLine finds "yaml: line N: " in a YAML parser error.
+var yamlLine = regexp.MustCompile(`(?:yaml: )?line (\d+): `)
 
 // decodeFile splits a file into documents, expands List kinds and returns
 // the objects, and whether the file held an empty List. Errors name the
@@ -112,7 +112,7 @@ func decodeFile(path string) ([]*unstructured.Unstructured, bool, error) {
 	for _, doc := range splitDocuments(data) {
 		js, err := yaml.YAMLToJSON(doc.body)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s:%d: %w", path, doc.line+errorLine(err)-1, err)
+			return nil, false, fmt.Errorf("%s:%d: %s", path, doc.line+errorLine(err)-1, yamlLine.ReplaceAllString(err.Error(), ""))
 		}
 		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
 			continue

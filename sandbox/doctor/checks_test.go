@@ -1,0 +1,160 @@
+package doctor
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cilium/cilium/pkg/policy/api"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestCoveredBy(t *testing.T) {
+	cases := []struct {
+		name string
+		sans []string
+		want bool
+	}{
+		{"github.com", []string{"github.com"}, true},
+		{"github.com", []string{"*.github.com"}, false},
+		{"api.github.com", []string{"*.github.com"}, true},
+		{"a.b.github.com", []string{"*.github.com"}, false},
+		{"*.github.com", []string{"*.github.com"}, true},
+		{"*.github.com", []string{"api.github.com"}, false},
+		{"api-*.github.com", []string{"*.github.com"}, true},
+		{"**.github.com", []string{"*.github.com", "**.github.com"}, false},
+		{"s3.eu-west-1.amazonaws.com", []string{"*.amazonaws.com"}, false},
+		{"API.GitHub.com", []string{"*.github.com"}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name+" by "+strings.Join(c.sans, ","), func(t *testing.T) {
+			if got := coveredBy(c.name, c.sans); got != c.want {
+				t.Fatalf("coveredBy(%q, %q) = %t, want %t", c.name, c.sans, got, c.want)
+			}
+		})
+	}
+}
+
+func TestImageTag(t *testing.T) {
+	cases := map[string]string{
+		"quay.io/cilium/cilium:v1.18.10@sha256:abc": "v1.18.10",
+		"quay.io/cilium/cilium:v1.20.2":             "v1.20.2",
+		"localhost:5000/cilium/cilium":              "",
+		"localhost:5000/cilium/cilium:v1.19.5":      "v1.19.5",
+		"quay.io/cilium/cilium@sha256:abc":          "",
+	}
+	for image, want := range cases {
+		t.Run(image, func(t *testing.T) {
+			if got := imageTag(image); got != want {
+				t.Fatalf("imageTag(%q) = %q, want %q", image, got, want)
+			}
+		})
+	}
+}
+
+func TestSelects(t *testing.T) {
+	pod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "intercept-workload", Labels: map[string]string{"app": "intercept-workload", "tier": "client"}}}
+	cases := []struct {
+		name, selector string
+		want           bool
+	}{
+		{"plain label", `{"matchLabels":{"app":"intercept-workload"}}`, true},
+		{"any: prefix", `{"matchLabels":{"any:app":"intercept-workload"}}`, true},
+		{"k8s: namespace label", `{"matchLabels":{"k8s:io.kubernetes.pod.namespace":"intercept-workload","k8s:tier":"client"}}`, true},
+		{"other namespace", `{"matchLabels":{"k8s:io.kubernetes.pod.namespace":"default"}}`, false},
+		{"other label value", `{"matchLabels":{"app":"curl"}}`, false},
+		{"expression", `{"matchExpressions":[{"key":"tier","operator":"In","values":["client","server"]}]}`, true},
+		{"empty selects all", `{}`, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var es api.EndpointSelector
+			if err := json.Unmarshal([]byte(c.selector), &es); err != nil {
+				t.Fatal(err)
+			}
+			got, err := selects(es, pod)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Fatalf("selects(%s) = %t, want %t", c.selector, got, c.want)
+			}
+		})
+	}
+}
+
+func TestGrantsSecrets(t *testing.T) {
+	cases := []struct {
+		name  string
+		rules []rbacv1.PolicyRule
+		want  bool
+	}{
+		{"k8s backend", []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods", "secrets"}, Verbs: []string{"get", "list", "watch"}}}, true},
+		{"local backend", []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods", "nodes"}, Verbs: []string{"get", "list", "watch"}}}, false},
+		{"named secrets only", []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{"x"}, Verbs: []string{"get"}}}, false},
+		{"wildcards", []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := grantsSecrets(c.rules); got != c.want {
+				t.Fatalf("grantsSecrets = %t, want %t", got, c.want)
+			}
+		})
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, ok := range []string{"text", "json"} {
+		if _, err := ParseFormat(ok); err != nil {
+			t.Errorf("ParseFormat(%q): %v", ok, err)
+		}
+	}
+	if _, err := ParseFormat("yaml"); err == nil || !strings.Contains(err.Error(), `"yaml"`) {
+		t.Errorf("ParseFormat(yaml) error = %v, want it to name the value", err)
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "artifacts", "doctor")
+	rep, err := WriteReport(context.Background(), dir, DumpSource{Dir: filepath.Join(statesDir, "no-http-rule")}, Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RootCause != "http-rule" {
+		t.Fatalf("root cause = %q, want http-rule", rep.RootCause)
+	}
+	text, err := os.ReadFile(filepath.Join(dir, ReportTextFile))
+	if err != nil || !strings.Contains(string(text), "root cause: http-rule:") {
+		t.Fatalf("%s: %v\n%s", ReportTextFile, err, text)
+	}
+	var back Report
+	js, err := os.ReadFile(filepath.Join(dir, ReportJSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(js, &back); err != nil || back.RootCause != "http-rule" || len(back.Findings) != len(CheckIDs()) {
+		t.Fatalf("%s: %v, root cause %q, %d findings", ReportJSONFile, err, back.RootCause, len(back.Findings))
+	}
+
+	bad := filepath.Join(t.TempDir(), "out")
+	if _, err := WriteReport(context.Background(), bad, DumpSource{Dir: filepath.Join(t.TempDir(), "absent")}, Options{}); err == nil {
+		t.Fatal("WriteReport over a missing dump succeeded")
+	}
+	text, err = os.ReadFile(filepath.Join(bad, ReportTextFile))
+	if err != nil || !strings.Contains(string(text), "doctor could not run") {
+		t.Fatalf("a doctor that could not run should say so in %s: %v %q", ReportTextFile, err, text)
+	}
+}
+
+func TestDependentChecksSkip(t *testing.T) {
+	rep := runDump(t, "l7-proxy-disabled")
+	f := rep.Finding("envoy")
+	if f.Status != StatusSkip || f.Reason != "not checked: l7-proxy failed" {
+		t.Fatalf("envoy = %s %q, want skipped because l7-proxy failed", f.Status, f.Reason)
+	}
+}
