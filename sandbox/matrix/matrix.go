@@ -17,12 +17,14 @@ type Options struct {
 	Scenarios ScenarioRunner
 	// Installer brings clusters up and down; Sandbox{} when nil.
 	Installer Installer
-	// Doctor diagnoses unexpected failures; optional.
+	// Doctor diagnoses unexpected failures; LiveDoctor{} when nil.
 	Doctor Doctor
 	// Preflight replaces the Docker check; for tests.
 	Preflight func(context.Context) error
 	// Progress receives status lines; optional.
 	Progress io.Writer
+	// Logf receives sandbox.Up's detail; optional.
+	Logf func(format string, args ...any)
 }
 
 // Invocation is what one matrix invocation planned and did.
@@ -56,9 +58,12 @@ func Execute(ctx context.Context, opts Options) (*Invocation, error) {
 		return out, nil
 	}
 	r := &Runner{Installer: opts.Installer, Scenarios: opts.Scenarios, Doctor: opts.Doctor,
-		Preflight: opts.Preflight, Progress: opts.Progress}
+		Preflight: opts.Preflight, Progress: opts.Progress, Logf: opts.Logf}
 	if r.Installer == nil {
 		r.Installer = Sandbox{}
+	}
+	if r.Doctor == nil {
+		r.Doctor = LiveDoctor{}
 	}
 	if r.Scenarios == nil {
 		r.Scenarios = GoTest{}

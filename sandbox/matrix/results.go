@@ -32,13 +32,21 @@ const (
 type Verdict string
 
 const (
-	VerdictPass           Verdict = "pass"
-	VerdictFail           Verdict = "fail"
-	VerdictSkip           Verdict = "skip"
-	VerdictExpectedFail   Verdict = "expected-fail"
-	VerdictExpectedSkip   Verdict = "expected-skip"
+	// VerdictPass: passed, as expected.
+	VerdictPass Verdict = "pass"
+	// VerdictFail: failed where nothing known says it should.
+	VerdictFail Verdict = "fail"
+	// VerdictSkip: skipped by the scenario itself, with no known difference.
+	VerdictSkip Verdict = "skip"
+	// VerdictExpectedFail: failed, as a known difference says.
+	VerdictExpectedFail Verdict = "expected-fail"
+	// VerdictExpectedSkip: skipped, as a known difference says.
+	VerdictExpectedSkip Verdict = "expected-skip"
+	// VerdictUnexpectedPass: passed where a known difference says it
+	// should fail or skip; the known difference may be gone.
 	VerdictUnexpectedPass Verdict = "unexpected-pass"
-	VerdictError          Verdict = "error"
+	// VerdictError: did not run.
+	VerdictError Verdict = "error"
 )
 
 // Unexpected reports whether the verdict contradicts what is known: a

@@ -29,20 +29,6 @@ func (Sandbox) Up(ctx context.Context, opts sandbox.Options) (*sandbox.Report, e
 // Down calls sandbox.Down.
 func (Sandbox) Down(ctx context.Context, opts sandbox.Options) error { return sandbox.Down(ctx, opts) }
 
-// Doctor names the root cause when interception is not working on the
-// cluster behind kubeconfig.
-type Doctor interface {
-	RootCause(ctx context.Context, kubeconfig string) (string, error)
-}
-
-// DoctorFunc adapts a function to Doctor.
-type DoctorFunc func(ctx context.Context, kubeconfig string) (string, error)
-
-// RootCause calls f.
-func (f DoctorFunc) RootCause(ctx context.Context, kubeconfig string) (string, error) {
-	return f(ctx, kubeconfig)
-}
-
 // Runner executes a plan, one combination at a time.
 type Runner struct {
 	Installer Installer
@@ -53,6 +39,8 @@ type Runner struct {
 	Preflight func(context.Context) error
 	// Progress receives one status line per phase; optional.
 	Progress io.Writer
+	// Logf receives sandbox.Up's detail (kind's and Helm's progress); optional.
+	Logf func(format string, args ...any)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// OnRun is called with the merged results after every combination, so
@@ -92,7 +80,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 		TrustManager: c.Charts.TrustManager, InterceptChart: c.Charts.InterceptChart,
 		Upstream: p.Upstream, ClusterName: c.ClusterName}
 	opts := sandbox.Options{ClusterName: c.ClusterName, CiliumVersion: c.Cilium,
-		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c)}
+		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c), Logf: r.Logf}
 	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
 	report, upErr := r.Installer.Up(ctx, opts)
 	run.Phases = phases(report)
@@ -107,7 +95,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 	classify(run.Scenarios, c)
 	if failed(run) && r.Doctor != nil {
 		r.say("%s: doctor", c.Cilium)
-		cause, err := r.Doctor.RootCause(ctx, c.KubeconfigPath)
+		cause, err := r.Doctor.RootCause(ctx, DoctorInput{Kubeconfig: c.KubeconfigPath, ArtifactsDir: c.ArtifactsDir})
 		if err != nil {
 			cause = fmt.Sprintf("doctor: %v", err)
 		}

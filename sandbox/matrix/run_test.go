@@ -64,8 +64,8 @@ func newTestRunner(inst *fakeInstaller, sc *fakeScenarios, doctorCalls *[]string
 	return &Runner{
 		Installer: inst, Scenarios: sc,
 		Preflight: func(context.Context) error { return nil },
-		Doctor: DoctorFunc(func(_ context.Context, kubeconfig string) (string, error) {
-			*doctorCalls = append(*doctorCalls, kubeconfig)
+		Doctor: DoctorFunc(func(_ context.Context, in DoctorInput) (string, error) {
+			*doctorCalls = append(*doctorCalls, in.Kubeconfig)
 			return "secret-keys: intercept-github-tls lacks tls.key", nil
 		}),
 		Now: func() time.Time { return time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC) },

@@ -51,6 +51,9 @@ func runMatrix(cmd *cobra.Command, s streams, g *globalOptions, o *matrixOptions
 	}
 	o.Scenarios = matrix.GoTest{Log: suiteLog(s, g)}
 	o.Progress = s.err
+	if g.verbosity >= 1 {
+		o.Logf = func(format string, args ...any) { fmt.Fprintf(s.err, format+"\n", args...) }
+	}
 	inv, err := matrix.Execute(cmd.Context(), o.Options)
 	if err != nil {
 		return withCode(matrixExitCode(inv), err)
