@@ -30,6 +30,9 @@ type Options struct {
 	Names []string
 	// StartTimeout bounds build and start; DefaultStartTimeout when zero.
 	StartTimeout time.Duration
+	// Certs are served when set (made earlier, for example so that the CA
+	// could be put in the chart values first); else NewCerts makes them.
+	Certs *Certs
 }
 
 // Upstream is a running fake upstream.
@@ -50,9 +53,12 @@ func Start(ctx context.Context, opts Options) (*Upstream, error) {
 	if opts.BuildContext == "" {
 		return nil, errors.New("fake upstream: no build context (the cmd/fake-upstream directory)")
 	}
-	certs, err := NewCerts(opts.Names, time.Now())
-	if err != nil {
-		return nil, err
+	certs := opts.Certs
+	if certs == nil {
+		var err error
+		if certs, err = NewCerts(opts.Names, time.Now()); err != nil {
+			return nil, err
+		}
 	}
 	network := opts.Network
 	if network == "" {
@@ -65,6 +71,9 @@ func Start(ctx context.Context, opts Options) (*Upstream, error) {
 	req := containerRequest(opts.BuildContext, network, certs, timeout)
 	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
 	if err != nil {
+		if c != nil { // created but not ready: remove it
+			err = errors.Join(err, c.Terminate(ctx))
+		}
 		return nil, fmt.Errorf("start fake upstream: %w", err)
 	}
 	u := &Upstream{Certs: certs, Names: opts.Names, container: c}
