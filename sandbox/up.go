@@ -24,6 +24,11 @@ func Up(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The chart's values are checked by rendering it before anything starts.
+	_, err = intercept.Render(ctx, intercept.RenderOptions{CiliumVersion: r.cilium.String(), Values: r.ChartValues, KubeVersion: r.nodeImage.Kubernetes})
+	if err != nil {
+		return nil, err
+	}
 	rep := &Report{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath, CiliumVersion: r.cilium.String(), NodeImage: r.nodeImage.Ref}
 	start := time.Now()
 	rep.Steps, err = runStages(ctx, st, upStages(), r.OnStep)
