@@ -45,7 +45,10 @@ func TestRunStages(t *testing.T) {
 		{name: "stops after a failed stage",
 			stages: []stage{
 				{{name: "a", run: func(context.Context, *state) (string, bool, error) { return "", false, boom }}},
-				{{name: "never", run: func(context.Context, *state) (string, bool, error) { t.Error("ran after a failure"); return "", false, nil }}},
+				{{name: "never", run: func(context.Context, *state) (string, bool, error) {
+					t.Error("ran after a failure")
+					return "", false, nil
+				}}},
 			},
 			wantSteps: "a:false", wantErr: "a: boom"},
 	}
