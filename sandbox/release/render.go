@@ -3,7 +3,7 @@ package release
 import (
 	"context"
 	"fmt"
-	"strings"
+	"sort"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
@@ -78,31 +78,20 @@ func Render(ctx context.Context, in RenderInput) (*Rendered, error) {
 	return out, nil
 }
 
-// Documents returns every rendered document (manifest and hooks) as text.
+// Documents returns every rendered document as text: the manifest's in
+// their order in the manifest (Helm's install order), then the hooks.
 func (r *Rendered) Documents() []string {
-	var docs []string
-	for _, d := range releaseutil.SplitManifests(r.Manifest) {
-		docs = append(docs, d)
+	split := releaseutil.SplitManifests(r.Manifest)
+	keys := make([]string, 0, len(split))
+	for k := range split {
+		keys = append(keys, k)
 	}
-	docs = append(docs, r.Hooks...)
-	sortDocuments(docs, r.Manifest)
-	return docs
-}
-
-// sortDocuments keeps manifest documents in the order they appear in the
-// manifest (SplitManifests returns a map), hooks after them.
-func sortDocuments(docs []string, manifest string) {
-	pos := func(d string) int {
-		if i := strings.Index(manifest, d); i >= 0 {
-			return i
-		}
-		return len(manifest) + 1
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	docs := make([]string, 0, len(keys)+len(r.Hooks))
+	for _, k := range keys {
+		docs = append(docs, split[k])
 	}
-	for i := 1; i < len(docs); i++ {
-		for j := i; j > 0 && pos(docs[j]) < pos(docs[j-1]); j-- {
-			docs[j], docs[j-1] = docs[j-1], docs[j]
-		}
-	}
+	return append(docs, r.Hooks...)
 }
 
 // Objects parses every rendered document into an unstructured object,
