@@ -38,6 +38,8 @@ func rootCauses() map[string]string {
 		"l7-proxy-disabled":                  "l7-proxy",
 		"envoy-not-ready":                    "envoy",
 		"agent-log-tls-context-error":        "agent-logs",
+		"servername-wildcard-1.17":           "policies-accepted",
+		"policy-rejected":                    "policies-accepted",
 	}
 }
 

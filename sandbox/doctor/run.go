@@ -88,6 +88,7 @@ func checks() []check {
 		{id: "envoy", title: "Envoy ready", needs: []string{"cilium-agents", "l7-proxy"}, reads: []Kind{KindConfigMap}, run: checkEnvoy},
 		{id: "secrets-mode", title: "policy secrets readable by the agent", needs: []string{"cilium-agents"}, reads: []Kind{KindConfigMap}, run: checkSecretsMode},
 		{id: "tls-policies", title: "policies with TLS contexts", run: checkTLSPolicies},
+		{id: "policies-accepted", title: "policies accepted and their names supported", needs: []string{"tls-policies"}, run: checkPoliciesAccepted},
 		{id: "secret-location", title: "secrets where this mode reads them", needs: []string{"secrets-mode", "tls-policies"}, run: checkSecretLocation},
 		{id: "secret-keys", title: "secrets hold the keys their context needs", needs: []string{"tls-policies"}, reads: []Kind{KindSecret}, run: checkSecretKeys},
 		{id: "certificates", title: "certificates Ready and unexpired", needs: []string{"tls-policies"}, reads: []Kind{KindCertificate}, run: checkCertificates},
