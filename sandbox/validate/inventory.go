@@ -61,6 +61,7 @@ type inventory struct {
 	bundles    []bundle
 	workloads  []workload
 	namespaces map[string]map[string]string // Namespace objects' labels
+	external   map[string][]string          // Options.ExternalSecrets
 }
 
 // newInventory decodes the objects the checks use; what cannot be decoded is
@@ -70,6 +71,7 @@ func newInventory(objs []*unstructured.Unstructured, opts Options) (*inventory, 
 		issuers:    map[string]issuer{},
 		secrets:    map[string][]secretSource{},
 		namespaces: map[string]map[string]string{},
+		external:   opts.ExternalSecrets,
 	}
 	var out []Problem
 	for _, obj := range objs {
@@ -219,6 +221,13 @@ func (inv *inventory) addSecret(obj *unstructured.Unstructured, ns string) {
 // Bundles whose namespace selector matches ns.
 func (inv *inventory) secretSources(ns, name string) []secretSource {
 	out := append([]secretSource(nil), inv.secrets[ns+"/"+name]...)
+	if keys, ok := inv.external[ns+"/"+name]; ok {
+		src := secretSource{by: "external secret", keys: map[string]bool{}}
+		for _, k := range keys {
+			src.keys[k] = true
+		}
+		out = append(out, src)
+	}
 	nsLabels := labels.Set{"kubernetes.io/metadata.name": ns}
 	for k, v := range inv.namespaces[ns] {
 		nsLabels[k] = v

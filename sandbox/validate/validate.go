@@ -75,6 +75,9 @@ type Options struct {
 	// ExternalIssuers are issuers that exist outside the objects, as
 	// "ClusterIssuer/<name>" or "Issuer/<namespace>/<name>".
 	ExternalIssuers []string
+	// ExternalSecrets are secrets that exist outside the objects (made by
+	// the user), as "<namespace>/<name>" and the keys each holds.
+	ExternalSecrets map[string][]string
 }
 
 // Problem is one failed check.

@@ -117,6 +117,19 @@ func secretCases() []checkCase {
 				{CheckSecretKeys, "intercept", `made by Secret cilium-secrets/github-tls has no key "tls.crt" (it has ca.crt)`},
 				{CheckSecretKeys, "intercept", `has no key "tls.key"`},
 			}},
+		{name: "tls-secret-source: external secret",
+			opts: Options{ExternalSecrets: map[string][]string{"cilium-secrets/user-roots": {"ca.crt"}}},
+			mutate: func(t *testing.T, objs objects) objects {
+				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "user-roots", tlsPort("originatingTLS", "secret", "name")...)
+				return without(objs, "Bundle", "upstream-ca")
+			}},
+		{name: "tls-secret-keys: external secret without ca.crt",
+			opts: Options{ExternalSecrets: map[string][]string{"cilium-secrets/user-roots": {"roots.pem"}}},
+			mutate: func(t *testing.T, objs objects) objects {
+				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "user-roots", tlsPort("originatingTLS", "secret", "name")...)
+				return without(objs, "Bundle", "upstream-ca")
+			},
+			want: []want{{CheckSecretKeys, "intercept", `made by external secret has no key "ca.crt" (it has roots.pem)`}}},
 		{name: "tls-secret-keys: originating from a Secret holding only ca.crt",
 			mutate: func(t *testing.T, objs objects) objects {
 				objs = without(objs, "Bundle", "upstream-ca")
