@@ -61,6 +61,8 @@ type Result struct {
 	// SandboxVerifyError says why the chain does not verify against the
 	// sandbox CA; empty when it does.
 	SandboxVerifyError string `json:"sandboxVerifyError,omitempty"`
+	// Chain is the served chain, leaf first.
+	Chain []*x509.Certificate `json:"-"`
 	// Command, Body and Stderr are kept for failure messages.
 	Command []string `json:"command,omitempty"`
 	Body    string   `json:"body,omitempty"`
@@ -76,6 +78,7 @@ func Classify(resp *Response, host string, sandboxCA *x509.CertPool, now time.Ti
 		ExitCode:        resp.ExitCode,
 		SSLVerifyResult: resp.SSLVerifyResult,
 		ChainLength:     len(resp.Chain),
+		Chain:           resp.Chain,
 		Body:            string(clip(resp.Body)),
 		Stderr:          resp.Stderr,
 	}
@@ -147,6 +150,19 @@ func describeLeaf(c *x509.Certificate) *Leaf {
 
 // SerialHex returns a certificate's serial number as lower-case hex.
 func SerialHex(c *x509.Certificate) string { return c.SerialNumber.Text(16) }
+
+// VerifyAgainst checks that the served chain is valid for the host and
+// chains to roots at time now: for example that a pass-through chain is the
+// real server's public one.
+func (r Result) VerifyAgainst(roots *x509.CertPool, now time.Time) error {
+	if len(r.Chain) == 0 {
+		return fmt.Errorf("%s: no chain served (%s)", r.Host, r.Expectation)
+	}
+	if err := verify(r.Chain, r.Host, roots, now); err != nil {
+		return fmt.Errorf("%s: served chain (leaf issuer %q): %w", r.Host, r.Leaf.Issuer, err)
+	}
+	return nil
+}
 
 // Expect returns nil when the result is want, or an *UnexpectedError that
 // holds everything needed to diagnose it.

@@ -69,6 +69,18 @@ func TestClassifyWithoutSandboxCA(t *testing.T) {
 			t.Errorf("got %s, want PublicChain when no sandbox CA is known", res.Expectation)
 		}
 	})
+	t.Run("verify against", func(t *testing.T) {
+		res := Classify(resp, rec.Host, nil, rec.Now)
+		if err := res.VerifyAgainst(mustPool(t, rec.SandboxCA), rec.Now); err != nil {
+			t.Errorf("chain does not verify against the CA that made it: %v", err)
+		}
+		if err := res.VerifyAgainst(x509.NewCertPool(), rec.Now); err == nil {
+			t.Error("chain verifies against an empty pool")
+		}
+		if err := (Result{Host: "x", Expectation: TLSError}).VerifyAgainst(x509.NewCertPool(), rec.Now); err == nil {
+			t.Error("no chain verified")
+		}
+	})
 	t.Run("expired", func(t *testing.T) {
 		res := Classify(resp, rec.Host, mustPool(t, rec.SandboxCA), rec.Now.Add(48*time.Hour))
 		if res.Expectation != PublicChain || !strings.Contains(res.SandboxVerifyError, "expired") {
