@@ -66,7 +66,7 @@ func (e *env) startedBeforeAgent(pod corev1.Pod) string {
 
 // proxyVars are environment variables that make clients tunnel through a
 // proxy with CONNECT, so their traffic never meets the port 443 rule.
-var proxyVars = []string{"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"}
+func proxyVars() []string { return []string{"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"} }
 
 func checkProxyEnv(e *env) Finding {
 	pods := e.workloadPods()
@@ -89,7 +89,7 @@ func checkProxyEnv(e *env) Finding {
 }
 
 func isProxyVar(name string) bool {
-	for _, v := range proxyVars {
+	for _, v := range proxyVars() {
 		if strings.EqualFold(name, v) {
 			return true
 		}
@@ -174,7 +174,9 @@ func orNone(l []string) string {
 
 // logMarkers are agent log messages that mean a policy's TLS context or the
 // endpoint's regeneration failed.
-var logMarkers = []string{"Error getting TLS Context", "unable to regenerate", "Regeneration of endpoint failed", "Failed to regenerate"}
+func logMarkers() []string {
+	return []string{"Error getting TLS Context", "unable to regenerate", "Regeneration of endpoint failed", "Failed to regenerate"}
+}
 
 // maxLogEvidence bounds the log lines quoted as evidence.
 const maxLogEvidence = 5
@@ -185,9 +187,10 @@ func checkAgentLogs(e *env) Finding {
 	}
 	var hits []string
 	total := 0
+	markers := logMarkers()
 	for _, l := range e.st.AgentLogs {
 		for _, line := range strings.Split(l.Text, "\n") {
-			if !hasMarker(line) {
+			if !hasMarker(line, markers) {
 				continue
 			}
 			total++
@@ -204,8 +207,8 @@ func checkAgentLogs(e *env) Finding {
 		hits...)
 }
 
-func hasMarker(line string) bool {
-	for _, m := range logMarkers {
+func hasMarker(line string, markers []string) bool {
+	for _, m := range markers {
 		if strings.Contains(line, m) {
 			return true
 		}

@@ -8,22 +8,26 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// stateKinds are the object kinds a State holds, in the order missing kinds
+// dumpKinds lists the object kinds a State holds, in the order missing kinds
 // are reported, with the short name kubectl knows them by.
-var stateKinds = []struct {
+type dumpKind struct {
 	kind    Kind
 	kubectl string
 	aliases []string
-}{
-	{KindConfigMap, "configmaps -A", []string{"configmaps", "cm"}},
-	{KindDaemonSet, "daemonsets -A", []string{"daemonsets", "ds"}},
-	{KindPod, "pods -A", []string{"pods", "po"}},
-	{KindSecret, "secrets -A", []string{"secrets"}},
-	{KindClusterRole, "clusterroles", []string{"clusterroles", "rbac"}},
-	{KindPolicy, "ciliumnetworkpolicies -A", []string{"ciliumnetworkpolicies", "cnp", "policies"}},
-	{KindClusterPolicy, "ciliumclusterwidenetworkpolicies", []string{"ciliumclusterwidenetworkpolicies", "ccnp"}},
-	{KindCiliumEndpoint, "ciliumendpoints -A", []string{"ciliumendpoints", "cep", "endpoints"}},
-	{KindCertificate, "certificates.cert-manager.io -A", []string{"certificates", "cert"}},
+}
+
+func dumpKinds() []dumpKind {
+	return []dumpKind{
+		{KindConfigMap, "configmaps -A", []string{"configmaps", "cm"}},
+		{KindDaemonSet, "daemonsets -A", []string{"daemonsets", "ds"}},
+		{KindPod, "pods -A", []string{"pods", "po"}},
+		{KindSecret, "secrets -A", []string{"secrets"}},
+		{KindClusterRole, "clusterroles", []string{"clusterroles", "rbac"}},
+		{KindPolicy, "ciliumnetworkpolicies -A", []string{"ciliumnetworkpolicies", "cnp", "policies"}},
+		{KindClusterPolicy, "ciliumclusterwidenetworkpolicies", []string{"ciliumclusterwidenetworkpolicies", "ccnp"}},
+		{KindCiliumEndpoint, "ciliumendpoints -A", []string{"ciliumendpoints", "cep", "endpoints"}},
+		{KindCertificate, "certificates.cert-manager.io -A", []string{"certificates", "cert"}},
+	}
 }
 
 // addObjects converts objs to the State's typed lists; kinds the checks do
@@ -97,7 +101,7 @@ func (s *State) counts() map[Kind]int {
 // missing; format gets the kind and its kubectl name.
 func (s *State) markAbsentKinds(present map[Kind]bool, format string) {
 	n := s.counts()
-	for _, k := range stateKinds {
+	for _, k := range dumpKinds() {
 		if n[k.kind] == 0 && !present[k.kind] {
 			s.markMissing(k.kind, fmt.Sprintf(format, k.kind, k.kubectl))
 		}

@@ -138,7 +138,7 @@ func decodeFile(path string) ([]*unstructured.Unstructured, bool, error) {
 // "cep.yaml"), so that an empty List in it still says the kind was dumped.
 func kindOfFile(path string) (Kind, bool) {
 	base := strings.ToLower(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
-	for _, k := range stateKinds {
+	for _, k := range dumpKinds() {
 		for _, alias := range k.aliases {
 			if base == alias {
 				return k.kind, true

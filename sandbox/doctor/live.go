@@ -16,13 +16,27 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// Resources the live source reads through the dynamic client.
-var (
-	GVRPolicy        = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
-	GVRClusterPolicy = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumclusterwidenetworkpolicies"}
-	GVREndpoint      = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumendpoints"}
-	GVRCertificate   = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
-)
+// customResource is a resource the live source reads through the dynamic
+// client.
+type customResource struct {
+	gvr        schema.GroupVersionResource
+	kind       Kind
+	listKind   string
+	apiVersion string
+	// workloadOnly lists only the workload namespace; otherwise all.
+	workloadOnly bool
+}
+
+// customResources lists the Cilium and cert-manager resources the live
+// source reads.
+func customResources() []customResource {
+	return []customResource{
+		{schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}, KindPolicy, "CiliumNetworkPolicyList", "cilium.io/v2", true},
+		{schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumclusterwidenetworkpolicies"}, KindClusterPolicy, "CiliumClusterwideNetworkPolicyList", "cilium.io/v2", false},
+		{schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumendpoints"}, KindCiliumEndpoint, "CiliumEndpointList", "cilium.io/v2", true},
+		{schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}, KindCertificate, "CertificateList", "cert-manager.io/v1", false},
+	}
+}
 
 // DefaultLogTail is how many lines of each agent's log the live source reads.
 const DefaultLogTail = 2000
@@ -138,34 +152,24 @@ func (l *LiveSource) gatherCore(ctx context.Context, st *State, scope Scope) err
 }
 
 func (l *LiveSource) gatherCustom(ctx context.Context, st *State, scope Scope) error {
-	lists := []struct {
-		gvr            schema.GroupVersionResource
-		kind           Kind
-		apiVersion, ns string
-	}{
-		{GVRPolicy, KindPolicy, "cilium.io/v2", scope.WorkloadNamespace},
-		{GVRClusterPolicy, KindClusterPolicy, "cilium.io/v2", ""},
-		{GVREndpoint, KindCiliumEndpoint, "cilium.io/v2", scope.WorkloadNamespace},
-		{GVRCertificate, KindCertificate, "cert-manager.io/v1", metav1.NamespaceAll},
-	}
-	for _, li := range lists {
-		var ri dynamic.ResourceInterface = l.Dynamic.Resource(li.gvr)
-		if li.ns != "" {
-			ri = l.Dynamic.Resource(li.gvr).Namespace(li.ns)
+	for _, r := range customResources() {
+		var ri dynamic.ResourceInterface = l.Dynamic.Resource(r.gvr)
+		if r.workloadOnly {
+			ri = l.Dynamic.Resource(r.gvr).Namespace(scope.WorkloadNamespace)
 		}
 		list, err := ri.List(ctx, metav1.ListOptions{})
 		if err != nil {
-			if err := tolerate(st, li.kind, li.gvr.Resource, err); err != nil {
+			if err := tolerate(st, r.kind, r.gvr.Resource, err); err != nil {
 				return err
 			}
 			continue
 		}
 		for i := range list.Items {
 			u := &list.Items[i]
-			u.SetKind(string(li.kind))
-			u.SetAPIVersion(li.apiVersion)
+			u.SetKind(string(r.kind))
+			u.SetAPIVersion(r.apiVersion)
 			if err := st.addObject(u); err != nil {
-				return fmt.Errorf("decode %s %s: %w", li.kind, objectName(u), err)
+				return fmt.Errorf("decode %s %s: %w", r.kind, objectName(u), err)
 			}
 		}
 	}

@@ -43,12 +43,11 @@ func liveFromFixture(t *testing.T, name string) (*LiveSource, *fake.Clientset, *
 		}
 	}
 	cs := fake.NewClientset(typed...)
-	dyn := dynfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{
-		GVRPolicy:        "CiliumNetworkPolicyList",
-		GVRClusterPolicy: "CiliumClusterwideNetworkPolicyList",
-		GVREndpoint:      "CiliumEndpointList",
-		GVRCertificate:   "CertificateList",
-	}, custom...)
+	listKinds := map[schema.GroupVersionResource]string{}
+	for _, r := range customResources() {
+		listKinds[r.gvr] = r.listKind
+	}
+	dyn := dynfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), listKinds, custom...)
 	return &LiveSource{Clientset: cs, Dynamic: dyn, Name: "fake"}, cs, dyn
 }
 
