@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 )
 
 // group returns intercept.<name> values with the given domains enabled.
@@ -103,6 +105,39 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error does not contain %q:\n%v", w, err)
 				}
+			}
+		})
+	}
+}
+
+// TestChartRejectsCiliumVersion renders through Helm alone (as helm install
+// would, without versions.ParseCilium first): the templates themselves must
+// refuse a version outside 1.16 to 1.20.
+func TestChartRejectsCiliumVersion(t *testing.T) {
+	c, err := Chart()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{
+		"1.15.7":  `cilium.version "1.15.7" is not supported: supported are 1.16 to 1.20`,
+		"1.21":    `cilium.version "1.21" is not supported`,
+		"v2.0.0":  `cilium.version "v2.0.0" is not a Cilium release`,
+		"1.18.x":  `does not match pattern`,
+		"1.20.2":  "",
+		"v1.16.3": "",
+	}
+	for version, want := range cases {
+		t.Run(version, func(t *testing.T) {
+			_, err := release.Render(context.Background(), release.RenderInput{Chart: c, ReleaseName: "r", Namespace: "ns",
+				Values: map[string]any{"cilium": map[string]any{"version": version}}})
+			if want == "" {
+				if err != nil {
+					t.Fatalf("Render: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Render error = %v, want it to contain %q", err, want)
 			}
 		})
 	}
