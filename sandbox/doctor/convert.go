@@ -8,14 +8,15 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// dumpKinds lists the object kinds a State holds, in the order missing kinds
-// are reported, with the short name kubectl knows them by.
+// dumpKind is an object kind a State holds, with the kubectl arguments that
+// dump it and the file names that stand for it.
 type dumpKind struct {
 	kind    Kind
 	kubectl string
 	aliases []string
 }
 
+// dumpKinds lists the kinds in the order missing kinds are reported.
 func dumpKinds() []dumpKind {
 	return []dumpKind{
 		{KindConfigMap, "configmaps -A", []string{"configmaps", "cm"}},
