@@ -191,3 +191,22 @@ func TestWorkload(t *testing.T) {
 		t.Error("workload.enabled=false still renders the workload or its namespace")
 	}
 }
+
+func TestNotes(t *testing.T) {
+	out, err := Render(context.Background(), RenderOptions{ValuesFiles: []string{fixturesDir + "/pass-through.yaml"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"github: github.com, *.github.com -> intercept-github-tls",
+		"Passed through without interception: example.com, *.example.org",
+		"curl -sS --cacert /etc/intercept/ca.crt",
+	} {
+		if !strings.Contains(out.Notes, want) {
+			t.Errorf("NOTES lack %q:\n%s", want, out.Notes)
+		}
+	}
+	if strings.Contains(out.Notes, "aws:") {
+		t.Errorf("NOTES list the disabled aws group:\n%s", out.Notes)
+	}
+}
