@@ -71,6 +71,7 @@ func BuildPlan(ctx context.Context, opts Options) (*Plan, error) {
 		return c, err
 	}
 	for i := range p.Releases {
+		p.Releases[i].Images = []string{}
 		err := renderImages(ctx, r, &p.Releases[i], offline)
 		if errors.Is(err, release.ErrChartUnavailable) {
 			p.Notes = append(p.Notes, fmt.Sprintf("images of %s are not listed: chart %s %s is neither in %s nor in the Go module cache; `sandbox up` downloads it",
@@ -82,6 +83,9 @@ func BuildPlan(ctx context.Context, opts Options) (*Plan, error) {
 		}
 	}
 	p.Images = allImages(p.Releases)
+	if p.Images == nil {
+		p.Images = []string{}
+	}
 	return p, nil
 }
 

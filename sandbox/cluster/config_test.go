@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,5 +61,26 @@ nodes:
 	}
 	if _, err := LoadConfig([]byte(good)); err != nil {
 		t.Fatalf("minimal config rejected: %v", err)
+	}
+}
+
+// TestLoadConfigFixtures loads every kind config under fixtures/kind:
+// files named invalid-* must be rejected, the others accepted.
+func TestLoadConfigFixtures(t *testing.T) {
+	files, err := filepath.Glob("../../fixtures/kind/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures under fixtures/kind: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = LoadConfig(raw)
+			if invalid := strings.HasPrefix(filepath.Base(f), "invalid-"); invalid != (err != nil) {
+				t.Fatalf("LoadConfig(%s) error = %v, want rejected=%v", f, err, invalid)
+			}
+		})
 	}
 }
