@@ -1,6 +1,8 @@
 package doctor
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"strings"
 	"time"
@@ -37,7 +39,9 @@ func checkCertificates(e *env) Finding {
 	for _, r := range terminating(e.ports()) {
 		c := e.st.certificateFor(r.Namespace, r.Name)
 		if c == nil {
-			ok = append(ok, fmt.Sprintf("secret %s is not written by a cert-manager Certificate", r))
+			if msg := e.checkServedExpiry(r, &p); msg != "" {
+				ok = append(ok, msg)
+			}
 			continue
 		}
 		name := ref("Certificate", c.Namespace, c.Name)
@@ -85,19 +89,18 @@ func checkCertificateSANs(e *env) Finding {
 	var ok []string
 	for _, tp := range e.ports() {
 		for _, r := range terminating([]tlsPort{tp}) {
-			c := e.st.certificateFor(r.Namespace, r.Name)
-			if c == nil {
+			what, fix, sans := e.sansOf(r)
+			if what == "" {
 				continue
 			}
-			sans := certificateNames(c)
 			for _, n := range tp.interceptedNames() {
 				if !coveredBy(n, sans) {
-					p.add(fmt.Sprintf("add %q to spec.dnsNames of Certificate %s/%s", n, c.Namespace, c.Name),
-						"%s intercepts %q but Certificate %s/%s covers only %s (\"*.x\" covers exactly one label, not x itself)",
-						tp.Policy, n, c.Namespace, c.Name, quoteList(sans))
+					p.add(fmt.Sprintf(fix, n),
+						"%s intercepts %q but %s covers only %s (\"*.x\" covers exactly one label, not x itself)",
+						tp.Policy, n, what, quoteList(sans))
 				}
 			}
-			ok = append(ok, fmt.Sprintf("Certificate %s/%s: %s", c.Namespace, c.Name, quoteList(sans)))
+			ok = append(ok, fmt.Sprintf("%s: %s", what, quoteList(sans)))
 		}
 	}
 	return p.finding("every intercepted name is covered by a SAN of its certificate", dedupeKeepOrder(ok)...)
@@ -135,4 +138,51 @@ func sanCovers(san, name string) bool {
 	}
 	label, parent, found := strings.Cut(name, ".")
 	return found && parent == rest && label != "" && label != "**"
+}
+
+// sansOf returns what names the certificate served for secret r, the fix
+// format for a missing name, and its SANs: from the cert-manager
+// Certificate when there is one, else from the secret's tls.crt. what is
+// empty when neither can be read.
+func (e *env) sansOf(r secretRef) (what, fix string, sans []string) {
+	if c := e.st.certificateFor(r.Namespace, r.Name); c != nil {
+		return ref("Certificate", c.Namespace, c.Name), "add %q to spec.dnsNames of Certificate " + c.Namespace + "/" + c.Name, certificateNames(c)
+	}
+	cert, err := e.servedCertificate(r)
+	if err != nil || cert == nil {
+		return "", "", nil
+	}
+	names := append([]string(nil), cert.DNSNames...)
+	return "the tls.crt of secret " + r.String(), "reissue secret " + r.String() + " with %q among its SANs", names
+}
+
+// servedCertificate parses the first certificate of secret r's tls.crt; nil
+// when the secret or the key is absent.
+func (e *env) servedCertificate(r secretRef) (*x509.Certificate, error) {
+	sec := e.st.secret(r.Namespace, r.Name)
+	if sec == nil || len(sec.Data["tls.crt"]) == 0 {
+		return nil, nil
+	}
+	block, _ := pem.Decode(sec.Data["tls.crt"])
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, fmt.Errorf("tls.crt of secret %s is not a PEM certificate", r)
+	}
+	return x509.ParseCertificate(block.Bytes)
+}
+
+// checkServedExpiry judges a secret no Certificate manages by its tls.crt.
+func (e *env) checkServedExpiry(r secretRef, p *problems) string {
+	cert, err := e.servedCertificate(r)
+	switch {
+	case err != nil:
+		p.add("put a PEM certificate chain in tls.crt", "secret %s: %v", r, err)
+		return ""
+	case cert == nil:
+		return fmt.Sprintf("secret %s is not written by a cert-manager Certificate", r)
+	case !cert.NotAfter.After(e.now):
+		p.add("reissue the certificate in secret "+r.String(),
+			"the tls.crt of secret %s (not written by cert-manager) expired at %s: clients reject the intercepted connection", r, cert.NotAfter.UTC().Format(time.RFC3339))
+		return ""
+	}
+	return fmt.Sprintf("secret %s (not written by cert-manager): tls.crt valid until %s", r, cert.NotAfter.UTC().Format(time.RFC3339))
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cilium/cilium/pkg/policy/api"
 	corev1 "k8s.io/api/core/v1"
@@ -156,5 +157,19 @@ func TestDependentChecksSkip(t *testing.T) {
 	f := rep.Finding("envoy")
 	if f.Status != StatusSkip || f.Reason != "not checked: l7-proxy failed" {
 		t.Fatalf("envoy = %s %q, want skipped because l7-proxy failed", f.Status, f.Reason)
+	}
+}
+
+func TestHandMadeSecretJudgedByItsCertificate(t *testing.T) {
+	st, err := DumpSource{Dir: filepath.Join(statesDir, "byo-secret-san-missing")}.Gather(context.Background(), Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := func() time.Time { return time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC) }
+	rep := Evaluate(st, Options{Scope: Scope{}.withDefaults(), Now: later})
+	f := rep.Finding("certificates")
+	want := "the tls.crt of secret cilium-secrets/intercept-github-tls (not written by cert-manager) expired at 2027-"
+	if f.Status != StatusFail || !strings.Contains(strings.Join(f.Evidence, "\n"), want) {
+		t.Fatalf("certificates = %s %q %q, want a failure with %q", f.Status, f.Reason, f.Evidence, want)
 	}
 }

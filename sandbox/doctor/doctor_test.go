@@ -40,6 +40,7 @@ func rootCauses() map[string]string {
 		"agent-log-tls-context-error":        "agent-logs",
 		"servername-wildcard-1.17":           "policies-accepted",
 		"policy-rejected":                    "policies-accepted",
+		"byo-secret-san-missing":             "certificate-sans",
 	}
 }
 
