@@ -1,0 +1,117 @@
+package scenarios
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// scenarioLabel is the label key every feature carries (scenario=<id>).
+const scenarioLabel = "scenario"
+
+var githubMeta = request{"GET", githubHost, githubPath}
+
+func TestIntercept(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("intercept").WithLabel(scenarioLabel, "intercept").
+		Assess("api.github.com is served a leaf of the sandbox CA", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			r := suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted)
+			wantCode(t, r, 200)
+			assertLeafCovers(t, r, githubHost)
+			return ctx
+		}).
+		Assess("the served leaf is the certificate of the github group's secret", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			suite.expectServedIsSecret(ctx, t)
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}
+
+// expectServedIsSecret checks that the served serial is the one in the
+// github group's secret, retrying while a renewal settles.
+func (s *suiteState) expectServedIsSecret(ctx context.Context, t *testing.T) {
+	t.Helper()
+	var served, stored string
+	err := wait.PollUntilContextTimeout(ctx, 3*time.Second, settleTimeout, true, func(ctx context.Context) (bool, error) {
+		r := s.expect(ctx, t, s.workload, githubMeta, probe.Intercepted)
+		leaf, err := probe.LeafFromSecret(ctx, s.cs, versions.SecretsNamespace, intercept.SecretName(githubGroup))
+		if err != nil {
+			stored = err.Error()
+			return false, nil
+		}
+		served, stored = serialOf(r), probe.SerialHex(leaf)
+		return served == stored, nil
+	})
+	if err != nil {
+		t.Fatalf("served serial %s, secret %s/%s holds %s: %v", served, versions.SecretsNamespace, intercept.SecretName(githubGroup), stored, err)
+	}
+}
+
+func TestWildcardGroups(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("wildcard-groups").WithLabel(scenarioLabel, "wildcard-groups")
+	for _, host := range []string{awsHost, googleHost} {
+		f = f.Assess(host+" is intercepted by its wildcard group", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			r := suite.expect(ctx, t, suite.workload, request{"GET", host, "/"}, probe.Intercepted)
+			assertLeafCovers(t, r, host)
+			return ctx
+		})
+	}
+	testenv.Test(t, f.Feature())
+}
+
+func TestPassThrough(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("pass-through").WithLabel(scenarioLabel, "pass-through").
+		Assess(passThroughHost+" keeps its public chain", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			suite.expectPublic(ctx, t, suite.workload, request{"GET", passThroughHost, "/"})
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}
+
+func TestL7Deny(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("l7-deny").WithLabel(scenarioLabel, "l7-deny").
+		Assess("GET /meta is allowed", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			wantCode(t, suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted), 200)
+			return ctx
+		}).
+		Assess("POST /meta gets Envoy's 403", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			suite.expect(ctx, t, suite.workload, request{"POST", githubHost, githubPath}, probe.Denied403)
+			return ctx
+		}).
+		Assess("GET of another path gets Envoy's 403", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			suite.expect(ctx, t, suite.workload, request{"GET", githubHost, deniedPath}, probe.Denied403)
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}
+
+func TestCACrtInSecret(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("ca-crt-in-secret").WithLabel(scenarioLabel, "ca-crt-in-secret").
+		Assess("the terminating secret holds ca.crt, as cert-manager writes it", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			pool, err := probe.CAFromSecret(ctx, suite.cs, versions.SecretsNamespace, intercept.SecretName(githubGroup), "ca.crt")
+			if err != nil {
+				t.Fatalf("cilium#31761 needs ca.crt in the secret to be proved harmless: %v", err)
+			}
+			if pool == nil {
+				t.Fatal("ca.crt holds no certificate")
+			}
+			return ctx
+		}).
+		Assess("handshakes still succeed without a client certificate", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			wantCode(t, suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted), 200)
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}

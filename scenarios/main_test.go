@@ -1,0 +1,97 @@
+package scenarios
+
+// The suite's shared names, for every test file of the package:
+//
+//   - testenv is the suite's e2e-framework environment (the framework's
+//     idiom); features run with testenv.Test(t, feature).
+//   - providerName() is the provider in use: "kind", "existing" or "hermetic".
+//   - skipReason() is why cluster tests cannot run here ("" when they can);
+//     a test needing a cluster calls requireCluster(t), and one needing
+//     Cilium's data path (agent, Envoy, pods) calls requireDataPath(t).
+//   - controlPlane() is the hermetic control plane (provider hermetic only).
+//
+// TestMain parses this suite's flags (see runOptions) together with
+// e2e-framework's own (--kubeconfig, --labels, --feature, --skip-labels,
+// ...), which all live on the standard flag set.
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+
+	"sigs.k8s.io/e2e-framework/pkg/env"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+)
+
+// testenv is the suite's environment, built in TestMain.
+var testenv env.Environment
+
+// suite is the suite's state, set once in TestMain before any test runs.
+var suite *suiteState
+
+func TestMain(m *testing.M) {
+	opts := registerFlags(flag.CommandLine)
+	cfg, err := envconf.NewFromFlags()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)
+		os.Exit(2)
+	}
+	opts.kubeconfig = cfg.KubeconfigFile()
+	if err := opts.resolve(); err != nil {
+		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)
+		os.Exit(2)
+	}
+	suite = &suiteState{opts: *opts}
+	if opts.provider != providerHermetic {
+		suite.skip = preflight(context.Background(), *opts, cluster.CheckDocker)
+	}
+	testenv = env.NewWithConfig(cfg)
+	testenv.Setup(suite.setup)
+	testenv.Finish(suite.finish)
+	testenv.AfterEachFeature(suite.collectOnFailure)
+	os.Exit(testenv.Run(m))
+}
+
+// providerName returns the provider in use: kind, existing or hermetic.
+func providerName() string { return suite.opts.provider }
+
+// skipReason returns why cluster tests cannot run here, or "".
+func skipReason() string { return suite.skip }
+
+// controlPlane returns the hermetic control plane, or nil for the other providers.
+func controlPlane() *hermetic.ControlPlane { return suite.hermetic }
+
+// requireCluster skips t when no cluster is available, saying what it needs.
+func requireCluster(t *testing.T) {
+	t.Helper()
+	if suite.skip != "" {
+		t.Skip(suite.skip)
+	}
+	suite.require(t)
+}
+
+// requireDataPath skips t unless a cluster with Cilium's data path runs the
+// scenarios: the hermetic control plane has no nodes, agent or Envoy.
+func requireDataPath(t *testing.T) {
+	t.Helper()
+	requireCluster(t)
+	if suite.opts.provider == providerHermetic {
+		t.Skip("no Cilium agent or Envoy in the hermetic control plane")
+	}
+}
+
+// preflight returns why the kind or existing provider cannot run here, or "".
+func preflight(ctx context.Context, o runOptions, checkDocker func(context.Context) error) string {
+	if o.provider != providerKind {
+		return ""
+	}
+	if err := checkDocker(ctx); err != nil {
+		return fmt.Sprintf("needs a Docker daemon for the kind sandbox, or --kubeconfig of a cluster running the sandbox (%v)", err)
+	}
+	return ""
+}

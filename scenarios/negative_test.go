@@ -1,0 +1,92 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
+)
+
+// negativeLabel labels the control pod; the policies select app=intercept-workload only.
+const negativeLabel = "intercept-negative-control"
+
+// negativePodKey holds the control pod's target in the feature's context.
+type negativePodKey struct{}
+
+func TestNegativeControl(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("negative-control").WithLabel(scenarioLabel, "negative-control").
+		Setup(func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			target, err := suite.startNegativePod(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return context.WithValue(ctx, negativePodKey{}, target)
+		}).
+		Assess("a pod without the workload labels gets the public chain", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			target := ctx.Value(negativePodKey{}).(probe.Target)
+			suite.expectPublic(ctx, t, target, githubMeta)
+			return ctx
+		}).
+		Teardown(func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			if target, ok := ctx.Value(negativePodKey{}).(probe.Target); ok {
+				err := suite.cs.CoreV1().Pods(target.Namespace).Delete(ctx, target.Pod, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
+				if err != nil {
+					t.Errorf("delete control pod: %v", err)
+				}
+			}
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}
+
+// startNegativePod creates a pod in the workload namespace running the
+// workload's own curl image, without its labels, and waits until it is ready.
+func (s *suiteState) startNegativePod(ctx context.Context) (probe.Target, error) {
+	d, err := s.cs.AppsV1().Deployments(intercept.WorkloadNamespace).Get(ctx, intercept.WorkloadLabel, metav1.GetOptions{})
+	if err != nil {
+		return probe.Target{}, fmt.Errorf("read the workload's image: %w", err)
+	}
+	pod := negativePod(d)
+	created, err := s.cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		return probe.Target{}, fmt.Errorf("create control pod: %w", err)
+	}
+	if _, err := waitReadyPod(ctx, s.cs, created.Namespace, "app="+negativeLabel, s.opts.waitTime); err != nil {
+		return probe.Target{}, err
+	}
+	return probe.Target{Namespace: created.Namespace, Pod: created.Name, Container: workloadContainer}, nil
+}
+
+// negativePod is a curl pod like the workload's, labelled so no policy selects it.
+func negativePod(d *appsv1.Deployment) *corev1.Pod {
+	c := d.Spec.Template.Spec.Containers[0]
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			GenerateName: negativeLabel + "-",
+			Namespace:    d.Namespace,
+			Labels:       map[string]string{"app": negativeLabel},
+		},
+		Spec: corev1.PodSpec{
+			AutomountServiceAccountToken:  ptr.To(false),
+			TerminationGracePeriodSeconds: ptr.To[int64](1),
+			SecurityContext:               d.Spec.Template.Spec.SecurityContext,
+			Containers: []corev1.Container{{
+				Name:            workloadContainer,
+				Image:           c.Image,
+				ImagePullPolicy: c.ImagePullPolicy,
+				Command:         []string{"sh", "-c", "trap 'exit 0' TERM; while true; do sleep 3600 & wait $!; done"},
+				SecurityContext: c.SecurityContext,
+			}},
+		},
+	}
+}

@@ -1,0 +1,140 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+var certificateGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
+
+// rotationKey holds the state before the renewal in the feature's context.
+type rotationKey struct{}
+
+type beforeRotation struct {
+	serial string
+	pods   map[string]string // namespace/name -> uid/restarts
+}
+
+func TestRotation(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("rotation").WithLabel(scenarioLabel, "rotation").
+		Setup(func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			r := suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted)
+			pods, err := suite.podSnapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return context.WithValue(ctx, rotationKey{}, beforeRotation{serial: serialOf(r), pods: pods})
+		}).
+		Assess("a renewal is served without restarts", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			before := ctx.Value(rotationKey{}).(beforeRotation)
+			if err := suite.renew(ctx, versions.SecretsNamespace, "intercept-"+githubGroup); err != nil {
+				t.Fatal(err)
+			}
+			suite.expectNewSerial(ctx, t, before.serial)
+			after, err := suite.podSnapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(before.pods, after) {
+				t.Errorf("pods restarted or replaced during the renewal:\nbefore %v\nafter  %v", before.pods, after)
+			}
+			return ctx
+		}).
+		Assess("the served leaf is the renewed secret's", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			suite.expectServedIsSecret(ctx, t)
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}
+
+// renew triggers a renewal as cmctl renew does: the Issuing condition set
+// True with reason ManuallyTriggered, through the status subresource.
+func (s *suiteState) renew(ctx context.Context, namespace, name string) error {
+	certs := s.dyn.Resource(certificateGVR).Namespace(namespace)
+	c, err := certs.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("read certificate %s/%s: %w", namespace, name, err)
+	}
+	setIssuing(c, time.Now())
+	if _, err := certs.UpdateStatus(ctx, c, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("trigger renewal of %s/%s: %w", namespace, name, err)
+	}
+	return nil
+}
+
+// setIssuing replaces the Issuing condition with the one cmctl renew sets.
+func setIssuing(c *unstructured.Unstructured, now time.Time) {
+	conds, _, _ := unstructured.NestedSlice(c.Object, "status", "conditions")
+	kept := conds[:0]
+	for _, cond := range conds {
+		if m, ok := cond.(map[string]any); !ok || m["type"] != "Issuing" {
+			kept = append(kept, cond)
+		}
+	}
+	kept = append(kept, map[string]any{
+		"type":               "Issuing",
+		"status":             "True",
+		"reason":             "ManuallyTriggered",
+		"message":            "Certificate re-issuance manually triggered",
+		"lastTransitionTime": now.UTC().Format(time.RFC3339),
+		"observedGeneration": c.GetGeneration(),
+	})
+	_ = unstructured.SetNestedSlice(c.Object, kept, "status", "conditions")
+}
+
+// expectNewSerial probes until a serial other than old is served.
+func (s *suiteState) expectNewSerial(ctx context.Context, t *testing.T, old string) {
+	t.Helper()
+	p := probe.Prober{Exec: s.exec, Target: s.workload, SandboxCA: s.sandboxCA}
+	var last probe.Result
+	start := time.Now()
+	err := wait.PollUntilContextTimeout(ctx, 3*time.Second, s.opts.rotationTimeout, true, func(ctx context.Context) (bool, error) {
+		var err error
+		last, err = p.Probe(ctx, githubMeta.probeRequest(s.opts.probeTimeout))
+		return err == nil && last.Expectation == probe.Intercepted && serialOf(last) != old, nil
+	})
+	if err != nil {
+		t.Fatalf("still serving serial %s after %s (last: %s serial %s): %v", old, s.opts.rotationTimeout, last.Expectation, serialOf(last), err)
+	}
+	t.Logf("renewed serial %s served %s after the trigger (was %s)", serialOf(last), time.Since(start).Round(time.Second), old)
+}
+
+// podSnapshot returns uid and restart count of every Cilium agent, Envoy
+// and workload pod.
+func (s *suiteState) podSnapshot(ctx context.Context) (map[string]string, error) {
+	sets := []struct{ ns, selector string }{
+		{"kube-system", "k8s-app=cilium"},
+		{"kube-system", "k8s-app=cilium-envoy"},
+		{intercept.WorkloadNamespace, "app=" + intercept.WorkloadLabel},
+	}
+	snap := map[string]string{}
+	for _, set := range sets {
+		pods, err := s.cs.CoreV1().Pods(set.ns).List(ctx, metav1.ListOptions{LabelSelector: set.selector})
+		if err != nil {
+			return nil, fmt.Errorf("list pods %s in %s: %w", set.selector, set.ns, err)
+		}
+		for _, p := range pods.Items {
+			var restarts int32
+			for _, cs := range p.Status.ContainerStatuses {
+				restarts += cs.RestartCount
+			}
+			snap[p.Namespace+"/"+p.Name] = fmt.Sprintf("%s/%d", p.UID, restarts)
+		}
+	}
+	return snap, nil
+}

@@ -1,0 +1,246 @@
+package scenarios
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/upstream"
+)
+
+// suiteState is what the setup built, shared by the features.
+type suiteState struct {
+	opts runOptions
+	// skip says why cluster tests cannot run here; setupErr why the setup
+	// failed (each cluster test then fails with it).
+	skip     string
+	setupErr error
+
+	hermetic *hermetic.ControlPlane
+	fake     *upstream.Upstream
+
+	rest *rest.Config
+	cs   kubernetes.Interface
+	dyn  dynamic.Interface
+	exec probe.Execer
+	// sandboxCA are the roots an intercepted chain verifies against;
+	// publicRoots those a pass-through chain does (the system roots, or the
+	// fake public CA offline).
+	sandboxCA, publicRoots *x509.CertPool
+	workload               probe.Target
+	// setupArtifacts collects artifacts once for a failed setup.
+	setupArtifacts sync.Once
+}
+
+// Names in the cluster the scenarios use.
+const (
+	workloadContainer = "curl"
+	caBundleConfigMap = "intercept-ca"
+	caBundleKey       = "ca.crt"
+)
+
+// setup builds or reaches the cluster for the provider. It never fails the
+// suite: a failure is kept in setupErr and fails every cluster test with it.
+func (s *suiteState) setup(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+	if s.skip != "" {
+		return ctx, nil
+	}
+	var err error
+	switch s.opts.provider {
+	case providerKind:
+		err = s.setupKind(ctx, cfg)
+	case providerHermetic:
+		err = s.setupHermetic(ctx, cfg)
+	}
+	if err == nil && s.skip == "" && s.opts.provider != providerHermetic {
+		err = s.connect(ctx, cfg)
+	}
+	s.setupErr = err
+	return ctx, nil
+}
+
+// setupKind reuses or creates the sandbox with the scenarios' chart values;
+// offline it also starts the fake upstream and points CoreDNS at it.
+func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
+	var certs *upstream.Certs
+	var fakeCA []byte
+	if s.opts.upstream == upstreamLocal {
+		var err error
+		if certs, err = upstream.NewCerts(testHosts(), time.Now()); err != nil {
+			return err
+		}
+		fakeCA = certs.CAPEM
+	}
+	rep, err := sandbox.Up(ctx, sandbox.Options{
+		ClusterName:    s.opts.clusterName,
+		CiliumVersion:  s.opts.ciliumVersion,
+		NodeImage:      s.opts.nodeImage,
+		KubeconfigPath: filepath.Join("..", sandbox.DefaultKubeconfig),
+		ChartValues:    chartValues(s.opts.upstream, fakeCA),
+	})
+	if err != nil {
+		return fmt.Errorf("sandbox up: %w", err)
+	}
+	cfg.WithKubeconfigFile(rep.KubeconfigPath)
+	if certs == nil {
+		return nil
+	}
+	s.fake, err = upstream.Start(ctx, upstream.Options{
+		BuildContext: filepath.Join("..", "cmd", "fake-upstream"),
+		Names:        testHosts(),
+		Certs:        certs,
+	})
+	if err != nil {
+		return err
+	}
+	if s.publicRoots, err = probe.PoolFromPEM(certs.CAPEM); err != nil {
+		return err
+	}
+	cs, err := kubernetes.NewForConfig(cfg.Client().RESTConfig())
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	if _, err := upstream.EnsureHosts(ctx, cs, s.fake.IP, testHosts()); err != nil {
+		return fmt.Errorf("point coredns at the fake upstream: %w", err)
+	}
+	return nil
+}
+
+// setupHermetic starts the hermetic control plane; without its binaries the
+// cluster tests skip.
+func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) error {
+	cp, err := hermetic.Start(ctx, hermetic.Options{})
+	if errors.Is(err, hermetic.ErrNoAssets) {
+		s.skip = fmt.Sprintf("needs the hermetic control-plane binaries (%v)", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("start hermetic control plane: %w", err)
+	}
+	s.hermetic = cp
+	cfg.WithKubeconfigFile(cp.KubeconfigPath)
+	return nil
+}
+
+// connect builds the clients and waits for the workload pod and the sandbox CA.
+func (s *suiteState) connect(ctx context.Context, cfg *envconf.Config) error {
+	s.rest = cfg.Client().RESTConfig()
+	var err error
+	if s.cs, err = kubernetes.NewForConfig(s.rest); err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	if s.dyn, err = dynamic.NewForConfig(s.rest); err != nil {
+		return fmt.Errorf("dynamic client: %w", err)
+	}
+	if s.exec, err = probe.NewPodExecer(s.rest); err != nil {
+		return err
+	}
+	if s.publicRoots == nil {
+		if s.publicRoots, err = x509.SystemCertPool(); err != nil {
+			return fmt.Errorf("system roots: %w", err)
+		}
+	}
+	pod, err := waitReadyPod(ctx, s.cs, intercept.WorkloadNamespace, "app="+intercept.WorkloadLabel, s.opts.waitTime)
+	if err != nil {
+		return err
+	}
+	s.workload = probe.Target{Namespace: pod.Namespace, Pod: pod.Name, Container: workloadContainer}
+	return s.waitSandboxCA(ctx)
+}
+
+// waitSandboxCA reads the sandbox CA trust-manager distributes to the
+// workload namespace, waiting for it to appear.
+func (s *suiteState) waitSandboxCA(ctx context.Context) error {
+	var last error
+	err := wait.PollUntilContextTimeout(ctx, 2*time.Second, s.opts.waitTime, true, func(ctx context.Context) (bool, error) {
+		s.sandboxCA, last = probe.CAFromConfigMap(ctx, s.cs, intercept.WorkloadNamespace, caBundleConfigMap, caBundleKey)
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("sandbox CA not readable after %s: %w", s.opts.waitTime, errors.Join(err, last))
+	}
+	return nil
+}
+
+// waitReadyPod returns a running, ready pod matching selector, waiting for one.
+func waitReadyPod(ctx context.Context, cs kubernetes.Interface, ns, selector string, timeout time.Duration) (*corev1.Pod, error) {
+	var found *corev1.Pod
+	seen := "no pod"
+	err := wait.PollUntilContextTimeout(ctx, 2*time.Second, timeout, true, func(ctx context.Context) (bool, error) {
+		pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			seen = err.Error()
+			return false, nil
+		}
+		for i := range pods.Items {
+			p := &pods.Items[i]
+			seen = fmt.Sprintf("pod %s phase %s ready %v", p.Name, p.Status.Phase, podReady(p))
+			if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning && podReady(p) {
+				found = p
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("no ready pod %s in %s after %s (last seen: %s): %w", selector, ns, timeout, seen, err)
+	}
+	return found, nil
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// finish stops what the setup started; the kind sandbox stays up for reuse.
+func (s *suiteState) finish(ctx context.Context, _ *envconf.Config) (context.Context, error) {
+	var errs []error
+	if s.fake != nil {
+		if s.cs != nil {
+			_, err := upstream.RemoveHosts(ctx, s.cs)
+			errs = append(errs, err)
+		}
+		errs = append(errs, s.fake.Stop(ctx))
+	}
+	if s.hermetic != nil {
+		errs = append(errs, s.hermetic.Stop(ctx))
+	}
+	return ctx, errors.Join(errs...)
+}
+
+// require fails t when the setup failed.
+func (s *suiteState) require(t *testing.T) {
+	t.Helper()
+	if s.setupErr != nil {
+		s.setupArtifacts.Do(func() {
+			if s.cs != nil {
+				dir := filepath.Join(s.opts.artifacts, time.Now().UTC().Format("20060102-150405")+"-setup")
+				errs := s.collect(context.Background(), dir)
+				t.Logf("artifacts of the failed setup: %s (%v)", dir, errors.Join(errs...))
+			}
+		})
+		t.Fatalf("scenario setup (provider %s): %v", s.opts.provider, s.setupErr)
+	}
+}

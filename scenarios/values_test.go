@@ -1,0 +1,113 @@
+package scenarios
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/upstream"
+)
+
+// The requests the scenarios make.
+const (
+	githubHost      = "api.github.com"
+	githubPath      = "/meta"
+	awsHost         = "sts.amazonaws.com"
+	googleHost      = "storage.googleapis.com"
+	passThroughHost = "example.com"
+	// deniedPath is a path the github group's HTTP rule does not allow.
+	deniedPath  = "/denied-by-policy"
+	githubGroup = "github"
+)
+
+// testHosts are every name the scenarios request: the fake upstream serves
+// them all in offline mode.
+func testHosts() []string {
+	return []string{githubHost, awsHost, googleHost, passThroughHost}
+}
+
+// scenarioValues are the chart values the scenarios need over the defaults:
+// a pass-through domain, and an HTTP rule on the github group allowing only
+// GET /meta so that other requests get Envoy's 403.
+func scenarioValues() map[string]any {
+	return map[string]any{
+		"passThrough": map[string]any{"domains": []any{passThroughHost}},
+		"intercept": map[string]any{githubGroup: map[string]any{
+			"http": []any{map[string]any{"method": "GET", "path": githubPath}},
+		}},
+	}
+}
+
+// chartValues are the values given to sandbox.Up: the scenario values and,
+// offline, the fake upstream's CA in the upstream trust.
+func chartValues(upstreamMode string, fakeCA []byte) map[string]any {
+	v := scenarioValues()
+	if upstreamMode == upstreamLocal {
+		maps.Copy(v, upstream.ChartValues(fakeCA))
+	}
+	return v
+}
+
+// TestScenarioValuesRender renders the chart with the values the suite
+// passes to sandbox.Up and checks the objects the scenarios rely on.
+func TestScenarioValuesRender(t *testing.T) {
+	fakeCA := "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
+	r, err := intercept.Render(context.Background(), intercept.RenderOptions{Values: chartValues(upstreamLocal, []byte(fakeCA))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := r.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*unstructured.Unstructured{}
+	for _, o := range objs {
+		byName[o.GetKind()+"/"+o.GetName()] = o
+	}
+	checks := []struct {
+		name, object string
+		check        func(*unstructured.Unstructured) bool
+	}{
+		{"github group keeps its domains", "CiliumNetworkPolicy/intercept-tls-github",
+			func(o *unstructured.Unstructured) bool {
+				return strings.Contains(yamlOf(o), "api.github.com") || strings.Contains(yamlOf(o), "*.github.com")
+			}},
+		{"github group allows only GET /meta", "CiliumNetworkPolicy/intercept-tls-github",
+			func(o *unstructured.Unstructured) bool {
+				return strings.Contains(yamlOf(o), "method: GET") && strings.Contains(yamlOf(o), "path: /meta")
+			}},
+		{"pass-through domain", "CiliumNetworkPolicy/intercept-pass-through",
+			func(o *unstructured.Unstructured) bool {
+				return strings.Contains(yamlOf(o), "matchName: "+passThroughHost)
+			}},
+		{"aws group intercepted", "Certificate/intercept-aws", func(*unstructured.Unstructured) bool { return true }},
+		{"google group intercepted", "Certificate/intercept-google", func(*unstructured.Unstructured) bool { return true }},
+		{"fake CA in upstream trust", "Bundle/" + intercept.UpstreamTrustSecret,
+			func(o *unstructured.Unstructured) bool { return strings.Contains(yamlOf(o), "MIIBfake") }},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			o, ok := byName[c.object]
+			if !ok {
+				t.Fatalf("no %s rendered; have %v", c.object, slices.Sorted(maps.Keys(byName)))
+			}
+			if !c.check(o) {
+				t.Errorf("%s:\n%s", c.object, yamlOf(o))
+			}
+		})
+	}
+}
+
+func TestChartValuesInternetHasNoFakeCA(t *testing.T) {
+	if _, ok := chartValues(upstreamInternet, []byte("x"))["upstreamTrust"]; ok {
+		t.Error("internet mode sets upstreamTrust")
+	}
+	if _, ok := chartValues(upstreamLocal, []byte("x"))["upstreamTrust"]; !ok {
+		t.Error("local mode does not set upstreamTrust")
+	}
+}
