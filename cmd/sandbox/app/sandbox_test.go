@@ -1,0 +1,137 @@
+package app
+
+import (
+	"bytes"
+	"flag"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+func run(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestPlanGolden compares `sandbox plan --output json` per Cilium minor with
+// testdata/plan-<minor>.json. Charts come from the Go module cache only
+// (an empty chart cache), so the output does not depend on earlier runs.
+func TestPlanGolden(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(release.ModuleCache(), "github.com/cert-manager/cert-manager@"+versions.CertManager)); err != nil {
+		t.Skipf("needs cert-manager %s in the Go module cache (go mod download): %v", versions.CertManager, err)
+	}
+	cache := t.TempDir()
+	for _, v := range versions.DefaultReleases() {
+		t.Run(v.MinorString(), func(t *testing.T) {
+			code, out, errOut := run("plan", "--output", "json", "--cilium-version", v.MinorString(), "--chart-cache", cache)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			out = strings.ReplaceAll(out, cache, "<chart-cache>")
+			golden := filepath.Join("testdata", "plan-"+v.MinorString()+".json")
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if string(want) != out {
+				t.Fatalf("plan for %s differs from %s (run go test -update after checking):\n%s", v, golden, out)
+			}
+		})
+	}
+}
+
+func TestPlanText(t *testing.T) {
+	code, out, errOut := run("plan", "--cilium-version", "1.20", "--chart-cache", t.TempDir(), "--set", "workload.replicas=2")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"node image: " + versions.NodeImageFor(versions.MustParseCilium("1.20")).Ref,
+		"release cilium in kube-system: chart cilium 1.20.2 from https://helm.cilium.io",
+		"release cert-manager in cert-manager: chart cert-manager v1.21.2 from https://charts.jetstack.io",
+		"disableDefaultCNI: true",
+		"replicas: 2",
+		"images (",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan output lacks %q", want)
+		}
+	}
+}
+
+// closedDocker points DOCKER_HOST at a unix socket nobody listens on.
+func closedDocker(t *testing.T) {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+}
+
+func TestSandboxCommandsFail(t *testing.T) {
+	closedDocker(t)
+	dir := t.TempDir()
+	kc := filepath.Join(dir, "kubeconfig")
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"up without docker", []string{"up", "--kubeconfig", kc, "--chart-cache", dir}, ExitUsage, "Error: preflight: no Docker daemon reachable at unix://"},
+		{"down without docker", []string{"down"}, ExitUsage, "Error: no Docker daemon reachable"},
+		{"status without docker", []string{"status", "--kubeconfig", kc}, ExitUsage, "Error: no Docker daemon reachable"},
+		{"unsupported cilium", []string{"up", "--cilium-version", "1.21.0"}, ExitUsage, `Error: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
+		{"plan unsupported cilium", []string{"plan", "--cilium-version", "1.15"}, ExitUsage, `unsupported Cilium version "1.15"`},
+		{"bad output", []string{"plan", "--output", "yaml"}, ExitUsage, `invalid --output "yaml": want text or json`},
+		{"bad set", []string{"up", "--set", "a.b"}, ExitUsage, `--set "a.b"`},
+		{"bad cluster name", []string{"up", "--cluster-name", "Bad_Name"}, ExitUsage, `invalid cluster name "Bad_Name"`},
+		{"missing kind config", []string{"plan", "--kind-config", filepath.Join(dir, "none.yaml")}, ExitUsage, "none.yaml"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			code, _, errOut := run(c.args...)
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("took %s, want under 5s", took)
+			}
+			if code != c.code || !strings.Contains(errOut, c.stderr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, errOut, c.code, c.stderr)
+			}
+			if strings.Count(strings.TrimSpace(errOut), "\n") > 1 {
+				t.Errorf("want one or two lines on stderr, got:\n%s", errOut)
+			}
+		})
+	}
+}
+
+func TestUpJSONReportWithoutDocker(t *testing.T) {
+	closedDocker(t)
+	dir := t.TempDir()
+	code, out, _ := run("up", "--output", "json", "--kubeconfig", filepath.Join(dir, "kc"), "--chart-cache", dir)
+	if code != ExitUsage {
+		t.Fatalf("exit %d, want %d", code, ExitUsage)
+	}
+	for _, want := range []string{`"name": "preflight"`, `"seconds": `, `"error": "preflight: no Docker daemon reachable`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("json report lacks %s:\n%s", want, out)
+		}
+	}
+}
