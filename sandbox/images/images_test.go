@@ -101,7 +101,7 @@ func TestLoad(t *testing.T) {
 	if want := "quay.io/cilium/cilium:v1.20.2 -> quay.io/cilium/cilium@sha256:1111111111111111111111111111111111111111111111111111111111111111"; len(worker.tagged) != 1 || worker.tagged[0] != want {
 		t.Errorf("node tags %v, want %q", worker.tagged, want)
 	}
-	if len(docker.tags) != 1 || !strings.HasSuffix(docker.tags[0], "-> quay.io/cilium/cilium:v1.20.2") {
+	if want := "quay.io/cilium/cilium@sha256:1111111111111111111111111111111111111111111111111111111111111111 -> quay.io/cilium/cilium:v1.20.2"; len(docker.tags) != 1 || docker.tags[0] != want {
 		t.Errorf("host tags %v", docker.tags)
 	}
 

@@ -92,9 +92,18 @@ func Load(ctx context.Context, in LoadInput) (*LoadResult, error) {
 	return res, nil
 }
 
+// hostRef is how the host's Docker knows img: by digest when pinned
+// (Docker records the digest it pulled, not the tag next to it).
+func hostRef(img Image) string {
+	if p := img.Pinned(); p != "" {
+		return p
+	}
+	return img.Ref
+}
+
 // ensureOnHost pulls img unless the host's Docker already has it.
 func ensureOnHost(ctx context.Context, d Docker, img Image) (pulled bool, err error) {
-	_, err = d.ImageInspect(ctx, img.Ref)
+	_, err = d.ImageInspect(ctx, hostRef(img))
 	if err == nil {
 		return false, nil
 	}
@@ -126,7 +135,7 @@ func loadInto(ctx context.Context, d Docker, img Image, targets []nodes.Node) er
 	tag := hostTag(img)
 	if img.Digest != "" {
 		// Docker does not create the tag when pulling name:tag@digest.
-		if _, err := d.ImageTag(ctx, client.ImageTagOptions{Source: img.Ref, Target: tag}); err != nil {
+		if _, err := d.ImageTag(ctx, client.ImageTagOptions{Source: hostRef(img), Target: tag}); err != nil {
 			return fmt.Errorf("tag %s as %s: %w", img.Ref, tag, err)
 		}
 	}
