@@ -18,25 +18,62 @@ func fqdnSelectors(p policy) []api.FQDNSelector {
 	return out
 }
 
-// dnsRules returns the rules.dns entries of a policy's egress port 53 rules.
-func dnsRules(p policy) []api.PortRuleDNS {
-	var out []api.PortRuleDNS
+// kubeDNS is the cluster DNS service's pods as Cilium labels them.
+func kubeDNS() workload {
+	return workload{
+		id: "kube-dns", namespace: "kube-system",
+		labels: map[string]string{"k8s-app": "kube-dns"}, serviceAccount: "coredns",
+	}
+}
+
+// dnsRules returns the rules.dns entries of a policy's egress port 53
+// rules whose peers include kube-dns, and describes those whose peers do not.
+func (inv *inventory) dnsRules(p policy) (allowed []api.PortRuleDNS, elsewhere []string) {
 	for _, r := range p.rules {
-		for _, e := range r.Egress {
-			for _, pr := range e.ToPorts {
-				if pr.Rules == nil || len(pr.Rules.DNS) == 0 {
+		for i, e := range r.Egress {
+			for j, pr := range e.ToPorts {
+				if pr.Rules == nil || len(pr.Rules.DNS) == 0 || !hasPort(pr, "53", "domain") {
 					continue
 				}
-				for _, port := range pr.Ports {
-					if port.Port == "53" || port.Port == "domain" {
-						out = append(out, pr.Rules.DNS...)
-						break
-					}
+				if !inv.reachesKubeDNS(e) {
+					elsewhere = append(elsewhere, fmt.Sprintf("%s egress[%d].toPorts[%d]", p.id, i, j))
+					continue
 				}
+				allowed = append(allowed, pr.Rules.DNS...)
 			}
 		}
 	}
-	return out
+	return allowed, elsewhere
+}
+
+func hasPort(pr api.PortRule, ports ...string) bool {
+	for _, pp := range pr.Ports {
+		for _, want := range ports {
+			if pp.Port == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// reachesKubeDNS reports whether an egress rule's peers include the kube-dns
+// pods: no L3 peer at all, the cluster or all entities, or a toEndpoints
+// selector (which Parse limited to the policy's namespace unless it names one)
+// that matches them.
+func (inv *inventory) reachesKubeDNS(e api.EgressRule) bool {
+	for _, ent := range e.ToEntities {
+		if ent == api.EntityCluster || ent == api.EntityAll {
+			return true
+		}
+	}
+	for _, es := range e.ToEndpoints {
+		if inv.selects(es, kubeDNS()) {
+			return true
+		}
+	}
+	return len(e.ToEndpoints) == 0 && len(e.ToEntities) == 0 && len(e.ToCIDR) == 0 &&
+		len(e.ToCIDRSet) == 0 && len(e.ToServices) == 0 && len(e.ToFQDNs) == 0 && len(e.ToGroups) == 0
 }
 
 // dnsProblems checks that every pod a toFQDNs policy selects is also
@@ -50,12 +87,14 @@ func (inv *inventory) dnsProblems(p policy, selected []workload) []Problem {
 	var out []Problem
 	for _, w := range selected {
 		var allowed []api.PortRuleDNS
+		var elsewhere []string
 		for _, q := range inv.policies {
 			if inv.selectsWorkload(q, w) {
-				allowed = append(allowed, dnsRules(q)...)
+				a, e := inv.dnsRules(q)
+				allowed, elsewhere = append(allowed, a...), append(elsewhere, e...)
 			}
 		}
-		out = append(out, dnsCoverage(p, w.id, fqdns, allowed)...)
+		out = append(out, dnsCoverage(p, w.id, fqdns, allowed, elsewhere)...)
 	}
 	return out
 }
@@ -70,12 +109,14 @@ func (inv *inventory) dnsProblemsWithoutWorkloads() []Problem {
 			continue
 		}
 		var allowed []api.PortRuleDNS
+		var elsewhere []string
 		for _, q := range inv.policies {
 			if q.namespace == p.namespace && selectorString(q) == selectorString(p) {
-				allowed = append(allowed, dnsRules(q)...)
+				a, e := inv.dnsRules(q)
+				allowed, elsewhere = append(allowed, a...), append(elsewhere, e...)
 			}
 		}
-		out = append(out, dnsCoverage(p, "the pods of endpointSelector "+selectorString(p), fqdns, allowed)...)
+		out = append(out, dnsCoverage(p, "the pods of endpointSelector "+selectorString(p), fqdns, allowed, elsewhere)...)
 	}
 	return out
 }
@@ -89,10 +130,13 @@ func (inv *inventory) selectsWorkload(q policy, w workload) bool {
 	return false
 }
 
-func dnsCoverage(p policy, who string, fqdns []api.FQDNSelector, allowed []api.PortRuleDNS) []Problem {
+func dnsCoverage(p policy, who string, fqdns []api.FQDNSelector, allowed []api.PortRuleDNS, elsewhere []string) []Problem {
 	if len(allowed) == 0 {
-		return []Problem{{p.id, CheckDNSRule, fmt.Sprintf(
-			"toFQDNs is used but no policy selecting %s allows DNS on port 53 with rules.dns; the DNS proxy never learns the addresses and the traffic is dropped", who)}}
+		msg := fmt.Sprintf("toFQDNs is used but no policy selecting %s allows DNS to kube-dns on port 53 with rules.dns; the DNS proxy never learns the addresses and the traffic is dropped", who)
+		if len(elsewhere) > 0 {
+			msg += fmt.Sprintf(" (the DNS rules at %s do not select kube-dns: pods labelled k8s-app=kube-dns in kube-system; a toEndpoints selector without k8s:io.kubernetes.pod.namespace means the policy's own namespace)", strings.Join(elsewhere, ", "))
+		}
+		return []Problem{{p.id, CheckDNSRule, msg}}
 	}
 	var out []Problem
 	for _, f := range fqdns {

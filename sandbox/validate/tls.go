@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,17 +44,25 @@ func (inv *inventory) portRuleProblems(p policy, where string, pr api.PortRule, 
 		out = append(out, Problem{p.id, CheckHTTPVisibility, where + " has TLS contexts but no rules.http: Envoy does not parse the decrypted HTTP, so requests are neither visible nor subject to L7 rules (use rules.http: [{}])"})
 	}
 	if pr.TerminatingTLS != nil {
-		out = append(out, inv.tlsContextProblems(p, where+".terminatingTLS", pr.TerminatingTLS, true, fqdns, opts)...)
+		names := sniNames{fqdns: fqdns, serverNames: pr.ServerNames}
+		out = append(out, inv.tlsContextProblems(p, where+".terminatingTLS", pr.TerminatingTLS, &names, opts)...)
 	}
 	if pr.OriginatingTLS != nil {
-		out = append(out, inv.tlsContextProblems(p, where+".originatingTLS", pr.OriginatingTLS, false, nil, opts)...)
+		out = append(out, inv.tlsContextProblems(p, where+".originatingTLS", pr.OriginatingTLS, nil, opts)...)
 	}
 	return out
 }
 
+// sniNames are the names clients reach a terminating context with.
+type sniNames struct {
+	fqdns       api.FQDNSelectorSlice
+	serverNames []api.ServerName
+}
+
 // tlsContextProblems checks the secret a TLS context names: its namespace,
-// what makes it, its keys and, for terminating contexts, its SANs.
-func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSContext, terminating bool, fqdns api.FQDNSelectorSlice, opts Options) []Problem {
+// what makes it, its keys and, for terminating contexts (names set), its SANs.
+func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSContext, names *sniNames, opts Options) []Problem {
+	terminating := names != nil
 	if tls.Secret == nil || tls.Secret.Name == "" {
 		return []Problem{{p.id, CheckSecretSource, where + " names no secret"}}
 	}
@@ -86,7 +95,7 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 	src := sources[0]
 	out = append(out, keyProblems(p, where, secret, tls, terminating, src, opts.Cilium)...)
 	if terminating && src.cert != nil {
-		out = append(out, sanProblems(p, where, fqdns, src.cert)...)
+		out = append(out, sanProblems(p, where, *names, src.cert)...)
 	}
 	return out
 }
@@ -120,32 +129,42 @@ func keyProblems(p policy, where, secret string, tls *api.TLSContext, terminatin
 }
 
 // sanProblems checks that the terminating certificate has a SAN for every
-// name the rule's toFQDNs intercepts.
-func sanProblems(p policy, where string, fqdns api.FQDNSelectorSlice, c *certificate) []Problem {
+// name the rule intercepts (toFQDNs) and every serverNames entry.
+func sanProblems(p policy, where string, names sniNames, c *certificate) []Problem {
+	type wanted struct{ what, name string }
+	var want []wanted
+	for _, f := range names.fqdns {
+		if f.MatchName != "" {
+			want = append(want, wanted{fmt.Sprintf("toFQDNs matchName %q", f.MatchName), f.MatchName})
+		} else {
+			want = append(want, wanted{fmt.Sprintf("toFQDNs matchPattern %q", f.MatchPattern), f.MatchPattern})
+		}
+	}
+	for _, sn := range names.serverNames {
+		want = append(want, wanted{fmt.Sprintf("serverNames %q", sn), string(sn)})
+	}
 	sans := c.cert.Spec.DNSNames
 	var out []Problem
-	for _, f := range fqdns {
-		covered, what := false, ""
-		for _, san := range sans {
-			if f.MatchName != "" {
-				covered, what = covered || sanCoversName(san, f.MatchName), fmt.Sprintf("matchName %q", f.MatchName)
-			} else {
-				covered, what = covered || sanCoversPattern(san, f.MatchPattern), fmt.Sprintf("matchPattern %q", f.MatchPattern)
-			}
-		}
-		if covered {
+	for _, w := range want {
+		if slices.ContainsFunc(sans, func(san string) bool { return sanCovers(san, w.name) }) {
 			continue
 		}
-		if what == "" {
-			what = fmt.Sprintf("%+v", f)
-		}
-		msg := fmt.Sprintf("%s: toFQDNs %s is not covered by any dnsNames SAN of %s %v; clients would reject the served certificate", where, what, c.id, sans)
-		if strings.Contains(f.MatchPattern, "**") {
+		msg := fmt.Sprintf("%s: %s is not covered by any dnsNames SAN of %s %v; clients would reject the served certificate", where, w.what, c.id, sans)
+		if strings.Contains(w.name, "**") {
 			msg += " (a \"**.\" pattern matches any depth, which no SAN covers)"
 		}
 		out = append(out, Problem{p.id, CheckSANCoverage, msg})
 	}
 	return out
+}
+
+// sanCovers reports whether a SAN covers a name, or every name a pattern
+// (any "*") matches.
+func sanCovers(san, name string) bool {
+	if strings.Contains(name, "*") {
+		return sanCoversPattern(san, name)
+	}
+	return sanCoversName(san, name)
 }
 
 func orDefault(s, def string) string {

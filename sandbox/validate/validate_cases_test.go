@@ -39,10 +39,10 @@ func versionCases() []checkCase {
 	return []checkCase{
 		{name: "server-names-version: wildcard on 1.17", version: "1.17", mutate: withServerNames("*.github.com"),
 			want: []want{{CheckServerNames, "intercept", `serverNames "*.github.com" has a wildcard; Cilium 1.17.16 accepts exact names only`}}},
-		{name: "server-names-version: prefix wildcard on 1.18", version: "1.18", mutate: withServerNames("*.github.com", "**.github.com")},
-		{name: "server-names-version: inner wildcard on 1.19", version: "1.19", mutate: withServerNames("api.*.github.com"),
-			want: []want{{CheckServerNames, "intercept", `"api.*.github.com" has a wildcard Cilium 1.19.5 does not accept`}}},
-		{name: "server-names-version: inner wildcard on 1.20", version: "1.20", mutate: withServerNames("api.*.github.com")},
+		{name: "server-names-version: prefix wildcard on 1.18", version: "1.18", mutate: withServerNames("*.github.com")},
+		{name: "server-names-version: inner wildcard on 1.19", version: "1.19", mutate: withServerNames("api*.github.com"),
+			want: []want{{CheckServerNames, "intercept", `"api*.github.com" has a wildcard Cilium 1.19.5 does not accept`}}},
+		{name: "server-names-version: inner wildcard on 1.20", version: "1.20", mutate: withServerNames("api*.github.com")},
 		{name: "server-names-version: exact name on 1.16", version: "1.16", mutate: withServerNames("github.com")},
 		{name: "match-pattern-version: double star on 1.18", version: "1.18", mutate: doubleStar,
 			want: []want{

@@ -16,6 +16,14 @@ func sanCases() []checkCase {
 			mutate: func(t *testing.T, objs objects) objects {
 				return addFQDN(t, objs, map[string]any{"matchPattern": "api-*.github.com"})
 			}},
+		{name: "san-coverage: serverNames outside the SANs",
+			mutate: withServerNames("github.com", "api.gitlab.com", "**.github.com"),
+			want: []want{
+				{CheckSANCoverage, "intercept", `serverNames "api.gitlab.com" is not covered`},
+				{CheckSANCoverage, "intercept", `serverNames "**.github.com" is not covered`},
+			}},
+		{name: "san-coverage: serverNames within the SANs",
+			mutate: withServerNames("github.com", "api.github.com", "*.github.com")},
 		{name: "san-coverage: two-label pattern under a wildcard SAN",
 			mutate: func(t *testing.T, objs objects) objects {
 				return addFQDN(t, objs, map[string]any{"matchPattern": "*.eu.github.com"})
@@ -61,7 +69,21 @@ func workloadCases() []checkCase {
 			}},
 		{name: "dns-rule: no DNS policy",
 			mutate: func(t *testing.T, objs objects) objects { return without(objs, "CiliumNetworkPolicy", "dns") },
-			want:   []want{{CheckDNSRule, "intercept", "no policy selecting Deployment workload/client allows DNS on port 53"}}},
+			want:   []want{{CheckDNSRule, "intercept", "no policy selecting Deployment workload/client allows DNS to kube-dns on port 53"}}},
+		{name: "dns-rule: DNS rule to kube-dns in the policy's own namespace",
+			mutate: func(t *testing.T, objs objects) objects {
+				set(t, find(t, objs, "CiliumNetworkPolicy", "dns"), map[string]any{"k8s-app": "kube-dns"},
+					"spec", "egress", 0, "toEndpoints", 0, "matchLabels")
+				return objs
+			},
+			want: []want{{CheckDNSRule, "intercept", "the DNS rules at CiliumNetworkPolicy workload/dns egress[0].toPorts[0] do not select kube-dns"}}},
+		{name: "dns-rule: DNS rule to the cluster entity",
+			mutate: func(t *testing.T, objs objects) objects {
+				p := find(t, objs, "CiliumNetworkPolicy", "dns")
+				set(t, p, nil, "spec", "egress", 0, "toEndpoints")
+				set(t, p, []any{"cluster"}, "spec", "egress", 0, "toEntities")
+				return objs
+			}},
 		{name: "dns-rule: DNS rule that does not allow the names",
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "CiliumNetworkPolicy", "dns"), "*.example.com",

@@ -56,6 +56,7 @@ func (inv *inventory) ciliumLabels(w workload) labels.Set {
 	set := labels.Set{
 		"io.kubernetes.pod.namespace":                                w.namespace,
 		"io.cilium.k8s.policy.serviceaccount":                        w.serviceAccount,
+		"io.cilium.k8s.policy.cluster":                               clusterName,
 		"io.cilium.k8s.namespace.labels.kubernetes.io/metadata.name": w.namespace,
 	}
 	for k, v := range inv.namespaces[w.namespace] {
