@@ -197,3 +197,18 @@ func TestCertificateNotReady(t *testing.T) {
 		}
 	}
 }
+
+// TestUpCancelled: a cancelled context (Ctrl-C) stops Up before the next
+// step starts, and says so.
+func TestUpCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	rep, err := Up(ctx, Options{KubeconfigPath: filepath.Join(dir, "kubeconfig"), ChartCacheDir: dir})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Up error = %v, want context.Canceled", err)
+	}
+	if rep != nil && len(rep.Steps) > 0 {
+		t.Fatalf("steps ran after cancellation: %+v", rep.Steps)
+	}
+}
