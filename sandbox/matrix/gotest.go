@@ -2,18 +2,30 @@ package matrix
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
+// Scenario providers: the suite reuses the matrix's kind cluster (needed
+// for the local fake upstream, which runs on kind's Docker network), or
+// takes the cluster of --kubeconfig as it is.
+const (
+	ProviderKind     = "kind"
+	ProviderExisting = "existing"
+)
+
 // ScenarioInput is what the scenario suite needs to run against one
 // combination's cluster.
 type ScenarioInput struct {
+	Provider     string
 	Kubeconfig   string
 	ClusterName  string
 	Cilium       versions.Cilium
@@ -31,28 +43,31 @@ type ScenarioRunner interface {
 	RunScenarios(ctx context.Context, in ScenarioInput) ([]ScenarioResult, error)
 }
 
-// GoTest runs the suite as `go test -json ./scenarios -args ...`, or a
-// prebuilt test binary through `go tool test2json`, and folds the events.
+// GoTest runs the scenarios package's test binary under test2json: built
+// once per call with `go test -c` unless TestBinary is given, then run in
+// e2e-framework's dry-run mode once per scenario label to learn which
+// feature belongs to which scenario (test2json events do not carry labels),
+// then for real.
 type GoTest struct {
 	// Go is the go command; "go" when empty.
 	Go string
-	// Package is the scenarios package; "./scenarios" when empty.
+	// Package is the scenarios package directory; "./scenarios" when empty.
 	Package string
-	// TestBinary is a prebuilt scenarios test binary (go test -c); when set
-	// it runs instead of `go test`.
+	// TestBinary is a prebuilt scenarios test binary (go test -c); when
+	// empty one is built into a temporary directory.
 	TestBinary string
-	// Dir is the working directory (the repository root).
+	// Dir is the module root the package is relative to; "." when empty.
 	Dir string
-	// Timeout is go test's -timeout; "90m" when empty.
+	// Timeout is the suite's -test.timeout; "90m" when empty.
 	Timeout string
-	// Log receives the suite's raw event stream when set.
+	// Log receives the real run's raw event stream when set.
 	Log io.Writer
 }
 
-// Args returns the scenarios' own flags for in (after -args).
+// Args returns the scenarios' own flags for in.
 func (g GoTest) Args(in ScenarioInput) []string {
 	args := []string{
-		"--provider=existing",
+		"--provider=" + in.Provider,
 		"--kubeconfig=" + in.Kubeconfig,
 		"--cluster-name=" + in.ClusterName,
 		"--cilium-version=" + in.Cilium.String(),
@@ -70,52 +85,91 @@ func (g GoTest) Args(in ScenarioInput) []string {
 	return args
 }
 
-// Command returns the argv that runs the suite for in.
-func (g GoTest) Command(in ScenarioInput) []string {
-	goCmd := g.Go
-	if goCmd == "" {
-		goCmd = "go"
-	}
-	timeout := g.Timeout
-	if timeout == "" {
-		timeout = "90m"
-	}
-	if g.TestBinary != "" {
-		argv := []string{goCmd, "tool", "test2json", "-t", "-p", "scenarios", g.TestBinary,
-			"-test.v=test2json", "-test.count=1", "-test.timeout=" + timeout}
-		return append(argv, g.Args(in)...)
-	}
-	pkg := g.Package
-	if pkg == "" {
-		pkg = "./scenarios"
-	}
-	argv := []string{goCmd, "test", "-json", "-count=1", "-timeout=" + timeout, pkg, "-args"}
-	return append(argv, g.Args(in)...)
+// BuildCommand returns the argv that builds the suite's test binary to out.
+func (g GoTest) BuildCommand(out string) []string {
+	return []string{g.goCmd(), "test", "-c", "-o", out, g.pkg()}
 }
 
-// RunScenarios runs the suite and folds its events. A failing test makes
-// go test exit non-zero, which is a result, not an error; a run that gave
-// no scenario result at all is an error carrying the suite's last output.
+// RunCommand returns the argv that runs test binary bin for in under
+// test2json, with extra flags appended.
+func (g GoTest) RunCommand(bin string, in ScenarioInput, extra ...string) []string {
+	timeout := cmp.Or(g.Timeout, "90m")
+	argv := []string{g.goCmd(), "tool", "test2json", "-t", "-p", "scenarios", bin,
+		"-test.v=test2json", "-test.count=1", "-test.timeout=" + timeout}
+	argv = append(argv, g.Args(in)...)
+	return append(argv, extra...)
+}
+
+// RunScenarios builds the suite, maps its features to scenarios and runs
+// the selected ones. A failing test makes the binary exit non-zero, which
+// is a result, not an error; a run that gave no scenario result at all is
+// an error carrying the suite's last output.
 func (g GoTest) RunScenarios(ctx context.Context, in ScenarioInput) ([]ScenarioResult, error) {
-	argv := g.Command(in)
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = g.Dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	if g.Log != nil {
-		cmd.Stdout = io.MultiWriter(&stdout, g.Log)
+	bin, cleanup, err := g.binary(ctx)
+	if err != nil {
+		return nil, err
 	}
-	cmd.Stderr = &stderr
-	runErr := cmd.Run()
-	results, suite, err := Fold(&stdout, in.Selected)
+	defer cleanup()
+	features, err := g.Discover(ctx, bin, in)
+	if err != nil {
+		return nil, err
+	}
+	argv := g.RunCommand(bin, in)
+	stdout, stderr, runErr := g.run(ctx, argv, g.Log)
+	results, suite, err := Fold(bytes.NewReader(stdout), in.Selected, features)
 	if err != nil {
 		return nil, err
 	}
 	if runErr != nil && allErrors(results) {
-		out := strings.TrimSpace(strings.Join(suite, "\n") + "\n" + tail(stderr.String(), 20))
-		return results, fmt.Errorf("run scenarios (%s): %w\n%s", strings.Join(argv, " "), runErr, out)
+		return results, commandError("run scenarios", argv, runErr, suite, stderr)
 	}
 	return results, nil
+}
+
+// binary returns the test binary to run, building it when none is given.
+func (g GoTest) binary(ctx context.Context) (string, func(), error) {
+	if g.TestBinary != "" {
+		abs, err := filepath.Abs(g.TestBinary)
+		return abs, func() {}, err
+	}
+	dir, err := os.MkdirTemp("", "matrix-scenarios-")
+	if err != nil {
+		return "", nil, fmt.Errorf("build scenarios: %w", err)
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	bin := filepath.Join(dir, "scenarios.test")
+	argv := g.BuildCommand(bin)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = g.Dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		cleanup()
+		return "", nil, commandError("build scenarios", argv, err, nil, out)
+	}
+	return bin, cleanup, nil
+}
+
+// run runs argv in the package directory, as go test does.
+func (g GoTest) run(ctx context.Context, argv []string, log io.Writer) ([]byte, []byte, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = filepath.Join(cmp.Or(g.Dir, "."), g.pkg())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	if log != nil {
+		cmd.Stdout = io.MultiWriter(&stdout, log)
+	}
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	return stdout.Bytes(), stderr.Bytes(), err
+}
+
+func (g GoTest) goCmd() string { return cmp.Or(g.Go, "go") }
+
+func (g GoTest) pkg() string { return cmp.Or(g.Package, "./scenarios") }
+
+// commandError describes a failed command with the end of its output.
+func commandError(what string, argv []string, err error, lines []string, out []byte) error {
+	text := strings.TrimSpace(strings.Join(lines, "\n") + "\n" + tail(string(out), 20))
+	return fmt.Errorf("%s (%s): %w\n%s", what, strings.Join(argv, " "), err, text)
 }
 
 func allErrors(rs []ScenarioResult) bool {

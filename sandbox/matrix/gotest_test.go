@@ -11,31 +11,47 @@ import (
 )
 
 func scenarioInput(v string) ScenarioInput {
-	return ScenarioInput{Kubeconfig: "/tmp/kc", ClusterName: ClusterName(versions.MustParseCilium(v)),
+	return ScenarioInput{Provider: ProviderExisting, Kubeconfig: "/tmp/kc", ClusterName: ClusterName(versions.MustParseCilium(v)),
 		Cilium: versions.MustParseCilium(v), NodeImage: "kindest/node:v1.32.8", Upstream: UpstreamLocal,
 		ArtifactsDir: "/tmp/art", Selected: Scenarios()}
 }
 
-func TestGoTestCommand(t *testing.T) {
+func TestGoTestCommands(t *testing.T) {
 	in := scenarioInput("1.17.16")
 	in.Labels = "scenario=rotation"
 	flags := "--provider=existing --kubeconfig=/tmp/kc --cluster-name=cti-1-17-16 --cilium-version=1.17.16" +
 		" --upstream=local --node-image=kindest/node:v1.32.8 --artifacts=/tmp/art --labels=scenario=rotation"
-	cases := []struct {
-		name string
-		g    GoTest
-		want string
-	}{
-		{"go test", GoTest{}, "go test -json -count=1 -timeout=90m ./scenarios -args " + flags},
-		{"test binary", GoTest{TestBinary: "bin/scenarios.test", Timeout: "2h"},
-			"go tool test2json -t -p scenarios bin/scenarios.test -test.v=test2json -test.count=1 -test.timeout=2h " + flags},
+	g := GoTest{Timeout: "2h"}
+	if got, want := strings.Join(g.RunCommand("/b/scenarios.test", in, "--dry-run"), " "),
+		"go tool test2json -t -p scenarios /b/scenarios.test -test.v=test2json -test.count=1 -test.timeout=2h "+flags+" --dry-run"; got != want {
+		t.Errorf("RunCommand =\n%s\nwant\n%s", got, want)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := strings.Join(c.g.Command(in), " "); got != c.want {
-				t.Fatalf("Command =\n%s\nwant\n%s", got, c.want)
-			}
-		})
+	if got, want := strings.Join(GoTest{}.BuildCommand("/b/scenarios.test"), " "), "go test -c -o /b/scenarios.test ./scenarios"; got != want {
+		t.Errorf("BuildCommand = %s, want %s", got, want)
+	}
+}
+
+func TestOtherLabels(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "scenario=rotation": "", "scenario=rotation,tier=slow": "tier=slow", "tier=slow, scenario=l7-deny,zone=a": "tier=slow,zone=a",
+	} {
+		if got := otherLabels(in); got != want {
+			t.Errorf("otherLabels(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLabelSkips(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "events", "suite-1.18.10-rotation.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped, ran := labelSkips(b)
+	if len(skipped) != len(Scenarios())-1 || skipped["TestScenarios/rotation"] || !skipped["TestScenarios/intercept"] {
+		t.Fatalf("skipped = %v, want every feature but rotation", skipped)
+	}
+	if !ran["TestScenarios/rotation"] || ran["TestScenarios/intercept"] {
+		t.Fatalf("ran = %v, want rotation and not the label-skipped features", ran)
 	}
 }
 
@@ -46,6 +62,30 @@ func TestGoTestRunsSuite(t *testing.T) {
 		t.Skip("compiles and runs a test suite in a subprocess; not in -short mode")
 	}
 	g := GoTest{Package: "./testdata/suite"}
+	bin, cleanup, err := g.binary(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	features, err := g.Discover(context.Background(), bin, scenarioInput("1.17.16"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFeatures := map[string]string{
+		"TestScenarios/CA_chain_bootstraps_in_cert-manager": ScenarioIntercept,
+		"TestScenarios/leaf_renewal":                        ScenarioRotation,
+		"TestScenarios/renewed_leaf_served":                 ScenarioRotation,
+		"TestScenarios/unlisted_domain":                     ScenarioNegativeControl,
+	}
+	for name, id := range wantFeatures {
+		if features[name] != id {
+			t.Errorf("feature %s -> %q, want %q (all: %v)", name, features[name], id, features)
+		}
+	}
+	if len(features) != 9 {
+		t.Errorf("discovered %d features, want 9 (the unit test is none): %v", len(features), features)
+	}
+	g.TestBinary = bin
 	rs, err := g.RunScenarios(context.Background(), scenarioInput("1.17.16"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,19 +105,20 @@ func TestGoTestRunsSuite(t *testing.T) {
 
 	t.Setenv("MATRIX_SUITE_SETUP_FAILS", "1")
 	rs, err = g.RunScenarios(context.Background(), scenarioInput("1.20.2"))
-	if err == nil || !strings.Contains(err.Error(), "cluster unreachable") || len(rs) != len(Scenarios()) || rs[0].Outcome != OutcomeError {
-		t.Fatalf("setup failure: %+v, %v; want every cell error and the suite's output in the error", rs, err)
+	if err == nil || !strings.Contains(err.Error(), "cluster unreachable") || len(rs) != 0 {
+		t.Fatalf("setup failure: %+v, %v; want no results and the suite's output in the error", rs, err)
 	}
 }
 
 func TestGoTestReportsBuildFailure(t *testing.T) {
 	fakeGo := filepath.Join(t.TempDir(), "go")
 	script := "#!/bin/sh\necho 'scenarios/tls_test.go:12:2: undefined: probe.ServedChain' >&2\nexit 1\n"
+	// go test -c fails: the build error is reported with the command.
 	if err := os.WriteFile(fakeGo, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	_, err := GoTest{Go: fakeGo}.RunScenarios(context.Background(), scenarioInput("1.20.2"))
-	if err == nil || !strings.Contains(err.Error(), "undefined: probe.ServedChain") || !strings.Contains(err.Error(), "exit status 1") {
+	if err == nil || !strings.Contains(err.Error(), "undefined: probe.ServedChain") || !strings.Contains(err.Error(), "build scenarios") {
 		t.Fatalf("err = %v, want the exit status and the compiler's output", err)
 	}
 }

@@ -107,7 +107,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 
 func (r *Runner) scenarios(ctx context.Context, p *Plan, c Combination, started time.Time, run *Run) []ScenarioResult {
 	results, err := r.Scenarios.RunScenarios(ctx, ScenarioInput{
-		Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName, Cilium: c.version,
+		Provider: scenarioProvider(p.Upstream), Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName, Cilium: c.version,
 		NodeImage: c.NodeImage.Ref, Upstream: p.Upstream, Labels: p.Labels,
 		ArtifactsDir: c.ArtifactsDir, Selected: p.Scenarios,
 	})
@@ -134,6 +134,15 @@ func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts sandbox.
 	if err := r.Installer.Down(downCtx, opts); err != nil {
 		run.Error = joinErr(run.Error, fmt.Sprintf("sandbox down: %v", err))
 	}
+}
+
+// scenarioProvider: the local fake upstream runs on kind's Docker network,
+// so the suite must know the cluster is the matrix's kind cluster.
+func scenarioProvider(upstream string) string {
+	if upstream == UpstreamLocal {
+		return ProviderKind
+	}
+	return ProviderExisting
 }
 
 func classify(rs []ScenarioResult, c Combination) {

@@ -30,10 +30,13 @@ const suiteOutputLines = 20
 
 // Fold reads test2json events and returns one result per selected scenario,
 // in column order, with the suite's unattributed output (last lines). A
+// test belongs to a scenario when features maps its name (or a parent's)
+// to one, as Discover finds, or when its name says so (ScenarioOf). A
 // feature skipped because e2e-framework's label filter did not select it is
 // left out; a selected scenario without any result gets OutcomeError.
-func Fold(r io.Reader, selected []string) ([]ScenarioResult, []string, error) {
+func Fold(r io.Reader, selected []string, features map[string]string) ([]ScenarioResult, []string, error) {
 	f := newFolder()
+	f.features = features
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
 	for sc.Scan() {
@@ -64,6 +67,7 @@ type scenarioState struct {
 }
 
 type folder struct {
+	features   map[string]string // feature test name -> scenario ID
 	states     map[string]*scenarioState
 	lastMsg    map[string]string // test name -> last message it logged
 	suiteLines []string
@@ -85,7 +89,7 @@ func (f *folder) suite(line string) {
 }
 
 func (f *folder) add(ev TestEvent) {
-	id, depth := ScenarioOf(ev.Test)
+	id, depth := f.scenarioOf(ev.Test)
 	if id == "" {
 		if ev.Action == "output" || ev.Action == "build-output" {
 			f.suite(ev.Output)
@@ -186,6 +190,20 @@ func (f *folder) results(selected []string) []ScenarioResult {
 		}
 	}
 	return out
+}
+
+// scenarioOf attributes a test to a scenario: by the discovered feature
+// names first, then by its own name.
+func (f *folder) scenarioOf(test string) (string, int) {
+	if test != "" && len(f.features) > 0 {
+		segs := strings.Split(test, "/")
+		for depth := range segs {
+			if id, ok := f.features[strings.Join(segs[:depth+1], "/")]; ok {
+				return id, depth
+			}
+		}
+	}
+	return ScenarioOf(test)
 }
 
 // ScenarioOf returns the scenario a go test name belongs to and the depth

@@ -48,7 +48,7 @@ func foldFile(t *testing.T, name string, selected []string) ([]ScenarioResult, [
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rs, suite, err := Fold(f, selected)
+	rs, suite, err := Fold(f, selected, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestFoldNoResults(t *testing.T) {
 		`{"Action":"fail","Package":"example/scenarios","Elapsed":0.1}`,
 		`not json at all`,
 	}, "\n")
-	rs, suite, err := Fold(strings.NewReader(in), []string{ScenarioIntercept, ScenarioRotation})
+	rs, suite, err := Fold(strings.NewReader(in), []string{ScenarioIntercept, ScenarioRotation}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

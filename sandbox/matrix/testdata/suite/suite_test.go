@@ -1,7 +1,8 @@
 // Package suite is a stand-in for ./scenarios used by the matrix's tests:
-// the same flags, e2e-framework features named and labelled by scenario ID,
-// and outcomes that depend on --cilium-version, so the runner is tested
-// against real `go test -json` output without a cluster.
+// the same flags, e2e-framework features with descriptive names labelled
+// scenario=<ID> (as ./scenarios names them), a plain unit test, and
+// outcomes that depend on --cilium-version, so the runner is tested against
+// real test2json output without a cluster.
 package suite
 
 import (
@@ -29,8 +30,8 @@ var (
 
 func TestMain(m *testing.M) {
 	cfg, err := envconf.NewFromFlags()
-	if err != nil || *provider != "existing" || cfg.KubeconfigFile() == "" {
-		fmt.Fprintf(os.Stderr, "suite: want --provider=existing and --kubeconfig, got %q %q (%v)\n", *provider, cfg.KubeconfigFile(), err)
+	if err != nil || (*provider != "existing" && *provider != "kind") || cfg.KubeconfigFile() == "" {
+		fmt.Fprintf(os.Stderr, "suite: want --provider=existing or kind and --kubeconfig, got %q %q (%v)\n", *provider, cfg.KubeconfigFile(), err)
 		os.Exit(2)
 	}
 	if os.Getenv("MATRIX_SUITE_SETUP_FAILS") != "" {
@@ -41,33 +42,39 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m))
 }
 
-func scenario(id, assessment string, fn func(t *testing.T)) features.Feature {
-	return features.New(id).WithLabel("scenario", id).
+func scenario(name, id, assessment string, fn func(t *testing.T)) features.Feature {
+	return features.New(name).WithLabel("scenario", id).
 		Assess(assessment, func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			fn(t)
 			return ctx
 		}).Feature()
 }
 
+// TestValuesRender is a plain unit test: no scenario owns it.
+func TestValuesRender(t *testing.T) {
+	t.Run("renders", func(*testing.T) {})
+}
+
 func TestScenarios(t *testing.T) {
 	pass := func(*testing.T) {}
 	testenv.Test(t,
-		scenario("intercept", "served chain ends at the sandbox CA", pass),
-		scenario("wildcard-groups", "wildcard group intercepted", func(t *testing.T) {
+		scenario("CA chain bootstraps in cert-manager", "intercept", "served chain ends at the sandbox CA", pass),
+		scenario("wildcard groups", "wildcard-groups", "wildcard group intercepted", func(t *testing.T) {
 			if strings.HasPrefix(*cilium, "1.16.") || strings.HasPrefix(*cilium, "1.17.") {
 				t.Skip("wildcard serverNames need Cilium 1.18")
 			}
 		}),
-		scenario("pass-through", "other domains keep the public chain", pass),
-		scenario("l7-deny", "denied path gets 403", pass),
-		scenario("hubble-visibility", "hubble saw the request", pass),
-		scenario("rotation", "renewed leaf is served", func(t *testing.T) {
+		scenario("other domains", "pass-through", "other domains keep the public chain", pass),
+		scenario("denied path", "l7-deny", "denied path gets 403", pass),
+		scenario("hubble flows", "hubble-visibility", "hubble saw the request", pass),
+		scenario("leaf renewal", "rotation", "cert-manager renews the leaf", pass),
+		scenario("renewed leaf served", "rotation", "renewed leaf is served", func(t *testing.T) {
 			t.Log("renewing intercept-github-tls")
 			if strings.HasPrefix(*cilium, "1.17.") {
 				t.Fatal("served certificate did not change after renewal: serial 1f still served after 2m0s")
 			}
 		}),
-		scenario("ca-crt-in-secret", "ca.crt in the leaf secret is harmless", pass),
-		scenario("negative-control", "unlisted domain goes straight through", pass),
+		scenario("ca.crt in the leaf secret", "ca-crt-in-secret", "ca.crt in the leaf secret is harmless", pass),
+		scenario("unlisted domain", "negative-control", "unlisted domain goes straight through", pass),
 	)
 }
