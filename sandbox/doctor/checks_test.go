@@ -2,9 +2,11 @@ package doctor
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +143,10 @@ func TestWriteReport(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil || back.RootCause != "http-rule" || len(back.Findings) != len(CheckIDs()) {
 		t.Fatalf("%s: %v, root cause %q, %d findings", ReportJSONFile, err, back.RootCause, len(back.Findings))
 	}
+	again, err := Run(context.Background(), DumpSource{Dir: filepath.Join(dir, StateDir)}, Options{Now: fixedNow})
+	if err != nil || again.RootCause != "http-rule" {
+		t.Fatalf("the recorded state/ gives root cause %v, %v; want http-rule", again, err)
+	}
 
 	bad := filepath.Join(t.TempDir(), "out")
 	if _, err := WriteReport(context.Background(), bad, DumpSource{Dir: filepath.Join(t.TempDir(), "absent")}, Options{}); err == nil {
@@ -171,5 +177,47 @@ func TestHandMadeSecretJudgedByItsCertificate(t *testing.T) {
 	want := "the tls.crt of secret cilium-secrets/intercept-github-tls (not written by cert-manager) expired at 2027-"
 	if f.Status != StatusFail || !strings.Contains(strings.Join(f.Evidence, "\n"), want) {
 		t.Fatalf("certificates = %s %q %q, want a failure with %q", f.Status, f.Reason, f.Evidence, want)
+	}
+}
+
+// TestRecordedStateReadsBack writes each recorded state with WriteState and
+// expects the same findings from the copy.
+func TestRecordedStateReadsBack(t *testing.T) {
+	for name := range rootCauses() {
+		t.Run(name, func(t *testing.T) {
+			st, err := DumpSource{Dir: filepath.Join(statesDir, name)}.Gather(context.Background(), Scope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const material = "key material that must not be recorded"
+			for i := range st.Secrets {
+				if _, ok := st.Secrets[i].Data["tls.key"]; ok {
+					st.Secrets[i].Data["tls.key"] = []byte(material)
+				}
+			}
+			dir := t.TempDir()
+			if err := WriteState(context.Background(), dir, st); err != nil {
+				t.Fatal(err)
+			}
+			back, err := Run(context.Background(), DumpSource{Dir: dir}, Options{Now: fixedNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := runDump(t, name)
+			back.Source = want.Source
+			if !reflect.DeepEqual(back, want) {
+				t.Fatalf("findings differ after recording:\n%s\nwant:\n%s", textOf(t, back), textOf(t, want))
+			}
+			secrets, err := os.ReadFile(filepath.Join(dir, "secrets.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(secrets), base64.StdEncoding.EncodeToString([]byte(material))) {
+				t.Error("secrets.yaml keeps a private key value")
+			}
+			if !strings.Contains(string(secrets), base64.StdEncoding.EncodeToString([]byte(Redacted))) {
+				t.Error("secrets.yaml has no redacted value")
+			}
+		})
 	}
 }

@@ -76,34 +76,37 @@ func (r *Report) WriteText(w io.Writer) error {
 	return err
 }
 
-// Report file names WriteReport writes into its directory.
+// Names WriteReport writes in its directory.
 const (
 	ReportTextFile = "doctor.txt"
 	ReportJSONFile = "doctor.json"
+	StateDir       = "state"
 )
 
-// WriteReport runs the doctor over src and writes doctor.txt and
-// doctor.json into dir (created if needed), for a failed scenario's
-// artifacts. It returns the report; a doctor that could not run writes its
-// error into doctor.txt and returns it.
+// WriteReport runs the doctor over src and writes doctor.txt, doctor.json
+// and the state it judged (state/, readable again with DumpSource) into
+// dir, created if needed: what a failed scenario keeps as artifacts. A
+// doctor that could not run writes its error into doctor.txt and returns it.
 func WriteReport(ctx context.Context, dir string, src Source, opts Options) (*Report, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("write doctor report: %w", err)
 	}
-	rep, runErr := Run(ctx, src, opts)
-	if runErr != nil {
-		msg := fmt.Sprintf("doctor could not run: %v\n", runErr)
-		if err := os.WriteFile(filepath.Join(dir, ReportTextFile), []byte(msg), 0o644); err != nil {
-			return nil, fmt.Errorf("write doctor report: %w", err)
+	opts.RecordDir = filepath.Join(dir, StateDir)
+	rep, err := Run(ctx, src, opts)
+	if rep == nil {
+		msg := fmt.Sprintf("doctor could not run: %v\n", err)
+		if werr := os.WriteFile(filepath.Join(dir, ReportTextFile), []byte(msg), 0o644); werr != nil {
+			return nil, fmt.Errorf("write doctor report: %w", werr)
 		}
-		return nil, runErr
+		return nil, err
 	}
-	for name, f := range map[string]Format{ReportTextFile: FormatText, ReportJSONFile: FormatJSON} {
-		if err := writeFile(filepath.Join(dir, name), rep, f); err != nil {
-			return rep, err
-		}
+	if err := writeFile(filepath.Join(dir, ReportTextFile), rep, FormatText); err != nil {
+		return rep, err
 	}
-	return rep, nil
+	if err := writeFile(filepath.Join(dir, ReportJSONFile), rep, FormatJSON); err != nil {
+		return rep, err
+	}
+	return rep, err
 }
 
 func writeFile(path string, rep *Report, f Format) error {

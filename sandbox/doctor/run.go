@@ -18,18 +18,28 @@ type Options struct {
 	// Now is the time certificates' expiry is judged against; nil means
 	// time.Now.
 	Now func() time.Time
+	// RecordDir, when set, receives the gathered state in the layout
+	// DumpSource reads (see WriteState), to keep or to make a fixture of.
+	RecordDir string
 }
 
-// Run gathers a State from src and evaluates it. The error is only for a
-// doctor that could not run (an unreachable cluster, an unreadable dump);
-// what the checks find is in the Report.
+// Run gathers a State from src, evaluates it and records it when
+// opts.RecordDir is set. The error is only for a doctor that could not run
+// (an unreachable cluster, an unreadable dump, an unwritable record); what
+// the checks find is in the Report.
 func Run(ctx context.Context, src Source, opts Options) (*Report, error) {
 	scope := opts.Scope.withDefaults()
 	st, err := src.Gather(ctx, scope)
 	if err != nil {
 		return nil, fmt.Errorf("gather cluster state: %w", err)
 	}
-	return Evaluate(st, opts), nil
+	rep := Evaluate(st, opts)
+	if opts.RecordDir != "" {
+		if err := WriteState(ctx, opts.RecordDir, st); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
 }
 
 // Evaluate runs every check over st in dependency order. A check whose

@@ -15,6 +15,7 @@ type doctorOptions struct {
 	ciliumNamespace string
 	from            string
 	output          string
+	record          string
 }
 
 func newDoctorCmd(s streams, g *globalOptions) *cobra.Command {
@@ -44,6 +45,7 @@ could not run (bad flags, unreachable cluster, unreadable dump).`,
 	f.StringVar(&opts.ciliumNamespace, "cilium-namespace", doctor.DefaultCiliumNamespace, "namespace of the Cilium agents and cilium-config")
 	f.StringVar(&opts.from, "from", "", "read a dump directory (kubectl get -o yaml output, agent *.log files) instead of a cluster")
 	f.StringVarP(&opts.output, "output", "o", string(doctor.FormatText), "report format: text or json")
+	f.StringVar(&opts.record, "record", "", "also write the state the doctor read into this directory (readable again with --from; private key values redacted)")
 	return cmd
 }
 
@@ -64,13 +66,17 @@ func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions) error {
 		src = live
 	}
 	rep, err := doctor.Run(cmd.Context(), src, doctor.Options{
-		Scope: doctor.Scope{CiliumNamespace: opts.ciliumNamespace, WorkloadNamespace: opts.namespace},
+		Scope:     doctor.Scope{CiliumNamespace: opts.ciliumNamespace, WorkloadNamespace: opts.namespace},
+		RecordDir: opts.record,
 	})
-	if err != nil {
+	if rep == nil {
 		return withCode(ExitUsage, err)
 	}
-	if err := rep.Write(s.out, format); err != nil {
-		return withCode(ExitUsage, fmt.Errorf("write report: %w", err))
+	if werr := rep.Write(s.out, format); werr != nil {
+		return withCode(ExitUsage, fmt.Errorf("write report: %w", werr))
+	}
+	if err != nil {
+		return withCode(ExitUsage, err)
 	}
 	if rep.Failed() {
 		return withCode(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))

@@ -15,6 +15,17 @@ func TestDoctorCommand(t *testing.T) {
 	if err := os.WriteFile(emptyKubeconfig, []byte("apiVersion: v1\nkind: Config\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	recordDir := filepath.Join(t.TempDir(), "recorded")
+	unreachable := filepath.Join(t.TempDir(), "unreachable")
+	if err := os.WriteFile(unreachable, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+users: [{name: u, user: {token: t}}]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name   string
 		args   []string
@@ -34,6 +45,12 @@ func TestDoctorCommand(t *testing.T) {
 			stderr: "no-such-case"},
 		{name: "two sources", args: []string{"doctor", "--from", states + "healthy", "--kubeconfig", "x"}, code: ExitUsage,
 			stderr: "give one source"},
+		{name: "record", args: []string{"doctor", "--from", states + "envoy-not-ready", "--record", recordDir}, code: ExitFailed,
+			stdout: "root cause: envoy:"},
+		{name: "recorded state reads back", args: []string{"doctor", "--from", recordDir}, code: ExitFailed,
+			stdout: "root cause: envoy:"},
+		{name: "unreachable cluster", args: []string{"doctor", "--kubeconfig", unreachable}, code: ExitUsage,
+			stderr: "gather cluster state: read configmaps in kube-system"},
 		{name: "kubeconfig without cluster", args: []string{"doctor", "--kubeconfig", emptyKubeconfig}, code: ExitUsage,
 			stderr: "load kubeconfig"},
 	}
