@@ -67,7 +67,7 @@ func TestWorkflowsLintCatchesErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(errs) == 0 || !strings.Contains(errs[0].Error(), "matrix") {
+	if len(errs) == 0 || !strings.Contains(errs[0].Error(), `"nope" is not defined`) {
 		t.Errorf("errors %v, want one about the undefined matrix key", errs)
 	}
 }
