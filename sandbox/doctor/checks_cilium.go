@@ -152,6 +152,13 @@ func checkSecretsMode(e *env) Finding {
 		return skip(err.Error())
 	}
 	if e.version.AtLeast(17) {
+		if m.AnyNamespace {
+			if cr := e.st.clusterRole(agentDaemonSet); cr != nil && !grantsSecrets(cr.Rules) {
+				return fail("tls.readSecretsOnlyFromSecretsNamespace is false, but the agent's ClusterRole cannot read secrets: every TLS context fails",
+					"let the chart grant it (helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set tls.readSecretsOnlyFromSecretsNamespace=false), or turn read-only mode and secret sync back on, the default",
+					append(m.Evidence, fmt.Sprintf("ClusterRole/%s grants get/list/watch on secrets: false", cr.Name))...)
+			}
+		}
 		if !m.AnyNamespace && m.Namespace == "" {
 			return fail("the agent reads secrets only from the secrets namespace, but cilium-config names none",
 				"helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set tls.secretsNamespace.name=cilium-secrets", m.Evidence...)

@@ -221,3 +221,15 @@ func TestRecordedStateReadsBack(t *testing.T) {
 		})
 	}
 }
+
+func TestReadAnyNamespaceNeedsSecretsRBAC(t *testing.T) {
+	st, err := DumpSource{Dir: filepath.Join(statesDir, "agent-log-tls-context-error")}.Gather(context.Background(), Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.ClusterRoles[0].Rules = []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}}}
+	rep := Evaluate(st, Options{Now: fixedNow})
+	if f := rep.Finding("secrets-mode"); rep.RootCause != "secrets-mode" || !strings.Contains(f.Reason, "ClusterRole cannot read secrets") {
+		t.Fatalf("root cause %q, secrets-mode %q; want secrets-mode naming the ClusterRole", rep.RootCause, f.Reason)
+	}
+}
