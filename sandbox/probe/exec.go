@@ -57,7 +57,14 @@ func (e *PodExecer) Exec(ctx context.Context, t Target, argv []string) (ExecResu
 	}
 	var stdout, stderr bytes.Buffer
 	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
-	res := ExecResult{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	return execResult(t, stdout.Bytes(), stderr.Bytes(), err)
+}
+
+// execResult turns the outcome of a stream into an ExecResult: a command
+// that exited non-zero is a result with its exit code; anything else that
+// went wrong is an error holding the command's error output.
+func execResult(t Target, stdout, stderr []byte, err error) (ExecResult, error) {
+	res := ExecResult{Stdout: stdout, Stderr: stderr}
 	var exitErr utilexec.ExitError
 	switch {
 	case err == nil:
