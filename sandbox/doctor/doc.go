@@ -7,6 +7,12 @@
 // saw; the first failure is the root cause. Checks whose inputs are missing
 // from the State skip and say which kind they needed, rather than guess.
 //
+// Run gathers and evaluates; Evaluate judges a State already gathered.
+// WriteState records a State in the dump layout (private key values
+// redacted), so a live cluster becomes a fixture; WriteReport writes the text
+// and JSON reports and the recorded state into a folder, for the artifacts
+// of a failed scenario.
+//
 // The checks follow what Cilium's agent needs to build a TLS context for a
 // policy: agents and the L7 proxy, the Envoy DaemonSet, the secrets mode of
 // the running release (1.16's secrets backend, 1.17+'s secrets namespace and

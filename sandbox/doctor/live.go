@@ -70,10 +70,13 @@ func NewLiveSource(kubeconfigPath string) (*LiveSource, error) {
 	if raw, err := cc.RawConfig(); err == nil && raw.CurrentContext != "" {
 		name = raw.CurrentContext + " (" + cfg.Host + ")"
 	}
-	return newLiveSource(cfg, name)
+	return NewLiveSourceForConfig(cfg, name)
 }
 
-func newLiveSource(cfg *rest.Config, name string) (*LiveSource, error) {
+// NewLiveSourceForConfig builds a LiveSource from a REST config, for
+// callers that already hold one (the scenarios' environment); name
+// describes the cluster in the report.
+func NewLiveSourceForConfig(cfg *rest.Config, name string) (*LiveSource, error) {
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
@@ -120,7 +123,11 @@ func tolerate(st *State, kind Kind, what string, err error) error {
 
 func (l *LiveSource) gatherCore(ctx context.Context, st *State, scope Scope) error {
 	cs := l.Clientset
-	for _, ns := range []string{scope.CiliumNamespace, scope.WorkloadNamespace} {
+	namespaces := []string{scope.CiliumNamespace}
+	if scope.WorkloadNamespace != scope.CiliumNamespace {
+		namespaces = append(namespaces, scope.WorkloadNamespace)
+	}
+	for _, ns := range namespaces {
 		cms, err := cs.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
 		if err := tolerate(st, KindConfigMap, "configmaps in "+ns, err); err != nil {
 			return err
