@@ -65,8 +65,10 @@ func (c *ControlPlane) EnsureChart(ctx context.Context, opts ChartOptions) (*rel
 	return res, nil
 }
 
-// UninstallChart removes the interception chart's release and waits until
-// the objects Helm deleted are gone.
+// UninstallChart removes the interception chart's release. It does not
+// wait for deletions to complete: a hermetic control plane runs no namespace
+// controller or garbage collector, so a deleted Namespace stays Terminating
+// and owned objects (CertificateRequests, trust-manager's targets) remain.
 func (c *ControlPlane) UninstallChart(ctx context.Context, opts ChartOptions) error {
 	opts = opts.withDefaults()
 	cfg, err := release.NewConfiguration(c.KubeconfigPath, opts.Namespace, nil)
@@ -74,7 +76,6 @@ func (c *ControlPlane) UninstallChart(ctx context.Context, opts ChartOptions) er
 		return err
 	}
 	uninstall := action.NewUninstall(cfg)
-	uninstall.Wait = true
 	uninstall.Timeout = timeoutFrom(ctx)
 	if _, err := uninstall.Run(opts.ReleaseName); err != nil {
 		return fmt.Errorf("uninstall chart %s: %w", opts.ReleaseName, err)
