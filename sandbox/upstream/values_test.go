@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"strings"
@@ -44,6 +45,9 @@ func TestNewCerts(t *testing.T) {
 	}
 	if !strings.Contains(string(certs.KeyPEM), "EC PRIVATE KEY") {
 		t.Error("KeyPEM is not an EC private key")
+	}
+	if _, err := tls.X509KeyPair(certs.CertPEM, certs.KeyPEM); err != nil {
+		t.Errorf("CertPEM and KeyPEM are not a key pair: %v", err)
 	}
 	if _, err := NewCerts(nil, now); err == nil {
 		t.Error("NewCerts(nil) succeeded")
