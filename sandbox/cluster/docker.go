@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"net"
 	"os/exec"
 	"time"
 
@@ -44,7 +44,11 @@ func CheckDocker(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, DockerPingTimeout)
 	defer cancel()
 	if _, err := c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true}); err != nil {
-		return fmt.Errorf("%w at %s (DOCKER_HOST=%q): %v", ErrNoDocker, c.DaemonHost(), os.Getenv("DOCKER_HOST"), err)
+		var dial *net.OpError
+		if errors.As(err, &dial) {
+			err = dial // the dial error, without the client's advice around it
+		}
+		return fmt.Errorf("%w at %s: %v (start Docker, or point DOCKER_HOST at a running daemon)", ErrNoDocker, c.DaemonHost(), err)
 	}
 	return nil
 }
