@@ -122,9 +122,15 @@ func checkCATrust(e *env) Finding {
 				pod.Namespace, pod.Name, orNone(cms))
 			continue
 		}
+		if roots := e.trustedBundle(pod.Namespace, found); len(roots) > 0 {
+			for _, msg := range e.untrustedLeaves(roots) {
+				p.add(fmt.Sprintf("refresh ConfigMap %s/%s from the CA that issues the leaf certificates (the trust-manager Bundle's source)", pod.Namespace, found[0]),
+					"pod %s/%s: %s", pod.Namespace, pod.Name, msg)
+			}
+		}
 		ok = append(ok, fmt.Sprintf("pod %s/%s mounts ConfigMap %s", pod.Namespace, pod.Name, strings.Join(found, ", ")))
 	}
-	return p.finding("the workload mounts the sandbox CA", ok...)
+	return p.finding("the workload mounts the CA that signed the served certificates", ok...)
 }
 
 // mountedConfigMaps returns the ConfigMaps a pod's containers mount,

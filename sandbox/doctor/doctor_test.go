@@ -41,6 +41,7 @@ func rootCauses() map[string]string {
 		"servername-wildcard-1.17":           "policies-accepted",
 		"policy-rejected":                    "policies-accepted",
 		"byo-secret-san-missing":             "certificate-sans",
+		"workload-trusts-other-ca":           "ca-trust",
 	}
 }
 
