@@ -154,12 +154,24 @@ func (inv *inventory) workloadProblems() []Problem {
 	return out
 }
 
+// selectorString shows a policy's endpoint selectors as Cilium parsed them
+// (label sources and the implied namespace included).
 func selectorString(p policy) string {
 	var parts []string
 	for _, r := range p.rules {
-		if r.EndpointSelector.LabelSelector != nil {
-			parts = append(parts, r.EndpointSelector.LabelSelectorString())
+		es := r.EndpointSelector
+		if es.LabelSelector == nil {
+			continue
 		}
+		var terms []string
+		for k, v := range es.MatchLabels {
+			terms = append(terms, k+"="+v)
+		}
+		for _, req := range es.MatchExpressions {
+			terms = append(terms, fmt.Sprintf("%s %s %v", req.Key, req.Operator, req.Values))
+		}
+		sort.Strings(terms)
+		parts = append(parts, strings.Join(terms, ","))
 	}
 	return "{" + strings.Join(parts, "; ") + "}"
 }
