@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"helm.sh/helm/v3/pkg/storage/driver"
+	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
@@ -16,9 +17,11 @@ import (
 
 // Status is what exists of the sandbox, observed once.
 type Status struct {
-	ClusterName    string          `json:"clusterName"`
-	Exists         bool            `json:"exists"`
-	Nodes          []string        `json:"nodes,omitempty"`
+	ClusterName string   `json:"clusterName"`
+	Exists      bool     `json:"exists"`
+	Nodes       []string `json:"nodes,omitempty"`
+	// Kubernetes is the nodes' Kubernetes version (read from the first node).
+	Kubernetes     string          `json:"kubernetes,omitempty"`
 	KubeconfigPath string          `json:"kubeconfigPath"`
 	Releases       []ReleaseStatus `json:"releases,omitempty"`
 	Workloads      []ReadyStatus   `json:"workloads,omitempty"`
@@ -84,6 +87,11 @@ func GetStatus(ctx context.Context, opts Options) (*Status, error) {
 	}
 	for _, n := range nodes {
 		s.Nodes = append(s.Nodes, n.String())
+	}
+	if len(nodes) > 0 {
+		if s.Kubernetes, err = nodeutils.KubeVersion(nodes[0]); err != nil {
+			return s, fmt.Errorf("kubernetes version of node %s: %w", nodes[0], err)
+		}
 	}
 	if err := st.kind.WriteKubeconfig(r.ClusterName, r.KubeconfigPath); err != nil {
 		return s, err

@@ -51,7 +51,7 @@ func printStatus(w io.Writer, st *sandbox.Status) {
 		fmt.Fprintf(w, "cluster %q: not found (run `sandbox up`)\n", st.ClusterName)
 		return
 	}
-	fmt.Fprintf(w, "cluster %q: %d nodes %v, kubeconfig %s\n", st.ClusterName, len(st.Nodes), st.Nodes, st.KubeconfigPath)
+	fmt.Fprintf(w, "cluster %q: Kubernetes %s, %d nodes %v, kubeconfig %s\n", st.ClusterName, st.Kubernetes, len(st.Nodes), st.Nodes, st.KubeconfigPath)
 	for _, r := range st.Releases {
 		fmt.Fprintf(w, "release %-22s %-16s %s %s revision %d: %s\n", r.Release, r.Namespace, r.Chart, r.Version, r.Revision, r.Status)
 	}
