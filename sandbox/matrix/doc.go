@@ -6,9 +6,13 @@
 // chart versions, the Cilium values that differ between releases); it is
 // pure data, so `sandbox matrix --dry-run` prints it without Docker. A Runner
 // executes a plan one combination at a time: a fresh kind cluster per
-// release (sandbox.Up with its own cluster name), the scenarios as a `go test
-// -json` subprocess whose test2json events are folded per scenario, the
-// doctor when a scenario fails unexpectedly, and sandbox.Down afterwards.
+// release (sandbox.Up with its own cluster name), the scenarios as a
+// subprocess (the suite's test binary under test2json) whose events are
+// folded per scenario, the doctor when a scenario fails unexpectedly, and
+// sandbox.Down afterwards. test2json events do not carry e2e-framework's
+// labels, so features are mapped to scenarios first by one dry run per
+// scenario label (--dry-run --labels scenario=<ID>): a feature belongs to
+// the scenario whose run did not skip it.
 //
 // Known behaviour is data: Expectations pair a scenario with a version
 // range expression (">=1.16.0 <1.16.2 || >=1.16.4", the syntax of

@@ -105,6 +105,10 @@ func (g GoTest) RunCommand(bin string, in ScenarioInput, extra ...string) []stri
 // is a result, not an error; a run that gave no scenario result at all is
 // an error carrying the suite's last output.
 func (g GoTest) RunScenarios(ctx context.Context, in ScenarioInput) ([]ScenarioResult, error) {
+	in, err := absolutePaths(in)
+	if err != nil {
+		return nil, err
+	}
 	bin, cleanup, err := g.binary(ctx)
 	if err != nil {
 		return nil, err
@@ -124,6 +128,22 @@ func (g GoTest) RunScenarios(ctx context.Context, in ScenarioInput) ([]ScenarioR
 		return results, commandError("run scenarios", argv, runErr, suite, stderr)
 	}
 	return results, nil
+}
+
+// absolutePaths makes in's paths absolute: the suite runs in its package
+// directory, not in ours.
+func absolutePaths(in ScenarioInput) (ScenarioInput, error) {
+	for _, p := range []*string{&in.Kubeconfig, &in.ArtifactsDir} {
+		if *p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return in, fmt.Errorf("scenario input path %q: %w", *p, err)
+		}
+		*p = abs
+	}
+	return in, nil
 }
 
 // binary returns the test binary to run, building it when none is given.

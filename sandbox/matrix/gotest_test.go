@@ -98,6 +98,7 @@ func TestGoTestRunsSuite(t *testing.T) {
 
 	in := scenarioInput("1.20.2")
 	in.Labels, in.Selected = "scenario=rotation", []string{ScenarioRotation}
+	in.Kubeconfig = filepath.Join("relative", "kubeconfig") // made absolute for the suite
 	rs, err = g.RunScenarios(context.Background(), in)
 	if err != nil || len(rs) != 1 || rs[0].Outcome != OutcomePass {
 		t.Fatalf("one cell: %+v, %v; want rotation passed only", rs, err)

@@ -54,6 +54,8 @@ type Combination struct {
 	KubeconfigPath string             `json:"kubeconfigPath"`
 	ArtifactsDir   string             `json:"artifactsDir"`
 	Charts         Charts             `json:"charts"`
+	// ScenarioFlags are the flags the scenario suite is run with.
+	ScenarioFlags []string `json:"scenarioFlags"`
 	// Expected lists the known differences that apply, by scenario.
 	Expected map[string]Expected `json:"expected,omitempty"`
 
@@ -118,6 +120,7 @@ func NewPlan(opts PlanOptions, exp Expectations) (*Plan, error) {
 				c.Expected[id] = *e
 			}
 		}
+		c.ScenarioFlags = GoTest{}.Args(p.scenarioInput(c))
 		p.Combinations = append(p.Combinations, c)
 	}
 	p.ValuesSource, p.ValuesDiff, err = diffValues(releases, opts.Values)

@@ -37,9 +37,10 @@ func (p *Plan) Text() []byte {
 	}
 	writeColumns(&b, rows)
 	if len(p.Combinations) > 0 {
-		ch := p.Combinations[0].Charts
+		c := p.Combinations[0]
 		fmt.Fprintf(&b, "\nCharts: cilium <release>, cert-manager %s, trust-manager %s, cilium-tls-intercept %s\n",
-			ch.CertManager, ch.TrustManager, ch.InterceptChart)
+			c.Charts.CertManager, c.Charts.TrustManager, c.Charts.InterceptChart)
+		fmt.Fprintf(&b, "Scenarios of %s run with: %s\n", c.Cilium, strings.Join(c.ScenarioFlags, " "))
 	}
 	p.writeExpected(&b)
 	p.writeValuesDiff(&b)

@@ -106,11 +106,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 }
 
 func (r *Runner) scenarios(ctx context.Context, p *Plan, c Combination, started time.Time, run *Run) []ScenarioResult {
-	results, err := r.Scenarios.RunScenarios(ctx, ScenarioInput{
-		Provider: scenarioProvider(p.Upstream), Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName, Cilium: c.version,
-		NodeImage: c.NodeImage.Ref, Upstream: p.Upstream, Labels: p.Labels,
-		ArtifactsDir: c.ArtifactsDir, Selected: p.Scenarios,
-	})
+	results, err := r.Scenarios.RunScenarios(ctx, p.scenarioInput(c))
 	if err != nil {
 		run.Error = err.Error()
 		if len(results) == 0 {
@@ -133,6 +129,15 @@ func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts sandbox.
 	downCtx := context.WithoutCancel(ctx)
 	if err := r.Installer.Down(downCtx, opts); err != nil {
 		run.Error = joinErr(run.Error, fmt.Sprintf("sandbox down: %v", err))
+	}
+}
+
+// scenarioInput is what the suite is given for combination c.
+func (p *Plan) scenarioInput(c Combination) ScenarioInput {
+	return ScenarioInput{
+		Provider: scenarioProvider(p.Upstream), Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName,
+		Cilium: c.version, NodeImage: c.NodeImage.Ref, Upstream: p.Upstream, Labels: p.Labels,
+		ArtifactsDir: c.ArtifactsDir, Selected: p.Scenarios,
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // matrixOptions are the flags of `sandbox matrix`.
 type matrixOptions struct {
 	matrix.Options
-	output string
+	output          string
+	scenariosBinary string
 }
 
 func newMatrixCmd(s streams, g *globalOptions) *cobra.Command {
@@ -41,6 +42,7 @@ Re-running one cell merges into the existing results:
 	f.StringVar(&o.Labels, "labels", "", "feature filter passed to the scenarios, e.g. scenario=rotation")
 	f.BoolVar(&o.KeepFailed, "keep-failed", false, "keep the cluster of a release whose scenarios failed")
 	f.StringVar(&o.ExpectationsFile, "expectations", "", "YAML file of known differences replacing the shipped ones")
+	f.StringVar(&o.scenariosBinary, "scenarios-binary", "", "prebuilt scenarios test binary (go test -c ./scenarios); built per release when empty")
 	cmd.AddCommand(newMatrixMergeCmd(s, g))
 	return cmd
 }
@@ -49,7 +51,7 @@ func runMatrix(cmd *cobra.Command, s streams, g *globalOptions, o *matrixOptions
 	if o.output != "text" && o.output != "json" {
 		return withCode(ExitUsage, fmt.Errorf("invalid --output %q: want text or json", o.output))
 	}
-	o.Scenarios = matrix.GoTest{Log: suiteLog(s, g)}
+	o.Scenarios = matrix.GoTest{TestBinary: o.scenariosBinary, Log: suiteLog(s, g)}
 	o.Progress = s.err
 	if g.verbosity >= 1 {
 		o.Logf = func(format string, args ...any) { fmt.Fprintf(s.err, format+"\n", args...) }

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,8 +31,8 @@ var (
 
 func TestMain(m *testing.M) {
 	cfg, err := envconf.NewFromFlags()
-	if err != nil || (*provider != "existing" && *provider != "kind") || cfg.KubeconfigFile() == "" {
-		fmt.Fprintf(os.Stderr, "suite: want --provider=existing or kind and --kubeconfig, got %q %q (%v)\n", *provider, cfg.KubeconfigFile(), err)
+	if err != nil || (*provider != "existing" && *provider != "kind") || !filepath.IsAbs(cfg.KubeconfigFile()) {
+		fmt.Fprintf(os.Stderr, "suite: want --provider=existing or kind and an absolute --kubeconfig, got %q %q (%v)\n", *provider, cfg.KubeconfigFile(), err)
 		os.Exit(2)
 	}
 	if os.Getenv("MATRIX_SUITE_SETUP_FAILS") != "" {
