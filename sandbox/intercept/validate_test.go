@@ -7,11 +7,13 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
-// expectedProblems lists the checks a values case is expected to fail
-// offline, because it names objects that exist only in the user's cluster.
-var expectedProblems = map[string][]string{
-	// my-upstream-roots is the user's secret, not rendered by the chart.
-	"existing-ca": {validate.CheckSecretSource},
+// externalSecrets are the user's secrets a values case names but the chart
+// does not render, with the keys they hold.
+var externalSecrets = map[string]map[string][]string{
+	"existing-ca": {
+		"cilium-secrets/my-upstream-roots": {"ca.crt"},
+		"cert-manager/my-ca":               {"tls.crt", "tls.key"},
+	},
 }
 
 // TestValidateValuesCases runs sandbox/validate (Cilium's Parse, the CRD
@@ -29,23 +31,30 @@ func TestValidateValuesCases(t *testing.T) {
 			}
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
 				objs := render(t, RenderOptions{CiliumVersion: v.String(), ValuesFiles: []string{c.Path}})
-				problems, err := validate.Objects(objs, validate.Options{Cilium: v})
+				problems, err := validate.Objects(objs, validate.Options{Cilium: v, ExternalSecrets: externalSecrets[c.Name]})
 				if err != nil {
 					t.Fatal(err)
 				}
-				seen := map[string]bool{}
 				for _, p := range problems {
-					seen[p.Check] = true
-					if !contains(expectedProblems[c.Name], p.Check) {
-						t.Errorf("%s", p)
-					}
-				}
-				for _, check := range expectedProblems[c.Name] {
-					if !seen[check] {
-						t.Errorf("expected a %s problem for the user's objects, got none", check)
-					}
+					t.Errorf("%s", p)
 				}
 			})
 		}
 	}
+}
+
+// TestValidateSeesMissingSecrets proves the validation above can fail: the
+// existing-ca case without its external secrets must be reported.
+func TestValidateSeesMissingSecrets(t *testing.T) {
+	objs := render(t, RenderOptions{ValuesFiles: []string{fixturesDir + "/existing-ca.yaml"}})
+	problems, err := validate.Objects(objs, validate.Options{Cilium: versions.MustParseCilium(versions.DefaultCilium)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		if p.Check == validate.CheckSecretSource {
+			return
+		}
+	}
+	t.Fatalf("no %s problem for the user's missing upstream trust secret; got %v", validate.CheckSecretSource, problems)
 }
