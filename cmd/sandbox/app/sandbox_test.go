@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -133,5 +134,30 @@ func TestUpJSONReportWithoutDocker(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("json report lacks %s:\n%s", want, out)
 		}
+	}
+}
+
+func TestPrintStatus(t *testing.T) {
+	cases := []struct {
+		name string
+		st   sandbox.Status
+		want []string
+	}{
+		{"missing", sandbox.Status{ClusterName: "c"}, []string{`cluster "c": not found (run ` + "`sandbox up`)"}},
+		{"up", sandbox.Status{ClusterName: "c", Exists: true, Kubernetes: "v1.36.4", Nodes: []string{"c-control-plane"},
+			Releases:  []sandbox.ReleaseStatus{{Release: "cilium", Namespace: "kube-system", Chart: "cilium", Version: "1.20.2", Revision: 1, Status: "deployed"}},
+			Workloads: []sandbox.ReadyStatus{{Workload: "DaemonSet kube-system/cilium", Ready: false, State: "DaemonSet kube-system/cilium: 1/2 ready, 2 updated"}}},
+			[]string{`cluster "c": Kubernetes v1.36.4, 1 nodes`, "release cilium", "1.20.2 revision 1: deployed", " ✗ DaemonSet kube-system/cilium DaemonSet kube-system/cilium: 1/2 ready"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			printStatus(&out, &c.st)
+			for _, w := range c.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
 	}
 }

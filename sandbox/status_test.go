@@ -1,0 +1,26 @@
+package sandbox
+
+import "testing"
+
+func TestStatusReady(t *testing.T) {
+	deployed := []ReleaseStatus{{Release: "cilium", Status: "deployed"}}
+	cases := []struct {
+		name string
+		st   Status
+		want bool
+	}{
+		{"no cluster", Status{}, false},
+		{"no releases", Status{Exists: true}, false},
+		{"all ready", Status{Exists: true, Releases: deployed, Workloads: []ReadyStatus{{Ready: true}}}, true},
+		{"release failed", Status{Exists: true, Releases: []ReleaseStatus{{Status: "failed"}}}, false},
+		{"release missing", Status{Exists: true, Releases: []ReleaseStatus{{Status: "missing"}}}, false},
+		{"workload not ready", Status{Exists: true, Releases: deployed, Workloads: []ReadyStatus{{Ready: false}}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.st.Ready(); got != c.want {
+				t.Fatalf("Ready() = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
