@@ -44,28 +44,53 @@ func hasDNSRule(r *api.Rule) bool {
 
 func checkDNSRule(e *env) Finding {
 	rules := e.scopedRules()
-	var withDNS []string
+	var dnsRules []policyRule
 	for _, r := range rules {
 		if hasDNSRule(r.Rule) {
-			withDNS = append(withDNS, r.Name)
+			dnsRules = append(dnsRules, r)
 		}
 	}
 	var p problems
+	var ok []string
 	used := false
 	for _, r := range rules {
 		if !hasFQDNs(r.Rule) {
 			continue
 		}
 		used = true
-		if len(withDNS) == 0 {
-			p.add("add an egress rule to kube-dns on port 53 (UDP and TCP) with rules: {dns: [{matchPattern: \"*\"}]}",
-				"%s uses toFQDNs but no policy of the workload has a DNS rule: the DNS proxy never learns the names' IPs and the traffic is dropped", r.Name)
+		if by := e.dnsRuleFor(r, dnsRules); by != "" {
+			ok = append(ok, fmt.Sprintf("%s: DNS through %s", r.Name, by))
+			continue
 		}
+		p.add("add an egress rule to kube-dns on port 53 (UDP and TCP) with rules: {dns: [{matchPattern: \"*\"}]} for the same pods",
+			"%s uses toFQDNs but no DNS rule applies to the pods it selects: the DNS proxy never learns the names' IPs and the traffic is dropped", r.Name)
 	}
 	if !used {
 		return pass("no policy uses toFQDNs")
 	}
-	return p.finding("toFQDNs is backed by a DNS rule", dedupeKeepOrder(withDNS)...)
+	return p.finding("toFQDNs is backed by a DNS rule for the same pods", dedupeKeepOrder(ok)...)
+}
+
+// dnsRuleFor names a DNS rule that applies to the workload pods r selects
+// (any DNS rule when r selects none of them), or "".
+func (e *env) dnsRuleFor(r policyRule, dnsRules []policyRule) string {
+	var pods []corev1.Pod
+	for _, pod := range e.workloadPods() {
+		if m, _ := selects(r.Rule.EndpointSelector, pod); m {
+			pods = append(pods, pod)
+		}
+	}
+	for _, d := range dnsRules {
+		if len(pods) == 0 {
+			return d.Name
+		}
+		for _, pod := range pods {
+			if m, _ := selects(d.Rule.EndpointSelector, pod); m {
+				return d.Name
+			}
+		}
+	}
+	return ""
 }
 
 func checkHTTPRule(e *env) Finding {

@@ -42,6 +42,7 @@ func rootCauses() map[string]string {
 		"policy-rejected":                    "policies-accepted",
 		"byo-secret-san-missing":             "certificate-sans",
 		"workload-trusts-other-ca":           "ca-trust",
+		"dns-rule-other-pods":                "dns-rule",
 	}
 }
 
