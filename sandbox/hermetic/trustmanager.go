@@ -2,6 +2,7 @@ package hermetic
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -91,6 +92,9 @@ func writeDefaultPackage(src, dir string) (string, error) {
 	}
 	if err != nil {
 		return "", fmt.Errorf("read system trust bundle: %w", err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return "", fmt.Errorf("system trust bundle %s holds no PEM certificate", src)
 	}
 	pkg := fspkg.Package{Name: "hermetic-system-roots", Version: "1", Bundle: string(pem)}
 	if err := pkg.Validate(); err != nil {
