@@ -24,6 +24,7 @@ func TestValidateValuesCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	val := validate.NewValidator() // compiles each CRD schema once for all cases
 	for _, c := range cases {
 		for _, v := range versions.DefaultReleases() {
 			if !c.Supports(v) || (c.Name == "scale-1000" && v.Minor != versions.NewestMinor) {
@@ -31,7 +32,7 @@ func TestValidateValuesCases(t *testing.T) {
 			}
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
 				objs := render(t, RenderOptions{CiliumVersion: v.String(), ValuesFiles: []string{c.Path}})
-				problems, err := validate.Objects(objs, validate.Options{Cilium: v, ExternalSecrets: externalSecrets[c.Name]})
+				problems, err := val.Objects(objs, validate.Options{Cilium: v, ExternalSecrets: externalSecrets[c.Name]})
 				if err != nil {
 					t.Fatal(err)
 				}
