@@ -24,6 +24,11 @@ func (e policyParseError) Error() string { return e.err.Error() }
 // parsePolicy decodes a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy
 // and runs Cilium's Parse on it, which sanitizes every rule as the agent does.
 // A CiliumNetworkPolicy without a namespace gets defaultNS, as on apply.
+//
+// Nothing global is set up first, and nothing is: in Cilium 1.20 the FQDN
+// regex cache (pkg/fqdn/re) is created when the package is initialised (1.18
+// needed re.InitRegexCompileLRU), and Sanitize reads option.Config, whose
+// defaults are an agent's (L7 proxy on), which is what the sandbox installs.
 func parsePolicy(obj *unstructured.Unstructured, defaultNS string) (*policy, error) {
 	logger := slog.New(slog.DiscardHandler)
 	var (

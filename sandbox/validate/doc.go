@@ -10,5 +10,12 @@
 // CA's name constraints) and against what the target Cilium release accepts.
 //
 // Objects returns Problems, each naming the object, the check and the bad
-// field or value; an empty result means every check passed.
+// field or value; an empty result means every check passed. A Validator
+// keeps the compiled CRD schemas between calls; ParseManifest reads a
+// manifest stream (helm template, kubectl get -o yaml) into objects.
+//
+// The schemas are those of the pinned modules (Cilium 1.20.2, cert-manager
+// and trust-manager of sandbox/versions); what older Cilium releases reject
+// beyond them (serverNames wildcards, "**." patterns, the secrets namespace
+// and keys of 1.17+ secret sync) is checked by release.
 package validate

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -114,7 +115,8 @@ func (inv *inventory) add(obj *unstructured.Unstructured, opts Options) *Problem
 		return nil
 	}
 	check := CheckDecode
-	if pe, ok := err.(policyParseError); ok {
+	var pe policyParseError
+	if errors.As(err, &pe) {
 		check, err = CheckCiliumSanitize, pe.err
 	}
 	nsForID := ns

@@ -120,6 +120,16 @@ func ciliumCases() []checkCase {
 			want: []want{{CheckCiliumSanitize, "intercept", "ServerNames are not allowed with L7 rules without TLS termination"}},
 		},
 		{
+			name: "cilium-sanitize: matchPattern with characters DNS names lack",
+			mutate: func(t *testing.T, objs objects) objects {
+				return addFQDN(t, objs, map[string]any{"matchPattern": "*.git(hub).com"})
+			},
+			want: []want{
+				{CheckCiliumSanitize, "intercept", "*.git(hub).com"},
+				{CheckSchema, "intercept", "matchPattern"},
+			},
+		},
+		{
 			name: "decode: egress is not a list",
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "nope", "spec", "egress")
