@@ -96,7 +96,7 @@ func TestSandboxCommandsFail(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"up without docker", []string{"up", "--kubeconfig", kc, "--chart-cache", dir}, ExitUsage, "Error: preflight: no Docker daemon reachable at unix://"},
+		{"up without docker", []string{"up", "--kubeconfig", kc, "--chart-cache", dir}, ExitUsage, " ✗ preflight (0.0s)\nError: preflight: no Docker daemon reachable at unix://"},
 		{"down without docker", []string{"down"}, ExitUsage, "Error: no Docker daemon reachable"},
 		{"status without docker", []string{"status", "--kubeconfig", kc}, ExitUsage, "Error: no Docker daemon reachable"},
 		{"unsupported cilium", []string{"up", "--cilium-version", "1.21.0"}, ExitUsage, `Error: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
