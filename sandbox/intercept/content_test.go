@@ -210,3 +210,29 @@ func TestNotes(t *testing.T) {
 		t.Errorf("NOTES list the disabled aws group:\n%s", out.Notes)
 	}
 }
+
+// TestNamesMatchTemplates keeps the exported name helpers equal to what the
+// templates render, for a group added by the user.
+func TestNamesMatchTemplates(t *testing.T) {
+	objs := render(t, RenderOptions{Values: group("my-api", "api.example.com")})
+	cert := find(objs, "Certificate", CertificateName("my-api"))
+	if cert == nil || cert.GetNamespace() != "cilium-secrets" {
+		t.Fatalf("no Certificate %s in cilium-secrets", CertificateName("my-api"))
+	}
+	if got := field(cert, "spec", "secretName"); got != SecretName("my-api") {
+		t.Errorf("secretName = %v, want %s", got, SecretName("my-api"))
+	}
+	p := find(objs, "CiliumNetworkPolicy", PolicyName("my-api"))
+	if p == nil || p.GetNamespace() != WorkloadNamespace {
+		t.Fatalf("no CiliumNetworkPolicy %s in %s", PolicyName("my-api"), WorkloadNamespace)
+	}
+	if got := field(p, "spec", "egress", 0, "toPorts", 0, "terminatingTLS", "secret", "name"); got != SecretName("my-api") {
+		t.Errorf("terminatingTLS secret = %v, want %s", got, SecretName("my-api"))
+	}
+	if got := field(p, "spec", "egress", 0, "toPorts", 0, "originatingTLS", "secret", "name"); got != UpstreamTrustSecret {
+		t.Errorf("originatingTLS secret = %v, want %s", got, UpstreamTrustSecret)
+	}
+	if find(objs, "CiliumNetworkPolicy", DNSPolicyName) == nil || find(objs, "ClusterIssuer", CAIssuer) == nil {
+		t.Errorf("no %s policy or %s ClusterIssuer", DNSPolicyName, CAIssuer)
+	}
+}

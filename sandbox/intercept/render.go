@@ -56,8 +56,20 @@ type RenderOptions struct {
 	KubeVersion string
 }
 
-// SecretName returns the name of the terminatingTLS secret of a group.
+// SecretName returns the name of the terminatingTLS secret of a group, in
+// the secrets namespace.
 func SecretName(group string) string { return "intercept-" + group + "-tls" }
+
+// CertificateName returns the name of a group's Certificate, in the secrets namespace.
+func CertificateName(group string) string { return "intercept-" + group }
+
+// PolicyName returns the name of a group's CiliumNetworkPolicy, in the
+// workload namespace.
+func PolicyName(group string) string { return "intercept-tls-" + group }
+
+// DNSPolicyName is the CiliumNetworkPolicy allowing DNS to kube-dns through
+// Cilium's DNS proxy.
+const DNSPolicyName = "intercept-dns"
 
 // Render renders the chart with the merged values, exactly as
 // `helm template` would. Invalid values fail before rendering completes with
