@@ -41,6 +41,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)
 		os.Exit(2)
 	}
+	// controller-runtime defines --kubeconfig on the standard flag set
+	// first; e2e-framework then leaves it to that definition.
+	if f := flag.Lookup("kubeconfig"); cfg.KubeconfigFile() == "" && f != nil && f.Value.String() != "" {
+		cfg.WithKubeconfigFile(f.Value.String())
+	}
 	opts.kubeconfig = cfg.KubeconfigFile()
 	if err := opts.resolve(); err != nil {
 		fmt.Fprintf(os.Stderr, "scenarios: %v\n", err)

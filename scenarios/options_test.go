@@ -89,5 +89,8 @@ func (o *runOptions) resolve() error {
 			errs = append(errs, fmt.Errorf("--%s=%s: want a positive duration", d.flag, d.d))
 		}
 	}
+	if abs, err := filepath.Abs(o.artifacts); err == nil {
+		o.artifacts = abs
+	}
 	return errors.Join(errs...)
 }

@@ -113,7 +113,11 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 	if s.publicRoots, err = probe.PoolFromPEM(certs.CAPEM); err != nil {
 		return err
 	}
-	cs, err := kubernetes.NewForConfig(cfg.Client().RESTConfig())
+	rc, err := restConfigOf(cfg)
+	if err != nil {
+		return err
+	}
+	cs, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)
 	}
@@ -141,8 +145,10 @@ func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) err
 
 // connect builds the clients and waits for the workload pod and the sandbox CA.
 func (s *suiteState) connect(ctx context.Context, cfg *envconf.Config) error {
-	s.rest = cfg.Client().RESTConfig()
 	var err error
+	if s.rest, err = restConfigOf(cfg); err != nil {
+		return err
+	}
 	if s.cs, err = kubernetes.NewForConfig(s.rest); err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)
 	}
@@ -163,6 +169,17 @@ func (s *suiteState) connect(ctx context.Context, cfg *envconf.Config) error {
 	}
 	s.workload = probe.Target{Namespace: pod.Namespace, Pod: pod.Name, Container: workloadContainer}
 	return s.waitSandboxCA(ctx)
+}
+
+// restConfigOf returns the REST config of the suite's kubeconfig, keeping
+// the client in cfg; a bad kubeconfig is an error, not a panic.
+func restConfigOf(cfg *envconf.Config) (*rest.Config, error) {
+	c, err := cfg.NewClient()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %q: %w", cfg.KubeconfigFile(), err)
+	}
+	cfg.WithClient(c)
+	return c.RESTConfig(), nil
 }
 
 // waitSandboxCA reads the sandbox CA trust-manager distributes to the

@@ -67,6 +67,9 @@ func TestRunOptions(t *testing.T) {
 			if o.provider != tc.wantProvider {
 				t.Errorf("provider %s, want %s", o.provider, tc.wantProvider)
 			}
+			if !filepath.IsAbs(o.artifacts) {
+				t.Errorf("artifacts %q is not absolute, so the printed path would depend on the directory", o.artifacts)
+			}
 		})
 	}
 }
