@@ -140,3 +140,22 @@ func TestKebab(t *testing.T) {
 		}
 	}
 }
+
+// scenarios-hermetic-dryrun-rotation.jsonl is recorded from ./scenarios
+// itself (--provider=hermetic --dry-run --labels=scenario=rotation): its
+// live scenarios are test functions named after the scenario (TestIntercept,
+// TestCACrtInSecret) that skip without a data path.
+func TestFoldRecordedScenarios(t *testing.T) {
+	rs, suite := foldFile(t, "scenarios-hermetic-dryrun-rotation.jsonl", Scenarios())
+	if len(rs) != len(Scenarios()) {
+		t.Fatalf("got %d results, want %d: %+v", len(rs), len(Scenarios()), rs)
+	}
+	for _, r := range rs {
+		if r.Outcome != OutcomeSkip || r.Detail != "no Cilium agent or Envoy in the hermetic control plane" {
+			t.Errorf("%s = %s %q, want the hermetic skip", r.ID, r.Outcome, r.Detail)
+		}
+	}
+	if !strings.Contains(strings.Join(suite, "\n"), "TestScenarioValuesRender") {
+		t.Errorf("unit tests' output should be left to the suite output, got %q", suite)
+	}
+}
