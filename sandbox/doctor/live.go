@@ -203,12 +203,21 @@ func (l *LiveSource) gatherSecrets(ctx context.Context, st *State, _ Scope) erro
 	return nil
 }
 
+// gatherLogs reads the logs of the agents on the workload's nodes (of every
+// agent when the workload has no pods).
 func (l *LiveSource) gatherLogs(ctx context.Context, st *State, scope Scope) error {
 	tail := l.LogTail
 	if tail == 0 {
 		tail = DefaultLogTail
 	}
+	nodes := map[string]bool{}
+	for _, p := range st.podsIn(scope.WorkloadNamespace) {
+		nodes[p.Spec.NodeName] = true
+	}
 	for _, p := range st.agentPods(scope.CiliumNamespace) {
+		if len(nodes) > 0 && !nodes[p.Spec.NodeName] {
+			continue
+		}
 		text, err := podLog(ctx, l.Clientset, p, tail)
 		if err != nil {
 			st.markMissing(KindAgentLog, fmt.Sprintf("could not read the log of %s/%s: %v", p.Namespace, p.Name, err))
