@@ -72,6 +72,7 @@ func TestPassThrough(t *testing.T) {
 	requireDataPath(t)
 	f := features.New("pass-through").WithLabel(scenarioLabel, "pass-through").
 		Assess(passThroughHost+" keeps its public chain", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			requireChartValues(ctx, t, needPassThrough)
 			suite.expectPublic(ctx, t, suite.workload, request{"GET", passThroughHost, "/"})
 			return ctx
 		}).Feature()
@@ -86,10 +87,12 @@ func TestL7Deny(t *testing.T) {
 			return ctx
 		}).
 		Assess("POST /meta gets Envoy's 403", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			requireChartValues(ctx, t, needL7Rule)
 			suite.expect(ctx, t, suite.workload, request{"POST", githubHost, githubPath}, probe.Denied403)
 			return ctx
 		}).
 		Assess("GET of another path gets Envoy's 403", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			requireChartValues(ctx, t, needL7Rule)
 			suite.expect(ctx, t, suite.workload, request{"GET", githubHost, deniedPath}, probe.Denied403)
 			return ctx
 		}).Feature()
