@@ -1,0 +1,275 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	cmmeta "github.com/cert-manager/cert-manager/pkg/apis/meta/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+)
+
+// certificateName is the Certificate behind a group's secret.
+func certificateName(secret string) string { return strings.TrimSuffix(secret, "-tls") }
+
+func (h *hermeticCluster) featureLeafCertificates() features.Feature {
+	return hermeticFeature("leaf certificates chain to the CA and cover their policy's names", "wildcard-groups").
+		Assess("every terminating policy's secret verifies for each of its names", timed(func(ctx context.Context, t *testing.T) {
+			h.assertLeavesCoverPolicies(ctx, t, intercept.WorkloadNamespace, intercept.CAIssuer, 3)
+		})).
+		Assess("the CA's name constraints refuse a name outside the intercepted domains", timed(func(ctx context.Context, t *testing.T) {
+			ca, key, err := h.sandboxCA(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			good, err := signLeaf(ca, key, "api.github.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := verifyLeaf(good, ca, "api.github.com"); err != nil {
+				t.Fatalf("control: a leaf for api.github.com signed with the CA key does not verify: %v", err)
+			}
+			evil, err := signLeaf(ca, key, "evil.example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := verifyLeaf(evil, ca, "evil.example.com"); !isNameConstraintError(err) {
+				t.Errorf("a leaf for evil.example.com signed with the CA key: err = %v, want a name-constraint refusal", err)
+			}
+		})).Feature()
+}
+
+// assertLeavesCoverPolicies checks every terminating policy in namespace
+// ns: its Certificate Ready, its secret holding tls.crt and tls.key, the
+// chain verifying against the CA caName for each of the policy's names.
+func (h *hermeticCluster) assertLeavesCoverPolicies(ctx context.Context, t *testing.T, ns, caName string, minPolicies int) {
+	t.Helper()
+	if _, err := h.waitCertificateReady(ctx, hermetic.CertManagerNamespace, caName, 1); err != nil {
+		t.Fatal(err)
+	}
+	ca, _, err := h.caNamed(ctx, caName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pols, _, err := h.tlsPolicies(ctx, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pols) < minPolicies {
+		t.Fatalf("terminating policies = %d, want at least %d", len(pols), minPolicies)
+	}
+	for _, p := range pols {
+		if _, err := h.waitCertificateReady(ctx, p.Secret.Namespace, certificateName(p.Secret.Name), 1); err != nil {
+			t.Errorf("policy %s: %v", p.Policy, err)
+			continue
+		}
+		leaf, s, err := h.secretCert(ctx, p.Secret.Namespace, p.Secret.Name)
+		if err != nil {
+			t.Errorf("policy %s: %v", p.Policy, err)
+			continue
+		}
+		if len(s.Data["tls.key"]) == 0 {
+			t.Errorf("policy %s: secret %s has no tls.key", p.Policy, s.Name)
+		}
+		for _, name := range p.Names {
+			if err := verifyLeaf(leaf, ca, sampleName(name)); err != nil {
+				t.Errorf("policy %s name %q: secret %s (SANs %v) does not verify for %q: %v",
+					p.Policy, name, s.Name, leaf.DNSNames, sampleName(name), err)
+			}
+		}
+	}
+}
+
+func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
+	return hermeticFeature("CiliumNetworkPolicies accepted by the API server with Cilium's CRDs", "intercept").
+		Assess("every rendered policy exists", timed(func(ctx context.Context, t *testing.T) {
+			r, err := intercept.Render(ctx, intercept.RenderOptions{KubeVersion: hermetic.KubernetesVersion})
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs, err := r.Objects()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range objs {
+				if o.GetKind() != "CiliumNetworkPolicy" {
+					continue
+				}
+				if _, err := h.dyn.Resource(cnpResource()).Namespace(o.GetNamespace()).Get(ctx, o.GetName(), metav1.GetOptions{}); err != nil {
+					t.Errorf("policy %s/%s: %v", o.GetNamespace(), o.GetName(), err)
+				}
+			}
+		})).
+		Assess("a policy with a bad protocol is refused (the schema is enforced)", timed(func(ctx context.Context, t *testing.T) {
+			bad := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+				"metadata": map[string]any{"name": "hermetic-bad-protocol"},
+				"spec": map[string]any{
+					"endpointSelector": map[string]any{},
+					"egress": []any{map[string]any{"toPorts": []any{map[string]any{
+						"ports": []any{map[string]any{"port": "443", "protocol": "BOGUS"}},
+					}}}},
+				},
+			}}
+			_, err := h.dyn.Resource(cnpResource()).Namespace(intercept.WorkloadNamespace).Create(ctx, bad, metav1.CreateOptions{})
+			if !apierrors.IsInvalid(err) {
+				t.Errorf("creating a policy with protocol BOGUS: err = %v, want Invalid", err)
+			}
+		})).Feature()
+}
+
+func (h *hermeticCluster) featureSecretKeys() features.Feature {
+	return hermeticFeature("secrets hold the keys Cilium reads", "ca-crt-in-secret").
+		Assess("leaf secrets carry tls.crt, tls.key and the CA as ca.crt", timed(func(ctx context.Context, t *testing.T) {
+			ca, _, err := h.sandboxCA(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pols, _, err := h.tlsPolicies(ctx, intercept.WorkloadNamespace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pols {
+				_, s, err := h.secretCert(ctx, p.Secret.Namespace, p.Secret.Name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := parseCert(s.Data["ca.crt"])
+				if err != nil || !got.Equal(ca) {
+					t.Errorf("secret %s ca.crt is not the sandbox CA (err %v)", s.Name, err)
+				}
+			}
+		})).
+		Assess("trust-manager wrote the upstream bundle (ca.crt only) and the workload's CA ConfigMap", timed(func(ctx context.Context, t *testing.T) {
+			h.assertTrustTargets(ctx, t)
+		})).Feature()
+}
+
+// assertTrustTargets waits for trust-manager's two targets.
+func (h *hermeticCluster) assertTrustTargets(ctx context.Context, t *testing.T) {
+	t.Helper()
+	ca, _, err := h.sandboxCA(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen string
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		s, err := h.kube.CoreV1().Secrets(hermetic.SecretsNamespace).Get(ctx, intercept.UpstreamTrustSecret, metav1.GetOptions{})
+		if err != nil {
+			seen = err.Error()
+			return false, nil
+		}
+		cm, err := h.kube.CoreV1().ConfigMaps(intercept.WorkloadNamespace).Get(ctx, intercept.CAIssuer, metav1.GetOptions{})
+		if err != nil {
+			seen = err.Error()
+			return false, nil
+		}
+		seen = ""
+		if len(s.Data) != 1 || bytes.Count(s.Data["ca.crt"], []byte("BEGIN CERTIFICATE")) < 10 {
+			seen = "upstream trust secret keys/certs: " + strings.Join(keysOf(s.Data), ",")
+			return false, nil
+		}
+		got, err := parseCert([]byte(cm.Data["ca.crt"]))
+		if err != nil || !got.Equal(ca) {
+			seen = "CA ConfigMap ca.crt is not the sandbox CA"
+			return false, nil
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatalf("trust-manager targets: %v; last seen: %s", err, seen)
+	}
+}
+
+func keysOf(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (h *hermeticCluster) featureRotation() features.Feature {
+	const group = "github"
+	return hermeticFeature("forced renewal issues a new certificate", "rotation").
+		Assess("a renewal requested as cmctl does gives a new serial that still chains", timed(func(ctx context.Context, t *testing.T) {
+			ns, name := hermetic.SecretsNamespace, "intercept-"+group
+			before, err := h.waitCertificateReady(ctx, ns, name, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, _, err := h.secretCert(ctx, ns, intercept.SecretName(group))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before.Status.Conditions = append(before.Status.Conditions, cmapi.CertificateCondition{
+				Type: cmapi.CertificateConditionIssuing, Status: cmmeta.ConditionTrue,
+				Reason: "ManuallyTriggered", Message: "renewal requested by the hermetic scenario",
+				LastTransitionTime: &metav1.Time{Time: time.Now()}, ObservedGeneration: before.Generation,
+			})
+			if _, err := h.cm.CertmanagerV1().Certificates(ns).UpdateStatus(ctx, before, metav1.UpdateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.waitCertificateReady(ctx, ns, name, *before.Status.Revision+1); err != nil {
+				t.Fatal(err)
+			}
+			renewed, _, err := h.secretCert(ctx, ns, intercept.SecretName(group))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if renewed.SerialNumber.Cmp(old.SerialNumber) == 0 {
+				t.Fatalf("serial unchanged after renewal: %s", old.SerialNumber)
+			}
+			ca, _, err := h.sandboxCA(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := verifyLeaf(renewed, ca, "api.github.com"); err != nil {
+				t.Errorf("renewed certificate does not verify: %v", err)
+			}
+			t.Logf("serial %s -> %s", old.SerialNumber, renewed.SerialNumber)
+		})).Feature()
+}
+
+func (h *hermeticCluster) featureDoctor() features.Feature {
+	return hermeticFeature("doctor on a cluster without Cilium", "negative-control").
+		Assess("names the missing agent and passes the certificate, secret and policy checks", timed(func(ctx context.Context, t *testing.T) {
+			src, err := doctor.NewLiveSource(h.cp.KubeconfigPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := doctor.Run(ctx, src, doctor.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]doctor.Status{
+				"cilium-agents": doctor.StatusFail, "tls-policies": doctor.StatusPass,
+				"secret-keys": doctor.StatusPass, "certificates": doctor.StatusPass,
+				"certificate-sans": doctor.StatusPass, "dns-rule": doctor.StatusPass,
+			}
+			for id, status := range want {
+				f := rep.Finding(id)
+				if f == nil {
+					t.Errorf("doctor has no check %q", id)
+					continue
+				}
+				if f.Status != status {
+					t.Errorf("doctor %s = %s (%s), want %s", id, f.Status, f.Reason, status)
+				}
+			}
+			if rep.RootCause != "cilium-agents" {
+				t.Errorf("doctor root cause = %q, want cilium-agents", rep.RootCause)
+			}
+		})).Feature()
+}

@@ -1,0 +1,86 @@
+package scenarios
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+)
+
+// TestHermetic runs the control-plane scenarios against the suite's
+// hermetic control plane: the chart installed for real, certificates issued
+// by cert-manager's own controllers, trust bundles by trust-manager's.
+func TestHermetic(t *testing.T) {
+	if p := providerName(); p != providerHermetic {
+		t.Skipf("needs --provider=hermetic; provider is %s", p)
+	}
+	requireCluster(t)
+	cp := controlPlane()
+	if cp == nil {
+		t.Fatal("provider hermetic but the suite started no control plane")
+	}
+	h, err := newHermeticCluster(cp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Test(t,
+		h.featureCABootstrap(),
+		h.featureLeafCertificates(),
+		h.featurePoliciesAccepted(),
+		h.featureSecretKeys(),
+		h.featureRotation(),
+		h.featureDoctor(),
+		featureDataPathSkipped(),
+		h.featureLifecycle(),
+	)
+}
+
+// hermeticFeature starts a feature labelled for the hermetic provider.
+func hermeticFeature(name, scenario string) *features.FeatureBuilder {
+	return features.New(name).WithLabel("scenario", scenario).WithLabel("provider", providerHermetic)
+}
+
+// timed runs an assessment and logs its duration.
+func timed(fn func(ctx context.Context, t *testing.T)) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		start := time.Now()
+		fn(ctx, t)
+		t.Logf("took %s", time.Since(start).Round(time.Millisecond))
+		return ctx
+	}
+}
+
+func (h *hermeticCluster) featureCABootstrap() features.Feature {
+	return hermeticFeature("CA chain bootstraps in cert-manager", "intercept").
+		Assess("CA Certificate and both ClusterIssuers Ready", timed(func(ctx context.Context, t *testing.T) {
+			if _, err := h.waitCertificateReady(ctx, hermetic.CertManagerNamespace, intercept.CAIssuer, 1); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{intercept.CAIssuer + "-selfsigned", intercept.CAIssuer} {
+				if err := h.waitClusterIssuerReady(ctx, name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ca, _, err := h.sandboxCA(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ca.IsCA || !ca.PermittedDNSDomainsCritical || len(ca.PermittedDNSDomains) == 0 {
+				t.Errorf("CA %q: IsCA=%v, critical name constraints=%v, permitted=%v",
+					ca.Subject, ca.IsCA, ca.PermittedDNSDomainsCritical, ca.PermittedDNSDomains)
+			}
+		})).Feature()
+}
+
+func featureDataPathSkipped() features.Feature {
+	return hermeticFeature("data path", "intercept").
+		Assess("served chain, L7 rules, Hubble flows", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			t.Skip("hermetic mode runs no nodes, pods or Cilium agent: the data-path scenarios need --provider=kind or existing")
+			return ctx
+		}).Feature()
+}
