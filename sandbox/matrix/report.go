@@ -72,7 +72,7 @@ func (r *Results) Markdown() []byte {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", run.Cilium,
 			code(run.NodeImage.Ref), orDash(run.CertManager), orDash(run.TrustManager),
 			orDash(run.InterceptChart), orDash(run.Upstream), mdEscape(phaseSummary(run.Phases)),
-			mdEscape(orDash(rootCause(run))))
+			mdEscape(orDash(truncate(rootCause(run), 3*maxCell))))
 	}
 	return b.Bytes()
 }
