@@ -2,9 +2,11 @@ package app
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 )
 
@@ -40,7 +42,7 @@ could not run (bad flags, unreachable cluster, unreadable dump).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: KUBECONFIG or ~/.kube/config)")
+	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: $KUBECONFIG, else "+sandbox.DefaultKubeconfig+" when it exists, else ~/.kube/config)")
 	f.StringVarP(&opts.namespace, "namespace", "n", doctor.DefaultWorkloadNamespace, "namespace of the intercepted workload and its policies")
 	f.StringVar(&opts.ciliumNamespace, "cilium-namespace", doctor.DefaultCiliumNamespace, "namespace of the Cilium agents and cilium-config")
 	f.StringVar(&opts.from, "from", "", "read a dump directory (kubectl get -o yaml output, agent *.log files) instead of a cluster")
@@ -59,7 +61,7 @@ func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions) error {
 	}
 	var src doctor.Source = doctor.DumpSource{Dir: opts.from}
 	if opts.from == "" {
-		live, err := doctor.NewLiveSource(opts.kubeconfig)
+		live, err := doctor.NewLiveSource(doctorKubeconfig(opts.kubeconfig))
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -82,4 +84,17 @@ func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions) error {
 		return withCode(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))
 	}
 	return nil
+}
+
+// doctorKubeconfig picks the kubeconfig: the flag, else $KUBECONFIG (through
+// client-go's loading rules), else the sandbox's own kubeconfig when it
+// exists, else client-go's default.
+func doctorKubeconfig(flag string) string {
+	if flag != "" || os.Getenv("KUBECONFIG") != "" {
+		return flag
+	}
+	if _, err := os.Stat(sandbox.DefaultKubeconfig); err == nil {
+		return sandbox.DefaultKubeconfig
+	}
+	return ""
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox"
 )
 
 func TestDoctorCommand(t *testing.T) {
@@ -74,5 +76,29 @@ users: [{name: u, user: {token: t}}]
 				}
 			}
 		})
+	}
+}
+
+func TestDoctorKubeconfig(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("KUBECONFIG", "")
+	if got := doctorKubeconfig(""); got != "" {
+		t.Fatalf("without a sandbox kubeconfig: %q, want client-go's default", got)
+	}
+	if err := os.MkdirAll(filepath.Dir(sandbox.DefaultKubeconfig), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sandbox.DefaultKubeconfig, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := doctorKubeconfig(""); got != sandbox.DefaultKubeconfig {
+		t.Fatalf("with %s present: %q", sandbox.DefaultKubeconfig, got)
+	}
+	if got := doctorKubeconfig("mine"); got != "mine" {
+		t.Fatalf("flag: %q, want mine", got)
+	}
+	t.Setenv("KUBECONFIG", "/from/env")
+	if got := doctorKubeconfig(""); got != "" {
+		t.Fatalf("with KUBECONFIG set: %q, want the loading rules to use it", got)
 	}
 }
