@@ -52,7 +52,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	suite = &suiteState{opts: *opts}
-	if opts.provider != providerHermetic {
+	if opts.provider != providerHermetic && !cfg.DryRunMode() {
 		suite.skip = preflight(context.Background(), *opts, cluster.CheckDocker)
 	}
 	testenv = env.NewWithConfig(cfg)
@@ -72,8 +72,13 @@ func skipReason() string { return suite.skip }
 func controlPlane() *hermetic.ControlPlane { return suite.hermetic }
 
 // requireCluster skips t when no cluster is available, saying what it needs.
+// In e2e-framework's dry-run mode (--dry-run, or go test -list) nothing
+// runs, so nothing is required: the features are listed.
 func requireCluster(t *testing.T) {
 	t.Helper()
+	if testenv.EnvConf().DryRunMode() {
+		return
+	}
 	if suite.skip != "" {
 		t.Skip(suite.skip)
 	}
@@ -85,7 +90,7 @@ func requireCluster(t *testing.T) {
 func requireDataPath(t *testing.T) {
 	t.Helper()
 	requireCluster(t)
-	if suite.opts.provider == providerHermetic {
+	if suite.opts.provider == providerHermetic && !testenv.EnvConf().DryRunMode() {
 		t.Skip("no Cilium agent or Envoy in the hermetic control plane")
 	}
 }

@@ -28,7 +28,9 @@ type runOptions struct {
 	// (the cluster of --kubeconfig; the default when --kubeconfig is given)
 	// or hermetic (the hermetic control plane: chart and certificates only).
 	provider string
-	// kubeconfig is e2e-framework's --kubeconfig.
+	// kubeconfig is e2e-framework's --kubeconfig: the cluster to use
+	// (existing), or where the kind sandbox's kubeconfig is written (kind;
+	// ../.sandbox/kubeconfig, the one make sandbox writes, when empty).
 	kubeconfig                              string
 	clusterName, ciliumVersion, nodeImage   string
 	upstream                                string

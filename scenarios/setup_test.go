@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -92,7 +93,7 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 		ClusterName:    s.opts.clusterName,
 		CiliumVersion:  s.opts.ciliumVersion,
 		NodeImage:      s.opts.nodeImage,
-		KubeconfigPath: filepath.Join("..", sandbox.DefaultKubeconfig),
+		KubeconfigPath: cmp.Or(s.opts.kubeconfig, filepath.Join("..", sandbox.DefaultKubeconfig)),
 		ChartValues:    chartValues(s.opts.upstream, fakeCA),
 	})
 	if err != nil {
