@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 )
 
 // Options configure a matrix run from the command line.
@@ -56,6 +57,11 @@ func Execute(ctx context.Context, opts Options) (*Invocation, error) {
 	out := &Invocation{Plan: plan}
 	if opts.DryRun {
 		return out, nil
+	}
+	// An unreadable results.json is reported now, not after the first
+	// cluster has run.
+	if _, err := LoadResults(filepath.Join(plan.ResultsDir, ResultsFile)); err != nil {
+		return nil, err
 	}
 	r := &Runner{Installer: opts.Installer, Scenarios: opts.Scenarios, Doctor: opts.Doctor,
 		Preflight: opts.Preflight, Progress: opts.Progress, Logf: opts.Logf}
