@@ -179,9 +179,10 @@ func orNone(l []string) string {
 }
 
 // logMarkers are agent log messages that mean a policy's TLS context or the
-// endpoint's regeneration failed.
+// endpoint's regeneration failed, or that the agent may not read secrets
+// (cilium/cilium#42789: read-any-namespace mode granted only get).
 func logMarkers() []string {
-	return []string{"Error getting TLS Context", "unable to regenerate", "Regeneration of endpoint failed", "Failed to regenerate"}
+	return []string{"Error getting TLS Context", "unable to regenerate", "Regeneration of endpoint failed", "Failed to regenerate", "secrets is forbidden"}
 }
 
 // maxLogEvidence bounds the log lines quoted as evidence.
@@ -208,7 +209,7 @@ func checkAgentLogs(e *env) Finding {
 	if total == 0 {
 		return pass(fmt.Sprintf("no TLS context or regeneration errors in %d agent log(s)", len(e.st.AgentLogs)))
 	}
-	return fail(fmt.Sprintf("%d agent log line(s) say a TLS context or policy regeneration failed: the endpoint keeps its old policy", total),
+	return fail(fmt.Sprintf("%d agent log line(s) say a TLS context, a policy regeneration or a secret read failed: the endpoint keeps its old policy", total),
 		"read the error in the lines: usually the secret is unreadable or lacks keys; fix it and the agent retries",
 		hits...)
 }
