@@ -4,13 +4,13 @@ package doctor
 type Status string
 
 const (
-	// StatusPass: the check found what interception needs.
+	// StatusPass means the check found what interception needs.
 	StatusPass Status = "pass"
-	// StatusFail: the check found a cause of interception not being active.
+	// StatusFail means the check found a cause of interception not being active.
 	StatusFail Status = "fail"
-	// StatusWarn: something is off but does not stop interception by itself.
+	// StatusWarn means something is off but does not stop interception by itself.
 	StatusWarn Status = "warn"
-	// StatusSkip: the check could not run; Reason says why.
+	// StatusSkip means the check could not run; Reason says why.
 	StatusSkip Status = "skip"
 )
 

@@ -98,7 +98,7 @@ func (s *State) markMissing(kind Kind, reason string) {
 	s.Missing[kind] = reason
 }
 
-// missing returns the reasons the first of kinds that is missing, or "".
+// missing returns the reason the first missing kind of kinds is missing, or "".
 func (s *State) missing(kinds ...Kind) string {
 	for _, k := range kinds {
 		if r, ok := s.Missing[k]; ok {
