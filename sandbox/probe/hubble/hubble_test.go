@@ -95,3 +95,9 @@ func TestRelayPod(t *testing.T) {
 		}
 	})
 }
+
+func TestDialWithoutConfig(t *testing.T) {
+	if _, err := Dial(context.Background(), nil); err == nil {
+		t.Error("Dial(nil) succeeded")
+	}
+}

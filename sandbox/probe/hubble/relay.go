@@ -40,6 +40,9 @@ type Relay struct {
 // Dial port-forwards to a pod of the hubble-relay service and connects to
 // its gRPC port. Close ends both.
 func Dial(ctx context.Context, cfg *rest.Config) (*Relay, error) {
+	if cfg == nil {
+		return nil, errors.New("hubble relay: no cluster configuration")
+	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
