@@ -17,6 +17,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 )
 
@@ -94,7 +95,7 @@ func (h *hermeticCluster) assertLeavesCoverPolicies(ctx context.Context, t *test
 func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
 	return hermeticFeature("CiliumNetworkPolicies accepted by the API server with Cilium's CRDs", "intercept").
 		Assess("every rendered policy exists", timed(func(ctx context.Context, t *testing.T) {
-			r, err := intercept.Render(ctx, intercept.RenderOptions{KubeVersion: hermetic.KubernetesVersion})
+			r, err := intercept.Render(ctx, intercept.RenderOptions{KubeVersion: assets.KubernetesVersion})
 			if err != nil {
 				t.Fatal(err)
 			}

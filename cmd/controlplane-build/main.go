@@ -10,12 +10,12 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 )
 
 func main() {
-	var opts hermetic.BuildOptions
-	flag.StringVar(&opts.Dir, "dir", "", "directory for the binaries (default: the per-user cache, or $"+hermetic.AssetsDirEnv+")")
+	var opts assets.BuildOptions
+	flag.StringVar(&opts.Dir, "dir", "", "directory for the binaries (default: the per-user cache, or $"+assets.DirEnv+")")
 	flag.BoolVar(&opts.Force, "force", false, "rebuild binaries already present")
 	verbose := flag.Bool("v", false, "show the go command's output")
 	flag.Parse()
@@ -24,7 +24,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := hermetic.Build(ctx, opts)
+	res, err := assets.Build(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "controlplane-build:", err)
 		os.Exit(1)

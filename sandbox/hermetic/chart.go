@@ -6,6 +6,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 )
@@ -91,7 +92,7 @@ func chartNamespaces(ctx context.Context, opts ChartOptions) (map[string]bool, e
 		return nil, err
 	}
 	r, err := intercept.Render(ctx, intercept.RenderOptions{
-		Values: vals, ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, KubeVersion: KubernetesVersion,
+		Values: vals, ReleaseName: opts.ReleaseName, Namespace: opts.Namespace, KubeVersion: assets.KubernetesVersion,
 	})
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 )
 
 // Namespaces the control plane prepares.
@@ -28,7 +29,7 @@ const (
 // Options configure Start.
 type Options struct {
 	// AssetsDir holds the kube-apiserver and etcd binaries; empty means the
-	// default cache directory (see DefaultAssetsDir).
+	// default cache directory (see assets.DefaultDir).
 	AssetsDir string
 	// CRDs are installed before anything else; crds.All() (Cilium,
 	// cert-manager, trust-manager) when nil.
@@ -68,19 +69,20 @@ type Phase struct {
 	Duration time.Duration
 }
 
-// ErrNoAssets means the control-plane binaries are not built yet.
-var ErrNoAssets = errors.New("hermetic control-plane binaries not found")
+// ErrNoAssets means the control-plane binaries are not built yet
+// (assets.ErrMissing; build them with assets.Build or `make controlplane`).
+var ErrNoAssets = assets.ErrMissing
 
 // Start starts etcd and kube-apiserver, installs the CRDs, creates the
 // namespaces, starts cert-manager's and trust-manager's controllers
 // in-process and installs the interception chart. On error everything
 // already started is stopped.
 func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
-	dir, err := resolveAssetsDir(opts.AssetsDir)
+	dir, err := assets.Resolve(opts.AssetsDir)
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckAssets(dir); err != nil {
+	if err := assets.Check(dir); err != nil {
 		return nil, err
 	}
 	chart := ChartOptions{}
@@ -160,13 +162,13 @@ func (c *ControlPlane) phase(name string, fn func() error) error {
 
 // startEnv starts etcd and kube-apiserver through envtest, installs the
 // CRDs and writes a kubeconfig.
-func (c *ControlPlane) startEnv(assets string, crds []*apiextensionsv1.CustomResourceDefinition, timeout time.Duration) error {
+func (c *ControlPlane) startEnv(assetsDir string, crds []*apiextensionsv1.CustomResourceDefinition, timeout time.Duration) error {
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
 	existing := false
 	c.env = &envtest.Environment{
-		BinaryAssetsDirectory:    assets,
+		BinaryAssetsDirectory:    assetsDir,
 		CRDs:                     crds,
 		UseExistingCluster:       &existing,
 		ControlPlaneStartTimeout: timeout,
@@ -174,8 +176,8 @@ func (c *ControlPlane) startEnv(assets string, crds []*apiextensionsv1.CustomRes
 	}
 	// envtest prefers KUBEBUILDER_ASSETS over BinaryAssetsDirectory; pin the
 	// binaries so a stray variable cannot swap the API server version.
-	c.env.ControlPlane.GetAPIServer().Path = filepath.Join(assets, apiServerBinary)
-	c.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(assets, etcdBinary)}
+	c.env.ControlPlane.GetAPIServer().Path = filepath.Join(assetsDir, assets.APIServerBinary)
+	c.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(assetsDir, assets.EtcdBinary)}
 	cfg, err := c.env.Start()
 	if err != nil {
 		return fmt.Errorf("start kube-apiserver and etcd: %w", err)

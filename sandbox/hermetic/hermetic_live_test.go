@@ -12,17 +12,19 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 )
 
 // startOrSkip starts a control plane without the chart, or skips when the
 // binaries are not built.
 func startOrSkip(t *testing.T) *ControlPlane {
 	t.Helper()
-	dir, err := DefaultAssetsDir()
+	dir, err := assets.DefaultDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckAssets(dir); errors.Is(err, ErrNoAssets) {
+	if err := assets.Check(dir); errors.Is(err, ErrNoAssets) {
 		t.Skipf("needs the hermetic control-plane binaries (make controlplane): %v", err)
 	}
 	start := time.Now()
@@ -115,4 +117,11 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestStartWithoutAssets(t *testing.T) {
+	_, err := Start(t.Context(), Options{AssetsDir: t.TempDir()})
+	if !errors.Is(err, ErrNoAssets) {
+		t.Fatalf("Start without binaries: err = %v, want ErrNoAssets", err)
+	}
 }

@@ -1,6 +1,7 @@
-package hermetic
+package assets
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,18 +18,23 @@ const (
 
 // Binary names inside an assets directory, as envtest expects them.
 const (
-	apiServerBinary = "kube-apiserver"
-	etcdBinary      = "etcd"
+	// APIServerBinary is kube-apiserver's file name.
+	APIServerBinary = "kube-apiserver"
+	// EtcdBinary is etcd's file name.
+	EtcdBinary = "etcd"
 )
 
-// AssetsDirEnv overrides the default assets directory.
-const AssetsDirEnv = "SANDBOX_CONTROLPLANE_ASSETS"
+// ErrMissing means the control-plane binaries are not built yet.
+var ErrMissing = errors.New("hermetic control-plane binaries not found")
 
-// DefaultAssetsDir is where the builder puts the binaries and Start looks for
+// DirEnv overrides the default assets directory.
+const DirEnv = "SANDBOX_CONTROLPLANE_ASSETS"
+
+// DefaultDir is where the builder puts the binaries and Start looks for
 // them: $SANDBOX_CONTROLPLANE_ASSETS when set, otherwise
 // <user cache dir>/cilium-tls-intercept/controlplane/<kubernetes>-<etcd>.
-func DefaultAssetsDir() (string, error) {
-	if dir := os.Getenv(AssetsDirEnv); dir != "" {
+func DefaultDir() (string, error) {
+	if dir := os.Getenv(DirEnv); dir != "" {
 		return dir, nil
 	}
 	cache, err := os.UserCacheDir()
@@ -38,22 +44,22 @@ func DefaultAssetsDir() (string, error) {
 	return filepath.Join(cache, "cilium-tls-intercept", "controlplane", KubernetesVersion+"-"+EtcdVersion), nil
 }
 
-// resolveAssetsDir returns dir, or the default when dir is empty.
-func resolveAssetsDir(dir string) (string, error) {
+// Resolve returns dir, or DefaultDir when dir is empty.
+func Resolve(dir string) (string, error) {
 	if dir != "" {
 		return dir, nil
 	}
-	return DefaultAssetsDir()
+	return DefaultDir()
 }
 
-// CheckAssets reports whether dir holds both control-plane binaries. The
-// error wraps ErrNoAssets and says how to build them.
-func CheckAssets(dir string) error {
-	for _, name := range []string{apiServerBinary, etcdBinary} {
+// Check reports whether dir holds both control-plane binaries. The
+// error wraps ErrMissing and says how to build them.
+func Check(dir string) error {
+	for _, name := range []string{APIServerBinary, EtcdBinary} {
 		info, err := os.Stat(filepath.Join(dir, name))
 		if err != nil || info.IsDir() || info.Mode().Perm()&0o111 == 0 {
 			return fmt.Errorf("%w: no executable %s in %s; build them with `make controlplane` "+
-				"(go run ./cmd/controlplane-build, about 10 minutes once per machine)", ErrNoAssets, name, dir)
+				"(go run ./cmd/controlplane-build, about 5 minutes once per machine)", ErrMissing, name, dir)
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package hermetic
+package assets
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 // BuildOptions configure Build.
 type BuildOptions struct {
-	// Dir receives kube-apiserver and etcd; DefaultAssetsDir when empty.
+	// Dir receives kube-apiserver and etcd; DefaultDir when empty.
 	Dir string
 	// Go is the go command; "go" from PATH when empty.
 	Go string
@@ -41,7 +41,7 @@ type BuildResult struct {
 // opts.Dir, each from a wrapper module generated in a temporary directory.
 // Binaries already present are kept unless opts.Force is set.
 func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
-	dir, err := resolveAssetsDir(opts.Dir)
+	dir, err := Resolve(opts.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +60,8 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 		name  string
 		build func(ctx context.Context, out string) error
 	}{
-		{etcdBinary, b.buildEtcd},
-		{apiServerBinary, b.buildAPIServer},
+		{EtcdBinary, b.buildEtcd},
+		{APIServerBinary, b.buildAPIServer},
 	}
 	for _, s := range steps {
 		out := filepath.Join(dir, s.name)
@@ -69,7 +69,7 @@ func Build(ctx context.Context, opts BuildOptions) (*BuildResult, error) {
 			continue
 		}
 		start := time.Now()
-		tmp := out + ".partial"
+		tmp := fmt.Sprintf("%s.partial-%d", out, os.Getpid()) // concurrent builders do not clash
 		if err := s.build(ctx, tmp); err != nil {
 			_ = os.Remove(tmp)
 			return res, fmt.Errorf("build %s: %w", s.name, err)

@@ -1,4 +1,4 @@
-package hermetic
+package assets
 
 import (
 	"errors"
@@ -67,7 +67,7 @@ func TestVersionLDFlags(t *testing.T) {
 	}
 }
 
-func TestCheckAssets(t *testing.T) {
+func TestCheck(t *testing.T) {
 	write := func(dir, name string, mode os.FileMode) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), mode); err != nil {
 			t.Fatal(err)
@@ -88,15 +88,15 @@ func TestCheckAssets(t *testing.T) {
 			for name, mode := range tt.files {
 				write(dir, name, mode)
 			}
-			err := CheckAssets(dir)
+			err := Check(dir)
 			if tt.missing == "" {
 				if err != nil {
-					t.Fatalf("CheckAssets: %v", err)
+					t.Fatalf("Check: %v", err)
 				}
 				return
 			}
-			if !errors.Is(err, ErrNoAssets) {
-				t.Fatalf("err = %v, want ErrNoAssets", err)
+			if !errors.Is(err, ErrMissing) {
+				t.Fatalf("err = %v, want ErrMissing", err)
 			}
 			for _, want := range []string{tt.missing, dir, "make controlplane"} {
 				if !strings.Contains(err.Error(), want) {
@@ -107,26 +107,19 @@ func TestCheckAssets(t *testing.T) {
 	}
 }
 
-func TestDefaultAssetsDir(t *testing.T) {
-	t.Setenv(AssetsDirEnv, "")
+func TestDefaultDir(t *testing.T) {
+	t.Setenv(DirEnv, "")
 	t.Setenv("XDG_CACHE_HOME", "/cache")
-	dir, err := DefaultAssetsDir()
+	dir, err := DefaultDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := "/cache/cilium-tls-intercept/controlplane/" + KubernetesVersion + "-" + EtcdVersion
 	if dir != want {
-		t.Errorf("DefaultAssetsDir = %q, want %q", dir, want)
+		t.Errorf("DefaultDir = %q, want %q", dir, want)
 	}
-	t.Setenv(AssetsDirEnv, "/elsewhere")
-	if dir, _ := DefaultAssetsDir(); dir != "/elsewhere" {
-		t.Errorf("with %s set, DefaultAssetsDir = %q", AssetsDirEnv, dir)
-	}
-}
-
-func TestStartWithoutAssets(t *testing.T) {
-	_, err := Start(t.Context(), Options{AssetsDir: t.TempDir()})
-	if !errors.Is(err, ErrNoAssets) {
-		t.Fatalf("Start without binaries: err = %v, want ErrNoAssets", err)
+	t.Setenv(DirEnv, "/elsewhere")
+	if dir, _ := DefaultDir(); dir != "/elsewhere" {
+		t.Errorf("with %s set, DefaultDir = %q", DirEnv, dir)
 	}
 }
