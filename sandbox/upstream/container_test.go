@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"archive/tar"
 	"context"
 	"io"
 	"net/netip"
@@ -52,5 +53,39 @@ func TestStartLive(t *testing.T) {
 	defer u.Stop(ctx)
 	if _, err := netip.ParseAddr(u.IP); err != nil {
 		t.Errorf("address %q: %v", u.IP, err)
+	}
+}
+
+// TestBuildContext lists the archive testcontainers sends to the Docker
+// daemon: the Dockerfile and the program's sources, not its tests.
+func TestBuildContext(t *testing.T) {
+	certs, err := NewCerts([]string{"api.github.com"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := containerRequest(filepath.Join("..", "..", "cmd", "fake-upstream"), "kind", certs, time.Minute)
+	r, err := req.GetContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[h.Name] = true
+	}
+	for _, want := range []string{"Dockerfile", "main.go", "handler.go"} {
+		if !got[want] {
+			t.Errorf("build context %v lacks %s", got, want)
+		}
+	}
+	if got["main_test.go"] {
+		t.Errorf("build context %v holds the tests", got)
 	}
 }
