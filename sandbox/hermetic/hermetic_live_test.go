@@ -3,12 +3,16 @@ package hermetic
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	cmmeta "github.com/cert-manager/cert-manager/pkg/apis/meta/v1"
 	cmclient "github.com/cert-manager/cert-manager/pkg/client/clientset/versioned"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -123,5 +127,36 @@ func TestStartWithoutAssets(t *testing.T) {
 	_, err := Start(t.Context(), Options{AssetsDir: t.TempDir()})
 	if !errors.Is(err, ErrNoAssets) {
 		t.Fatalf("Start without binaries: err = %v, want ErrNoAssets", err)
+	}
+}
+
+// TestStartFailureStopsEverything starts the control plane from a private
+// copy of the assets with a CRD the API server refuses: Start must fail and
+// leave no process running from that copy.
+func TestStartFailureStopsEverything(t *testing.T) {
+	src, err := assets.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := assets.Check(src); errors.Is(err, ErrNoAssets) {
+		t.Skipf("needs the hermetic control-plane binaries (make controlplane): %v", err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{assets.APIServerBinary, assets.EtcdBinary} {
+		if err := os.Symlink(filepath.Join(src, name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bad := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: "broken.example.com"}}
+	cp, err := Start(t.Context(), Options{AssetsDir: dir, CRDs: []*apiextensionsv1.CustomResourceDefinition{bad}, NoChart: true})
+	if err == nil {
+		_ = cp.Stop(context.Background())
+		t.Fatal("Start with an invalid CRD succeeded")
+	}
+	if !strings.Contains(err.Error(), "control plane") {
+		t.Errorf("error %q does not name the failed phase", err)
+	}
+	if pids := processesWithArgs([]string{dir}); len(pids) != 0 {
+		t.Errorf("processes left after a failed Start: %v", pids)
 	}
 }
