@@ -54,6 +54,12 @@ func TestStartIssueStop(t *testing.T) {
 	if n := len(cp.Processes()); n != 2 {
 		t.Errorf("running control-plane processes = %d, want 2 (etcd, kube-apiserver)", n)
 	}
+	// The binaries' directory is on their command lines too (argv[0]), which
+	// TestStartFailureStopsEverything relies on.
+	dir, _ := assets.DefaultDir()
+	if n := len(processesWithArgs([]string{dir})); n < 2 {
+		t.Errorf("processes started from %s = %d, want at least 2", dir, n)
+	}
 	cs := kubernetes.NewForConfigOrDie(cp.Config)
 	for _, ns := range StartNamespaces {
 		if _, err := cs.CoreV1().Namespaces().Get(t.Context(), ns, metav1.GetOptions{}); err != nil {
