@@ -1,0 +1,190 @@
+package doctor
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
+)
+
+// fixtureResources maps the kinds of the recorded states to their API
+// resources.
+func fixtureResources() map[string]schema.GroupVersionResource {
+	out := map[string]schema.GroupVersionResource{
+		"ConfigMap":   {Version: "v1", Resource: "configmaps"},
+		"Pod":         {Version: "v1", Resource: "pods"},
+		"Secret":      {Version: "v1", Resource: "secrets"},
+		"DaemonSet":   {Group: "apps", Version: "v1", Resource: "daemonsets"},
+		"ClusterRole": {Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "clusterroles"},
+	}
+	for _, r := range customResources() {
+		out[string(r.kind)] = r.gvr
+	}
+	return out
+}
+
+// TestLiveAgainstAPIServer loads recorded states into a real kube-apiserver
+// (with Cilium's and cert-manager's CRDs) and expects the live source to
+// give the dump's findings; pod logs need a kubelet, so agent-logs skips.
+func TestLiveAgainstAPIServer(t *testing.T) {
+	dir := controlPlaneAssets()
+	if dir == "" {
+		t.Skip("needs kube-apiserver and etcd binaries: set SANDBOX_CONTROLPLANE_ASSETS or KUBEBUILDER_ASSETS to their directory (go run ./cmd/controlplane-build builds them)")
+	}
+	env := &envtest.Environment{BinaryAssetsDirectory: dir, CRDs: crds.All(), ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("start kube-apiserver: %v", err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	names := make([]string, 0, len(rootCauses()))
+	for n := range rootCauses() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			live, err := NewLiveSourceForConfig(cfg, "envtest")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { deleteFixture(t, live.Dynamic, name) })
+			loadFixture(t, live.Clientset, live.Dynamic, name)
+			got, err := Run(t.Context(), live, Options{Now: fixedNow})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := runDump(t, name)
+			if len(got.Findings) != len(want.Findings) {
+				t.Fatalf("live: %d findings, dump: %d", len(got.Findings), len(want.Findings))
+			}
+			for i, f := range want.Findings {
+				g := got.Findings[i]
+				if f.ID == "agent-logs" {
+					if g.Status != StatusSkip || !strings.Contains(g.Reason, "could not read the log") {
+						t.Errorf("agent-logs = %s %q, want a skip: no kubelet serves logs", g.Status, g.Reason)
+					}
+					continue
+				}
+				if !reflect.DeepEqual(g, f) {
+					t.Errorf("live %s = %+v\ndump %s = %+v", f.ID, g, f.ID, f)
+				}
+			}
+		})
+	}
+}
+
+// controlPlaneAssets returns the directory holding kube-apiserver and etcd
+// named by the environment, or "" when none does.
+func controlPlaneAssets() string {
+	for _, env := range []string{"SANDBOX_CONTROLPLANE_ASSETS", "KUBEBUILDER_ASSETS"} {
+		dir := os.Getenv(env)
+		if dir == "" {
+			continue
+		}
+		_, errA := os.Stat(filepath.Join(dir, "kube-apiserver"))
+		_, errE := os.Stat(filepath.Join(dir, "etcd"))
+		if errA == nil && errE == nil {
+			return dir
+		}
+	}
+	return ""
+}
+
+func fixtureObjects(t *testing.T, name string) []*unstructured.Unstructured {
+	t.Helper()
+	files, err := dumpFiles(filepath.Join(statesDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*unstructured.Unstructured
+	for _, f := range files {
+		if filepath.Ext(f) == ".log" {
+			continue
+		}
+		objs, _, err := decodeFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, objs...)
+	}
+	return out
+}
+
+// loadFixture creates the namespaces, service accounts and objects of a
+// recorded state, then writes each object's status.
+func loadFixture(t *testing.T, cs kubernetes.Interface, dyn dynamic.Interface, name string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, ns := range []string{"intercept-workload", "cilium-secrets", "cert-manager"} {
+		_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	for _, sa := range [][2]string{{"kube-system", "cilium"}, {"kube-system", "cilium-envoy"}, {"intercept-workload", "default"}} {
+		_, err := cs.CoreV1().ServiceAccounts(sa[0]).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: sa[0], Name: sa[1]}}, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	res := fixtureResources()
+	for _, u := range fixtureObjects(t, name) {
+		gvr, ok := res[u.GetKind()]
+		if !ok {
+			t.Fatalf("no resource for kind %s", u.GetKind())
+		}
+		ri := resourceFor(dyn, gvr, u.GetNamespace())
+		obj := u.DeepCopy()
+		unstructured.RemoveNestedField(obj.Object, "metadata", "resourceVersion")
+		unstructured.RemoveNestedField(obj.Object, "metadata", "uid")
+		unstructured.RemoveNestedField(obj.Object, "metadata", "ownerReferences")
+		created, err := ri.Create(ctx, obj, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatalf("create %s %s: %v", u.GetKind(), objectName(u), err)
+		}
+		status, hasStatus := u.Object["status"]
+		if !hasStatus || reflect.DeepEqual(created.Object["status"], status) {
+			continue
+		}
+		created.Object["status"] = status
+		// NotFound: the kind has no status subresource (CiliumEndpoint),
+		// so its status was stored with the object.
+		if _, err := ri.UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			t.Fatalf("status of %s %s: %v", u.GetKind(), objectName(u), err)
+		}
+	}
+}
+
+func deleteFixture(t *testing.T, dyn dynamic.Interface, name string) {
+	t.Helper()
+	res := fixtureResources()
+	zero := int64(0)
+	for _, u := range fixtureObjects(t, name) {
+		err := resourceFor(dyn, res[u.GetKind()], u.GetNamespace()).Delete(context.Background(), u.GetName(), metav1.DeleteOptions{GracePeriodSeconds: &zero})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Fatalf("delete %s %s: %v", u.GetKind(), objectName(u), err)
+		}
+	}
+}
+
+func resourceFor(dyn dynamic.Interface, gvr schema.GroupVersionResource, ns string) dynamic.ResourceInterface {
+	if ns == "" {
+		return dyn.Resource(gvr)
+	}
+	return dyn.Resource(gvr).Namespace(ns)
+}
