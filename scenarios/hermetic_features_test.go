@@ -48,7 +48,67 @@ func (h *hermeticCluster) featureLeafCertificates() features.Feature {
 			if err := verifyLeaf(evil, ca, "evil.example.com"); !isNameConstraintError(err) {
 				t.Errorf("a leaf for evil.example.com signed with the CA key: err = %v, want a name-constraint refusal", err)
 			}
+		})).
+		Assess("a Certificate for a name outside them is refused or unusable", timed(func(ctx context.Context, t *testing.T) {
+			h.assertOutsideNameUnusable(ctx, t, "evil.example.com")
 		})).Feature()
+}
+
+// assertOutsideNameUnusable asks cert-manager's CA issuer for a certificate
+// for host: the request must fail, or the certificate issued must fail
+// verification against the CA's name constraints. The Certificate and its
+// secret are deleted afterwards.
+func (h *hermeticCluster) assertOutsideNameUnusable(ctx context.Context, t *testing.T, host string) {
+	t.Helper()
+	ns, name := hermetic.SecretsNamespace, "hermetic-outside-name"
+	cert := &cmapi.Certificate{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: cmapi.CertificateSpec{SecretName: name, DNSNames: []string{host},
+			IssuerRef: cmmeta.IssuerReference{Name: intercept.CAIssuer, Kind: "ClusterIssuer", Group: "cert-manager.io"}},
+	}
+	if _, err := h.cm.CertmanagerV1().Certificates(ns).Create(ctx, cert, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = h.cm.CertmanagerV1().Certificates(ns).Delete(context.Background(), name, metav1.DeleteOptions{})
+		_ = h.kube.CoreV1().Secrets(ns).Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
+	var outcome string
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		c, err := h.cm.CertmanagerV1().Certificates(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, cond := range c.Status.Conditions {
+			switch {
+			case cond.Type == cmapi.CertificateConditionReady && cond.Status == cmmeta.ConditionTrue:
+				outcome = "issued"
+				return true, nil
+			case cond.Type == cmapi.CertificateConditionIssuing && cond.Status == cmmeta.ConditionFalse && cond.Reason == "Failed":
+				outcome = "refused: " + cond.Message
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("certificate for %s neither issued nor refused: %v", host, err)
+	}
+	t.Logf("cert-manager: %s", outcome)
+	if outcome != "issued" {
+		return
+	}
+	ca, _, err := h.sandboxCA(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _, err := h.secretCert(ctx, ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verifyLeaf(leaf, ca, host); !isNameConstraintError(err) {
+		t.Errorf("certificate issued for %s: verification err = %v, want a name-constraint refusal", host, err)
+	}
 }
 
 // assertLeavesCoverPolicies checks every terminating policy in namespace
