@@ -23,21 +23,24 @@ import (
 	_ "github.com/cert-manager/cert-manager/pkg/issuer/selfsigned" // registers the SelfSigned issuer
 )
 
-// CertManagerControllers are the cert-manager controllers run in-process:
-// everything the SelfSigned and CA issuers need to take a Certificate to
-// Ready (no ACME, Vault, Venafi, ingress or gateway shims, no webhook).
-var CertManagerControllers = []string{
-	issuers.ControllerName,
-	clusterissuers.ControllerName,
-	trigger.ControllerName,
-	keymanager.ControllerName,
-	requestmanager.ControllerName,
-	issuing.ControllerName,
-	readiness.ControllerName,
-	revisionmanager.ControllerName,
-	approver.ControllerName,
-	crselfsigned.CRControllerName,
-	crca.CRControllerName,
+// CertManagerControllers returns the cert-manager controllers run
+// in-process: everything the SelfSigned and CA issuers need to take a
+// Certificate to Ready (no ACME, Vault, Venafi, ingress or gateway shims,
+// no webhook: the CRDs' OpenAPI schemas validate instead).
+func CertManagerControllers() []string {
+	return []string{
+		issuers.ControllerName,
+		clusterissuers.ControllerName,
+		trigger.ControllerName,
+		keymanager.ControllerName,
+		requestmanager.ControllerName,
+		issuing.ControllerName,
+		readiness.ControllerName,
+		revisionmanager.ControllerName,
+		approver.ControllerName,
+		crselfsigned.CRControllerName,
+		crca.CRControllerName,
+	}
 }
 
 // certManager runs cert-manager's controllers until its context is cancelled.
@@ -68,7 +71,7 @@ func startCertManager(ctx context.Context, kubeconfig, clusterResourceNamespace 
 		return nil, fmt.Errorf("cert-manager controller context: %w", err)
 	}
 	known := controllerpkg.Known()
-	for _, name := range CertManagerControllers {
+	for _, name := range CertManagerControllers() {
 		construct, ok := known[name]
 		if !ok {
 			cancel()
