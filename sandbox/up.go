@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
+
 	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
@@ -96,9 +98,24 @@ func ensureCluster(ctx context.Context, st *state) (string, bool, error) {
 		return "", !exists, err
 	}
 	if exists {
-		return "exists, kubeconfig " + st.r.KubeconfigPath, false, nil
+		return "exists, kubeconfig " + st.r.KubeconfigPath + nodeVersionNote(st), false, nil
 	}
 	return fmt.Sprintf("created with %s, kubeconfig %s", st.r.nodeImage.Ref, st.r.KubeconfigPath), true, nil
+}
+
+// nodeVersionNote warns when an existing cluster's Kubernetes version is not
+// the node image's: kind cannot change it, only `sandbox down` and up can.
+func nodeVersionNote(st *state) string {
+	want := st.r.nodeImage.Kubernetes
+	nodes, err := st.kind.Nodes(st.r.ClusterName)
+	if err != nil || len(nodes) == 0 || want == "" {
+		return ""
+	}
+	got, err := nodeutils.KubeVersion(nodes[0])
+	if err != nil || got == want {
+		return ""
+	}
+	return fmt.Sprintf(" (nodes run Kubernetes %s, not %s of %s: run `sandbox down` first to change it)", got, want, st.r.nodeImage.Ref)
 }
 
 func installCilium(ctx context.Context, st *state) (string, bool, error) {
