@@ -72,8 +72,20 @@ func TestParseExpectationsErrors(t *testing.T) {
 	}
 }
 
+// The shipped rules expect every scenario to pass on every default release.
 func TestDefaultExpectations(t *testing.T) {
 	exp := DefaultExpectations()
+	for _, v := range versions.DefaultReleases() {
+		for _, id := range Scenarios() {
+			if e := exp.For(id, v); e != nil {
+				t.Errorf("shipped rules expect %s on %s: %+v", id, v, e)
+			}
+		}
+	}
+}
+
+func TestSampleExpectations(t *testing.T) {
+	exp := sampleExpectations(t)
 	cases := []struct {
 		scenario, version string
 		want              Outcome // "" means: should pass

@@ -41,3 +41,14 @@ func fixture(t *testing.T, name string) *Results {
 	}
 	return r
 }
+
+// sampleExpectations are the sample rules of fixtures/matrix, which the
+// sample results were made with.
+func sampleExpectations(t *testing.T) Expectations {
+	t.Helper()
+	exp, err := LoadExpectations(filepath.Join("..", "..", "fixtures", "matrix", "expectations.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp
+}

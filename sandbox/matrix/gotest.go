@@ -14,9 +14,12 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
-// Scenario providers: the suite reuses the matrix's kind cluster (needed
-// for the local fake upstream, which runs on kind's Docker network), or
-// takes the cluster of --kubeconfig as it is.
+// Scenario providers. The matrix runs the suite with ProviderKind and the
+// combination's cluster name, Cilium release, node image and kubeconfig:
+// the suite's own sandbox.Up then finds the cluster the matrix made and
+// only applies the chart values the scenarios need (a pass-through domain,
+// an HTTP rule, the fake upstream's CA), which ProviderExisting expects to
+// be installed already. The local fake upstream also needs kind's network.
 const (
 	ProviderKind     = "kind"
 	ProviderExisting = "existing"

@@ -32,7 +32,7 @@ func TestPlanGolden(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.opts.Values = stubValues
-			p, err := NewPlan(c.opts, DefaultExpectations())
+			p, err := NewPlan(c.opts, sampleExpectations(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -135,19 +135,10 @@ func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts sandbox.
 // scenarioInput is what the suite is given for combination c.
 func (p *Plan) scenarioInput(c Combination) ScenarioInput {
 	return ScenarioInput{
-		Provider: scenarioProvider(p.Upstream), Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName,
+		Provider: ProviderKind, Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName,
 		Cilium: c.version, NodeImage: c.NodeImage.Ref, Upstream: p.Upstream, Labels: p.Labels,
 		ArtifactsDir: c.ArtifactsDir, Selected: p.Scenarios,
 	}
-}
-
-// scenarioProvider: the local fake upstream runs on kind's Docker network,
-// so the suite must know the cluster is the matrix's kind cluster.
-func scenarioProvider(upstream string) string {
-	if upstream == UpstreamLocal {
-		return ProviderKind
-	}
-	return ProviderExisting
 }
 
 func classify(rs []ScenarioResult, c Combination) {

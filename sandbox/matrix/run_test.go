@@ -75,7 +75,7 @@ func newTestRunner(inst *fakeInstaller, sc *fakeScenarios, doctorCalls *[]string
 func testPlan(t *testing.T, opts PlanOptions) *Plan {
 	t.Helper()
 	opts.ResultsDir = t.TempDir()
-	p, err := NewPlan(opts, DefaultExpectations())
+	p, err := NewPlan(opts, sampleExpectations(t))
 	if err != nil {
 		t.Fatal(err)
 	}

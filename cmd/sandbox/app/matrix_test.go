@@ -21,7 +21,7 @@ func runSandbox(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestMatrixDryRun(t *testing.T) {
-	code, out, errOut := runSandbox(t, "matrix", "--dry-run")
+	code, out, errOut := runSandbox(t, "matrix", "--dry-run", "--expectations", filepath.Join("..", "..", "..", "fixtures", "matrix", "expectations.yaml"))
 	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
