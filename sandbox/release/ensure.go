@@ -1,7 +1,6 @@
 package release
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -179,22 +178,30 @@ func sameRelease(rel *helmrelease.Release, c *chart.Chart, values map[string]any
 	return a == b, nil
 }
 
-// ChartDigest is a sha256 over what decides a release's content: the chart's
-// metadata name and version, its templates, default values and files, its
-// dependencies, and the user-supplied values. Maps are compared through
-// their JSON encoding, so key order and nil-versus-empty do not matter.
+// ChartDigest is a sha256 over what decides a release's content and what
+// Helm keeps of a chart in its release record: the chart's name and version,
+// its declared dependencies, templates, files, schema, default values, and
+// the user-supplied values. (Loaded subcharts are not in the record, so
+// they are not hashed; their name and version are, through Chart.yaml.)
+// Maps are hashed through their JSON encoding, so key order and nil versus
+// empty do not matter.
 func ChartDigest(c *chart.Chart, values map[string]any) (string, error) {
 	if c == nil || c.Metadata == nil {
 		return "", errors.New("chart digest: chart without metadata")
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00", c.Metadata.Name, c.Metadata.Version)
+	for _, d := range c.Metadata.Dependencies {
+		fmt.Fprintf(h, "dep\x00%s\x00%s\x00%s\x00", d.Name, d.Version, d.Repository)
+	}
 	files := append(append([]*chart.File{}, c.Templates...), c.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	for _, f := range files {
 		fmt.Fprintf(h, "%s\x00%d\x00", f.Name, len(f.Data))
 		h.Write(f.Data)
 	}
+	fmt.Fprintf(h, "schema\x00%d\x00", len(c.Schema))
+	h.Write(c.Schema)
 	for _, m := range []map[string]any{c.Values, values} {
 		if len(m) == 0 {
 			m = nil
@@ -205,13 +212,6 @@ func ChartDigest(c *chart.Chart, values map[string]any) (string, error) {
 		}
 		h.Write(b)
 		h.Write([]byte{0})
-	}
-	for _, d := range c.Dependencies() {
-		sub, err := ChartDigest(d, nil)
-		if err != nil {
-			return "", err
-		}
-		h.Write(bytes.NewBufferString(sub).Bytes())
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	helmrelease "helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
+
+	root "github.com/cilium-tls-intercept/sandbox"
 )
 
 func testChart(version, data string) *chart.Chart {
@@ -164,5 +167,41 @@ func TestChartDigest(t *testing.T) {
 	}
 	if _, err := ChartDigest(&chart.Chart{}, nil); err == nil {
 		t.Error("want an error for a chart without metadata")
+	}
+}
+
+// TestChartDigestSurvivesStorage: Helm's Secret driver keeps a release as
+// JSON, so a chart and values read back from a cluster must hash like the
+// ones given to install, or every second `up` would upgrade.
+func TestChartDigestSurvivesStorage(t *testing.T) {
+	charts := map[string]*chart.Chart{}
+	ic, err := LoadChartFS(root.InterceptChart())
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts["cilium-tls-intercept"] = ic
+	cilium := Source{Name: "cilium", Version: "1.20.2", Module: &ModuleChart{Path: "github.com/cilium/cilium", Version: "v1.20.2", Dir: "install/kubernetes/cilium"}}
+	if c, _, err := LoadOffline(cilium, t.TempDir()); err == nil {
+		charts["cilium"] = c
+	} else {
+		t.Logf("cilium chart not in the module cache, checking the embedded chart only: %v", err)
+	}
+	values := map[string]any{"k8sServicePort": 6443, "l7Proxy": true, "nested": map[string]any{"list": []any{"a", 1}}}
+	for name, c := range charts {
+		t.Run(name, func(t *testing.T) {
+			rel := &helmrelease.Release{Name: name, Chart: c, Config: values, Info: &helmrelease.Info{Status: helmrelease.StatusDeployed}}
+			b, err := json.Marshal(rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back helmrelease.Release
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatal(err)
+			}
+			same, err := sameRelease(&back, c, values)
+			if err != nil || !same {
+				t.Fatalf("chart %s read back from a release record hashes differently (err %v)", name, err)
+			}
+		})
 	}
 }
