@@ -166,3 +166,36 @@ func TestStartFailureStopsEverything(t *testing.T) {
 		t.Errorf("processes left after a failed Start: %v", pids)
 	}
 }
+
+// TestStartCilium116 installs the chart for Cilium 1.16, whose chart (not
+// Cilium's) creates the secrets namespace: Start must leave it to the chart,
+// and the leaf certificates must still be issued into it.
+func TestStartCilium116(t *testing.T) {
+	dir, err := assets.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := assets.Check(dir); errors.Is(err, ErrNoAssets) {
+		t.Skipf("needs the hermetic control-plane binaries (make controlplane): %v", err)
+	}
+	cp, err := Start(t.Context(), Options{Chart: &ChartOptions{CiliumVersion: "1.16.19"}})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { _ = cp.Stop(context.Background()) })
+	cs := kubernetes.NewForConfigOrDie(cp.Config)
+	ns, err := cs.CoreV1().Namespaces().Get(t.Context(), SecretsNamespace, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ns.Labels["app.kubernetes.io/managed-by"] != "Helm" || ns.Annotations["helm.sh/resource-policy"] != "keep" {
+		t.Errorf("namespace %s labels %v annotations %v: want the chart's, kept on uninstall", ns.Name, ns.Labels, ns.Annotations)
+	}
+	err = wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		s, err := cs.CoreV1().Secrets(SecretsNamespace).Get(ctx, "intercept-github-tls", metav1.GetOptions{})
+		return err == nil && len(s.Data["tls.crt"]) > 0, nil
+	})
+	if err != nil {
+		t.Errorf("secret intercept-github-tls not issued: %v", err)
+	}
+}
