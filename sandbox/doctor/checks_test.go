@@ -233,3 +233,20 @@ func TestReadAnyNamespaceNeedsSecretsRBAC(t *testing.T) {
 		t.Fatalf("root cause %q, secrets-mode %q; want secrets-mode naming the ClusterRole", rep.RootCause, f.Reason)
 	}
 }
+
+func TestSkipsFollowTheFailureTransitively(t *testing.T) {
+	st, err := DumpSource{Dir: filepath.Join(statesDir, "healthy")}.Gather(context.Background(), Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.DaemonSets = st.DaemonSets[1:] // only cilium-envoy is left
+	rep := Evaluate(st, Options{Now: fixedNow})
+	for _, id := range []string{"l7-proxy", "envoy", "secrets-mode", "secret-location", "endpoints-managed"} {
+		if f := rep.Finding(id); f.Status != StatusSkip || f.Reason != "not checked: cilium-agents failed" {
+			t.Errorf("%s = %s %q, want skipped because cilium-agents failed", id, f.Status, f.Reason)
+		}
+	}
+	if rep.RootCause != "cilium-agents" {
+		t.Errorf("root cause = %q, want cilium-agents", rep.RootCause)
+	}
+}

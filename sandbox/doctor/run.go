@@ -50,10 +50,11 @@ func Evaluate(st *State, opts Options) *Report {
 	if e.version != nil {
 		rep.CiliumVersion = e.version.String()
 	}
-	status := map[string]Status{}
+	// blockedBy maps a check to the failed check that stopped it, directly
+	// or through the checks it needs.
+	blockedBy := map[string]string{}
 	for _, c := range checks() {
-		f := runCheck(e, c, status)
-		status[c.id] = f.Status
+		f := runCheck(e, c, blockedBy)
 		rep.Findings = append(rep.Findings, f)
 		if f.Status == StatusFail && rep.RootCause == "" {
 			rep.RootCause = f.ID
@@ -62,11 +63,12 @@ func Evaluate(st *State, opts Options) *Report {
 	return rep
 }
 
-func runCheck(e *env, c check, status map[string]Status) Finding {
+func runCheck(e *env, c check, blockedBy map[string]string) Finding {
 	var f Finding
 	for _, n := range c.needs {
-		if status[n] == StatusFail {
-			f = Finding{Status: StatusSkip, Reason: fmt.Sprintf("not checked: %s failed", n)}
+		if b, ok := blockedBy[n]; ok {
+			blockedBy[c.id] = b
+			f = Finding{Status: StatusSkip, Reason: fmt.Sprintf("not checked: %s failed", b)}
 			break
 		}
 	}
@@ -76,6 +78,9 @@ func runCheck(e *env, c check, status map[string]Status) Finding {
 		} else {
 			f = c.run(e)
 		}
+	}
+	if f.Status == StatusFail {
+		blockedBy[c.id] = c.id
 	}
 	f.ID, f.Title = c.id, c.title
 	return f
