@@ -98,19 +98,24 @@ func (s *suiteState) podLogs(ns, selector, container string) func(context.Contex
 
 func ptrInt64(v int64) *int64 { return &v }
 
-// artifactResources are listed into resources-<name>.yaml (all namespaces).
-var artifactResources = []struct {
+// artifactResource is a resource listed into resources-<name>.yaml.
+type artifactResource struct {
 	name string
 	gvr  schema.GroupVersionResource
-}{
-	{"ciliumnetworkpolicies", schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}},
-	{"ciliumendpoints", schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumendpoints"}},
-	{"certificates", certificateGVR},
+}
+
+// artifactResources are the resources a failure's artifacts list (all namespaces).
+func artifactResources() []artifactResource {
+	return []artifactResource{
+		{"ciliumnetworkpolicies", schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}},
+		{"ciliumendpoints", schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumendpoints"}},
+		{"certificates", certificateGVR},
+	}
 }
 
 func (s *suiteState) collectResources(ctx context.Context, dir string) error {
 	var errs []string
-	for _, r := range artifactResources {
+	for _, r := range artifactResources() {
 		list, err := s.dyn.Resource(r.gvr).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", r.name, err))

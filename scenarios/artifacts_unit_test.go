@@ -31,7 +31,7 @@ func TestCollect(t *testing.T) {
 	cnp.SetNamespace("intercept-workload")
 	cnp.SetName("intercept-tls-github")
 	lists := map[schema.GroupVersionResource]string{}
-	for _, r := range artifactResources {
+	for _, r := range artifactResources() {
 		lists[r.gvr] = strings.TrimSuffix(strings.ToUpper(r.name[:1])+r.name[1:], "s") + "List"
 	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), lists, cnp)
