@@ -82,7 +82,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 	opts := sandbox.Options{ClusterName: c.ClusterName, CiliumVersion: c.Cilium,
 		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c), Logf: r.Logf}
 	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
-	report, upErr := r.Installer.Up(ctx, opts)
+	report, upErr := r.freshUp(ctx, opts)
 	run.Phases = phases(report)
 	started := r.now()
 	if upErr != nil {
@@ -103,6 +103,16 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 	}
 	r.down(ctx, p, c, opts, &run)
 	return run
+}
+
+// freshUp deletes a cluster of the same name left by an earlier run (a
+// kept failure), so every combination starts from a new cluster, then
+// brings the sandbox up.
+func (r *Runner) freshUp(ctx context.Context, opts sandbox.Options) (*sandbox.Report, error) {
+	if err := r.Installer.Down(ctx, opts); err != nil {
+		return nil, fmt.Errorf("remove the previous cluster %s: %w", opts.ClusterName, err)
+	}
+	return r.Installer.Up(ctx, opts)
 }
 
 func (r *Runner) scenarios(ctx context.Context, p *Plan, c Combination, started time.Time, run *Run) []ScenarioResult {

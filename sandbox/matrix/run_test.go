@@ -111,8 +111,8 @@ func TestRunnerClassifiesAndCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantCalls := []string{
-		"up cti-1-20-2 1.20.2 " + p.Combinations[0].NodeImage.Ref, "down cti-1-20-2",
-		"up cti-1-17-16 1.17.16 " + p.Combinations[1].NodeImage.Ref, "down cti-1-17-16",
+		"down cti-1-20-2", "up cti-1-20-2 1.20.2 " + p.Combinations[0].NodeImage.Ref, "down cti-1-20-2",
+		"down cti-1-17-16", "up cti-1-17-16 1.17.16 " + p.Combinations[1].NodeImage.Ref, "down cti-1-17-16",
 	}
 	if strings.Join(inst.calls, "\n") != strings.Join(wantCalls, "\n") {
 		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(inst.calls, "\n"), strings.Join(wantCalls, "\n"))
@@ -153,8 +153,9 @@ func TestRunnerKeepFailedAndUpFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(inst.calls, ","); strings.Contains(got, "down cti-1-18-10") || !strings.Contains(got, "down cti-1-19-5") {
-		t.Fatalf("calls %s: want the failed 1.18.10 cluster kept and 1.19.5 deleted", got)
+	if got, want := strings.Join(inst.calls, ","), "down cti-1-18-10,up cti-1-18-10 1.18.10 "+p.Combinations[0].NodeImage.Ref+
+		",down cti-1-19-5,up cti-1-19-5 1.19.5 "+p.Combinations[1].NodeImage.Ref+",down cti-1-19-5"; got != want {
+		t.Fatalf("calls\n%s\nwant (a fresh cluster each, the failed 1.18.10 one kept)\n%s", got, want)
 	}
 	failed := res.Runs[0]
 	if !failed.KeptCluster || !strings.Contains(failed.Error, "sandbox up: install cilium: timed out") {
