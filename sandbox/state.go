@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	kindlog "sigs.k8s.io/kind/pkg/log"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
@@ -21,10 +22,22 @@ import (
 // HelmTimeout bounds each Helm operation (hooks included).
 const HelmTimeout = 5 * time.Minute
 
+// kindAPI is what the steps need of kind (cluster.Kind; a fake in tests).
+type kindAPI interface {
+	Exists(name string) (bool, error)
+	Create(ctx context.Context, in cluster.CreateInput) error
+	WriteKubeconfig(name, path string) error
+	Nodes(name string) ([]nodes.Node, error)
+}
+
+// clientsFunc builds the Kubernetes clients from a kubeconfig file.
+type clientsFunc func(kubeconfig string) (kubernetes.Interface, dynamic.Interface, error)
+
 // state is what the steps of one Up share.
 type state struct {
 	r        *resolved
-	kind     *cluster.Kind
+	kind     kindAPI
+	clients  clientsFunc
 	releases []ReleasePlan
 
 	mu     sync.Mutex
@@ -39,7 +52,8 @@ func newState(r *resolved) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &state{r: r, kind: cluster.NewKind(kindLogger{r.logf}), releases: releases, charts: map[string]*chart.Chart{}}, nil
+	return &state{r: r, kind: cluster.NewKind(kindLogger{r.logf}), clients: kubeClients, releases: releases,
+		charts: map[string]*chart.Chart{}}, nil
 }
 
 // release returns the plan of the named release.
@@ -68,22 +82,31 @@ func (st *state) chartOf(rp ReleasePlan) (*chart.Chart, error) {
 
 // connect builds the Kubernetes clients from the kubeconfig Up wrote.
 func (st *state) connect() error {
-	cfg, err := clientcmd.BuildConfigFromFlags("", st.r.KubeconfigPath)
+	kube, dyn, err := st.clients(st.r.KubeconfigPath)
 	if err != nil {
-		return fmt.Errorf("kubeconfig %s: %w", st.r.KubeconfigPath, err)
-	}
-	kube, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("kubernetes client: %w", err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("kubernetes client: %w", err)
+		return err
 	}
 	st.mu.Lock()
 	st.kube, st.dyn = kube, dyn
 	st.mu.Unlock()
 	return nil
+}
+
+// kubeClients builds client-go's typed and dynamic clients from kubeconfig.
+func kubeClients(kubeconfig string) (kubernetes.Interface, dynamic.Interface, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubeconfig %s: %w", kubeconfig, err)
+	}
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubernetes client: %w", err)
+	}
+	return kube, dyn, nil
 }
 
 // ensure installs or upgrades a release with Helm and reports the outcome.

@@ -1,0 +1,128 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+)
+
+// fakeKind records what the cluster step asks of kind.
+type fakeKind struct {
+	exists     bool
+	created    []cluster.CreateInput
+	kubeconfig []string
+}
+
+func (k *fakeKind) Exists(string) (bool, error) { return k.exists, nil }
+func (k *fakeKind) Create(_ context.Context, in cluster.CreateInput) error {
+	k.created = append(k.created, in)
+	k.exists = true
+	return nil
+}
+func (k *fakeKind) WriteKubeconfig(_, path string) error {
+	k.kubeconfig = append(k.kubeconfig, path)
+	return nil
+}
+func (k *fakeKind) Nodes(string) ([]nodes.Node, error) { return nil, nil }
+
+func TestEnsureClusterStep(t *testing.T) {
+	kindnet := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "kindnet"}}
+	cases := []struct {
+		name        string
+		exists      bool
+		objs        []runtime.Object
+		wantCreate  bool
+		wantChanged bool
+		wantErr     error
+		wantDetail  string
+	}{
+		{name: "missing: created", wantCreate: true, wantChanged: true, wantDetail: "created with kindest/node:"},
+		{name: "exists: reused", exists: true, wantDetail: "exists, kubeconfig "},
+		{name: "exists with kindnet: refused", exists: true, objs: []runtime.Object{kindnet}, wantErr: cluster.ErrForeignCluster},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := resolve(Options{ClusterName: "demo", KubeconfigPath: filepath.Join(t.TempDir(), "kubeconfig")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := &fakeKind{exists: c.exists}
+			st := &state{r: r, kind: k, clients: func(string) (kubernetes.Interface, dynamic.Interface, error) {
+				return fake.NewClientset(c.objs...), dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()), nil
+			}}
+			detail, changed, err := ensureCluster(context.Background(), st)
+			if c.wantErr != nil {
+				if !errors.Is(err, c.wantErr) || !strings.Contains(err.Error(), "sandbox down --cluster-name demo") {
+					t.Fatalf("error = %v, want %v with how to recreate", err, c.wantErr)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if (len(k.created) == 1) != c.wantCreate {
+				t.Fatalf("created %v, want create=%v", k.created, c.wantCreate)
+			}
+			if c.wantCreate && (k.created[0].Name != "demo" || k.created[0].NodeImage != r.nodeImage.Ref || k.created[0].KubeconfigPath != r.KubeconfigPath) {
+				t.Errorf("create input %+v", k.created[0])
+			}
+			if len(k.kubeconfig) != 1 || k.kubeconfig[0] != r.KubeconfigPath {
+				t.Errorf("kubeconfig written to %v, want %s", k.kubeconfig, r.KubeconfigPath)
+			}
+			if changed != c.wantChanged || !strings.HasPrefix(detail, c.wantDetail) {
+				t.Errorf("changed=%v detail=%q, want changed=%v detail %q...", changed, detail, c.wantChanged, c.wantDetail)
+			}
+		})
+	}
+}
+
+func TestWaitCertificates(t *testing.T) {
+	cert := func(ns, name, status string) runtime.Object {
+		u := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+			"metadata": map[string]any{"namespace": ns, "name": name},
+			"status":   map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": status, "message": "Issuing"}}},
+		}}
+		return u
+	}
+	cases := []struct {
+		name    string
+		objs    []runtime.Object
+		wantErr string
+	}{
+		{name: "all ready", objs: []runtime.Object{cert("cert-manager", "ca", "True"), cert("cilium-secrets", "github", "True")}},
+		{name: "leaf pending", objs: []runtime.Object{cert("cert-manager", "ca", "True"), cert("cilium-secrets", "github", "False")},
+			wantErr: "cilium-secrets/github: Issuing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+				map[schema.GroupVersionResource]string{certificatesGVR: "CertificateList"}, c.objs...)
+			st := &state{dyn: dyn}
+			err := waitCertificates(context.Background(), st, []string{"cert-manager", "cilium-secrets"}, 50*time.Millisecond)
+			if c.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, cluster.ErrNotReady) || !strings.Contains(err.Error(), c.wantErr) {
+				t.Fatalf("error = %v, want ErrNotReady naming %q", err, c.wantErr)
+			}
+		})
+	}
+}
