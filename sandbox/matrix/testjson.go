@@ -60,8 +60,8 @@ type scenarioState struct {
 	seconds float64
 	detail  string
 	labels  bool // skipped by e2e-framework's label filter
-	// inner counts the outcomes of tests below the scenario's depth
-	// (e2e-framework assessments): a feature whose assessments all
+	// inner counts the outcomes of the leaf tests below the scenario's
+	// depth (e2e-framework assessments): a feature whose assessments all
 	// skipped passes, but the scenario was skipped.
 	inner map[Outcome]int
 }
@@ -70,11 +70,12 @@ type folder struct {
 	features   map[string]string // feature test name -> scenario ID
 	states     map[string]*scenarioState
 	lastMsg    map[string]string // test name -> last message it logged
+	parents    map[string]bool   // tests that have subtests
 	suiteLines []string
 }
 
 func newFolder() *folder {
-	return &folder{states: map[string]*scenarioState{}, lastMsg: map[string]string{}}
+	return &folder{states: map[string]*scenarioState{}, lastMsg: map[string]string{}, parents: map[string]bool{}}
 }
 
 func (f *folder) suite(line string) {
@@ -89,6 +90,9 @@ func (f *folder) suite(line string) {
 }
 
 func (f *folder) add(ev TestEvent) {
+	if i := strings.LastIndex(ev.Test, "/"); ev.Action == "run" && i > 0 {
+		f.parents[ev.Test[:i]] = true
+	}
 	id, depth := f.scenarioOf(ev.Test)
 	if id == "" {
 		if ev.Action == "output" || ev.Action == "build-output" {
@@ -109,7 +113,9 @@ func (f *folder) add(ev TestEvent) {
 			st.detail = truncate(msg, maxDetail)
 		}
 		if testDepth(ev.Test) > depth {
-			st.countInner(Outcome(ev.Action))
+			if !f.parents[ev.Test] {
+				st.countInner(Outcome(ev.Action))
+			}
 			return
 		}
 		if depth < st.depth {
@@ -131,7 +137,7 @@ func (st *scenarioState) finish(o Outcome, elapsed float64) {
 	}
 }
 
-// countInner records the outcome of a test below the scenario's level.
+// countInner records the outcome of a leaf test below the scenario's level.
 func (st *scenarioState) countInner(o Outcome) {
 	if st.inner == nil {
 		st.inner = map[Outcome]int{}

@@ -159,3 +159,35 @@ func TestFoldRecordedScenarios(t *testing.T) {
 		t.Errorf("unit tests' output should be left to the suite output, got %q", suite)
 	}
 }
+
+// A scenario named by its test function (depth 0) whose feature passed
+// while every assessment skipped was skipped; one passing assessment
+// makes it a pass.
+func TestFoldLeafOutcomes(t *testing.T) {
+	events := func(second string) string {
+		lines := []string{
+			`{"Action":"run","Test":"TestRotation"}`,
+			`{"Action":"run","Test":"TestRotation/rotation"}`,
+			`{"Action":"run","Test":"TestRotation/rotation/renewed"}`,
+			`{"Action":"output","Test":"TestRotation/rotation/renewed","Output":"    rotation_test.go:33: needs --upstream=internet\n"}`,
+			`{"Action":"skip","Test":"TestRotation/rotation/renewed"}`,
+			`{"Action":"run","Test":"TestRotation/rotation/served"}`,
+			`{"Action":"` + second + `","Test":"TestRotation/rotation/served"}`,
+			`{"Action":"pass","Test":"TestRotation/rotation"}`,
+			`{"Action":"pass","Test":"TestRotation","Elapsed":2.5}`,
+		}
+		return strings.Join(lines, "\n")
+	}
+	for second, want := range map[string]Outcome{"skip": OutcomeSkip, "pass": OutcomePass} {
+		rs, _, err := Fold(strings.NewReader(events(second)), []string{ScenarioRotation}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 1 || rs[0].Outcome != want || rs[0].Seconds != 2.5 {
+			t.Errorf("second assessment %s: got %+v, want %s in 2.5s", second, rs, want)
+		}
+		if want == OutcomeSkip && rs[0].Detail != "needs --upstream=internet" {
+			t.Errorf("skip detail = %q", rs[0].Detail)
+		}
+	}
+}
