@@ -45,7 +45,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteText writes one line per check with its mark, the evidence of
 // failures and warnings indented below it, then the root cause and its fix.
-func (r *Report) WriteText(w io.Writer) error {
+func (r *Report) WriteText(w io.Writer) error { return r.WriteTextWith(w, TextOptions{}) }
+
+// TextOptions tune the text report.
+type TextOptions struct {
+	// AllEvidence lists the evidence of every check, not only of failures
+	// and warnings.
+	AllEvidence bool
+}
+
+// WriteTextWith writes the text report with opts.
+func (r *Report) WriteTextWith(w io.Writer, opts TextOptions) error {
 	var b strings.Builder
 	head := "doctor: " + r.Source
 	if r.CiliumVersion != "" {
@@ -58,7 +68,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "%s %-*s  %s\n", f.Status.Mark(), width, f.ID, f.Reason)
-		if f.Status == StatusFail || f.Status == StatusWarn {
+		if opts.AllEvidence || f.Status == StatusFail || f.Status == StatusWarn {
 			for _, ev := range f.Evidence {
 				fmt.Fprintf(&b, "  %*s  · %s\n", width, "", ev)
 			}

@@ -34,11 +34,12 @@ name the first failure as the root cause, with its fix.
 Exit codes: 0 every check passed (or warned), 1 a check failed, 2 the doctor
 could not run (bad flags, unreachable cluster, unreadable dump).`,
 		Example: `  sandbox doctor
+  sandbox doctor -v   # the evidence of every check, not only of failures
   sandbox doctor --kubeconfig .sandbox/kubeconfig --namespace my-app
   sandbox doctor --from ./dump --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDoctor(cmd, s, opts)
+			return runDoctor(cmd, s, opts, g.verbosity > 0)
 		},
 	}
 	f := cmd.Flags()
@@ -51,7 +52,7 @@ could not run (bad flags, unreachable cluster, unreadable dump).`,
 	return cmd
 }
 
-func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions) error {
+func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions, allEvidence bool) error {
 	format, err := doctor.ParseFormat(opts.output)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("--output: %w", err))
@@ -74,7 +75,13 @@ func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions) error {
 	if rep == nil {
 		return withCode(ExitUsage, err)
 	}
-	if werr := rep.Write(s.out, format); werr != nil {
+	var werr error
+	if format == doctor.FormatJSON {
+		werr = rep.WriteJSON(s.out)
+	} else {
+		werr = rep.WriteTextWith(s.out, doctor.TextOptions{AllEvidence: allEvidence})
+	}
+	if werr != nil {
 		return withCode(ExitUsage, fmt.Errorf("write report: %w", werr))
 	}
 	if err != nil {

@@ -29,16 +29,19 @@ users: [{name: u, user: {token: t}}]
 		t.Fatal(err)
 	}
 	cases := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout string
-		stderr string
+		name     string
+		args     []string
+		code     int
+		stdout   string
+		stderr   string
+		notInOut string
 	}{
 		{name: "healthy dump", args: []string{"doctor", "--from", states + "healthy"}, code: ExitOK,
-			stdout: "root cause: none found; interception should be active"},
+			stdout: "root cause: none found; interception should be active", notInOut: "·"},
 		{name: "failing dump", args: []string{"doctor", "--from", states + "l7-proxy-disabled"}, code: ExitFailed,
 			stdout: "root cause: l7-proxy: the L7 proxy is disabled", stderr: "Error: root cause: l7-proxy"},
+		{name: "verbose lists passing evidence", args: []string{"doctor", "-v", "--from", states + "healthy"}, code: ExitOK,
+			stdout: "· ConfigMap kube-system/cilium-config: enable-l7-proxy=\"true\""},
 		{name: "json", args: []string{"doctor", "--from", states + "no-dns-rule", "-o", "json"}, code: ExitFailed,
 			stdout: `"rootCause": "dns-rule"`},
 		{name: "bad output", args: []string{"doctor", "--from", states + "healthy", "-o", "yaml"}, code: ExitUsage,
@@ -65,6 +68,9 @@ users: [{name: u, user: {token: t}}]
 			}
 			if !strings.Contains(out.String(), c.stdout) {
 				t.Errorf("stdout does not contain %q:\n%s", c.stdout, out.String())
+			}
+			if c.notInOut != "" && strings.Contains(out.String(), c.notInOut) {
+				t.Errorf("stdout contains %q:\n%s", c.notInOut, out.String())
 			}
 			if !strings.Contains(errOut.String(), c.stderr) {
 				t.Errorf("stderr does not contain %q:\n%s", c.stderr, errOut.String())
