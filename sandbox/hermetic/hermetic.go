@@ -102,7 +102,9 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	}
 	log := opts.Logger
 	if log.GetSink() == nil {
-		log = logr.Discard()
+		// Not logr.Discard(): its nil sink makes controller-runtime fall
+		// back to its process-wide logger.
+		log = logr.New(discardSink{})
 	}
 	ctx = logr.NewContext(ctx, log)
 	cp = &ControlPlane{}
@@ -234,3 +236,13 @@ func timeoutFrom(ctx context.Context) time.Duration {
 	}
 	return 2 * time.Minute
 }
+
+// discardSink drops every log line; Enabled is false so nothing is formatted.
+type discardSink struct{}
+
+func (discardSink) Init(logr.RuntimeInfo)            {}
+func (discardSink) Enabled(int) bool                 { return false }
+func (discardSink) Info(int, string, ...any)         {}
+func (discardSink) Error(error, string, ...any)      {}
+func (d discardSink) WithValues(...any) logr.LogSink { return d }
+func (d discardSink) WithName(string) logr.LogSink   { return d }
