@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -96,6 +97,19 @@ func dumpFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
+// DumpError is a dump file that does not parse, with the line it fails at.
+type DumpError struct {
+	File string
+	Line int
+	Err  error
+}
+
+// Error returns "file:line: reason".
+func (e *DumpError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+
+// Unwrap returns the parse error.
+func (e *DumpError) Unwrap() error { return e.Err }
+
 // yamlLine finds "yaml: line N: " in a YAML parser error.
 var yamlLine = regexp.MustCompile(`(?:yaml: )?line (\d+): `)
 
@@ -112,21 +126,21 @@ func decodeFile(path string) ([]*unstructured.Unstructured, bool, error) {
 	for _, doc := range splitDocuments(data) {
 		js, err := yaml.YAMLToJSON(doc.body)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s:%d: %s", path, doc.line+errorLine(err)-1, yamlLine.ReplaceAllString(err.Error(), ""))
+			return nil, false, &DumpError{File: path, Line: doc.line + errorLine(err) - 1, Err: errors.New(yamlLine.ReplaceAllString(err.Error(), ""))}
 		}
 		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
 			continue
 		}
 		var u unstructured.Unstructured
 		if err := json.Unmarshal(js, &u.Object); err != nil {
-			return nil, false, fmt.Errorf("%s:%d: not a Kubernetes object: %w", path, doc.line, err)
+			return nil, false, &DumpError{File: path, Line: doc.line, Err: fmt.Errorf("not a Kubernetes object: %w", err)}
 		}
 		if u.GetKind() == "" {
-			return nil, false, fmt.Errorf("%s:%d: document has no kind", path, doc.line)
+			return nil, false, &DumpError{File: path, Line: doc.line, Err: errors.New("document has no kind")}
 		}
 		items, err := expandList(&u)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s:%d: %w", path, doc.line, err)
+			return nil, false, &DumpError{File: path, Line: doc.line, Err: err}
 		}
 		emptyList = emptyList || (u.IsList() && len(items) == 0)
 		out = append(out, items...)

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +56,10 @@ func TestDumpErrorsNameFileAndLine(t *testing.T) {
 			_, err := DumpSource{Dir: dir}.Gather(context.Background(), Scope{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("Gather error = %v, want it to contain %q", err, c.want)
+			}
+			var de *DumpError
+			if !errors.As(err, &de) || filepath.Base(de.File) != filepath.Base(c.file) || de.Line < 1 {
+				t.Fatalf("Gather error %v is not a *DumpError naming %s and a line", err, c.file)
 			}
 		})
 	}
