@@ -2,7 +2,7 @@ package doctor
 
 import (
 	"context"
-	"os"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 )
 
 // fixtureResources maps the kinds of the recorded states to their API
@@ -41,9 +42,12 @@ func fixtureResources() map[string]schema.GroupVersionResource {
 // (with Cilium's and cert-manager's CRDs) and expects the live source to
 // give the dump's findings; pod logs need a kubelet, so agent-logs skips.
 func TestLiveAgainstAPIServer(t *testing.T) {
-	dir := controlPlaneAssets()
-	if dir == "" {
-		t.Skip("needs kube-apiserver and etcd binaries: set SANDBOX_CONTROLPLANE_ASSETS or KUBEBUILDER_ASSETS to their directory (go run ./cmd/controlplane-build builds them)")
+	dir, err := assets.DefaultDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := assets.Check(dir); errors.Is(err, assets.ErrMissing) {
+		t.Skipf("needs the kube-apiserver and etcd binaries: %v", err)
 	}
 	env := &envtest.Environment{BinaryAssetsDirectory: dir, CRDs: crds.All(), ErrorIfCRDPathMissing: true}
 	cfg, err := env.Start()
@@ -86,23 +90,6 @@ func TestLiveAgainstAPIServer(t *testing.T) {
 			}
 		})
 	}
-}
-
-// controlPlaneAssets returns the directory holding kube-apiserver and etcd
-// named by the environment, or "" when none does.
-func controlPlaneAssets() string {
-	for _, env := range []string{"SANDBOX_CONTROLPLANE_ASSETS", "KUBEBUILDER_ASSETS"} {
-		dir := os.Getenv(env)
-		if dir == "" {
-			continue
-		}
-		_, errA := os.Stat(filepath.Join(dir, "kube-apiserver"))
-		_, errE := os.Stat(filepath.Join(dir, "etcd"))
-		if errA == nil && errE == nil {
-			return dir
-		}
-	}
-	return ""
 }
 
 func fixtureObjects(t *testing.T, name string) []*unstructured.Unstructured {
