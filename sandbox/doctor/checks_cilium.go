@@ -48,7 +48,7 @@ func checkL7Proxy(e *env) Finding {
 	ev := fmt.Sprintf("%s: enable-l7-proxy=%q", e.configRef(), v)
 	if !ok || v != "true" {
 		return fail("the L7 proxy is disabled: no policy port is redirected to Envoy, so TLS is never terminated",
-			"helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set l7Proxy=true, then kubectl -n kube-system rollout restart ds/cilium", ev)
+			e.helmUpgrade("l7Proxy=true"), ev)
 	}
 	return pass("enable-l7-proxy is true", ev)
 }
@@ -62,7 +62,7 @@ func checkEnvoy(e *env) Finding {
 	ds := e.st.daemonSet(e.scope.CiliumNamespace, envoyDaemonSet)
 	if ds == nil {
 		return fail(fmt.Sprintf("external-envoy-proxy is true but there is no DaemonSet %s/%s: redirected connections have no proxy", e.scope.CiliumNamespace, envoyDaemonSet),
-			"helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set envoy.enabled=true", ev)
+			e.helmUpgrade("envoy.enabled=true"), ev)
 	}
 	if !daemonSetReady(ds) {
 		return fail(fmt.Sprintf("%d of %d Envoy pods are ready: connections redirected to Envoy on the other nodes fail", ds.Status.NumberReady, ds.Status.DesiredNumberScheduled),
@@ -155,19 +155,19 @@ func checkSecretsMode(e *env) Finding {
 		if m.AnyNamespace {
 			if cr := e.st.clusterRole(agentDaemonSet); cr != nil && !grantsSecrets(cr.Rules) {
 				return fail("tls.readSecretsOnlyFromSecretsNamespace is false, but the agent's ClusterRole cannot read secrets: every TLS context fails",
-					"let the chart grant it (helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set tls.readSecretsOnlyFromSecretsNamespace=false), or turn read-only mode and secret sync back on, the default",
+					"let the chart grant it ("+e.helmUpgrade("tls.readSecretsOnlyFromSecretsNamespace=false")+"), or turn read-only mode and secret sync back on, the default",
 					append(m.Evidence, fmt.Sprintf("ClusterRole/%s grants get/list/watch on secrets: false", cr.Name))...)
 			}
 		}
 		if !m.AnyNamespace && m.Namespace == "" {
 			return fail("the agent reads secrets only from the secrets namespace, but cilium-config names none",
-				"helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set tls.secretsNamespace.name=cilium-secrets", m.Evidence...)
+				e.helmUpgrade("tls.secretsNamespace.name=cilium-secrets"), m.Evidence...)
 		}
 		return pass(m.Describe, m.Evidence...)
 	}
 	if !m.AnyNamespace {
 		return fail(m.Describe+", so every TLS context fails and the endpoint keeps its old policy",
-			fmt.Sprintf("helm upgrade cilium cilium/cilium --version %s -n kube-system --reuse-values --set tls.secretsBackend=k8s", e.version),
+			e.helmUpgrade("tls.secretsBackend=k8s"),
 			m.Evidence...)
 	}
 	return pass(m.Describe, m.Evidence...)

@@ -112,7 +112,7 @@ func checkSecretLocation(e *env) Finding {
 		case m.AnyNamespace || m.Sync || r.Namespace == m.Namespace:
 			ok = append(ok, fmt.Sprintf("%s %s: readable", r.Direction, r))
 		default:
-			p.add(fmt.Sprintf("issue the certificates into %q (and point the policy there), or helm upgrade cilium cilium/cilium -n kube-system --reuse-values --set tls.secretSync.enabled=true", m.Namespace),
+			p.add(fmt.Sprintf("issue the certificates into %q (and point the policy there), or %s", m.Namespace, e.helmUpgrade("tls.secretSync.enabled=true")),
 				"%s secret %s is outside %q, and the agent reads only %q because secret sync is off: the TLS context fails and the endpoint keeps its old policy",
 				r.Direction, r, m.Namespace, m.Namespace)
 		}

@@ -212,3 +212,16 @@ func warn(reason, fix string, evidence ...string) Finding {
 }
 
 func skip(reason string) Finding { return Finding{Status: StatusSkip, Reason: reason} }
+
+// helmUpgrade is the command changing one value of the Cilium release,
+// pinned to the running version so the fix does not upgrade Cilium too,
+// then restarting the agents and operator, which read cilium-config at
+// start.
+func (e *env) helmUpgrade(set string) string {
+	version := ""
+	if e.version != nil {
+		version = " --version " + e.version.String()
+	}
+	ns := e.scope.CiliumNamespace
+	return fmt.Sprintf("helm upgrade cilium cilium/cilium%s -n %s --reuse-values --set %s, then kubectl -n %s rollout restart ds/cilium deploy/cilium-operator", version, ns, set, ns)
+}
