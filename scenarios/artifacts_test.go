@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -66,7 +67,10 @@ func (s *suiteState) collect(ctx context.Context, dir string) []error {
 
 // collectDoctor writes the doctor's report on the live cluster.
 func (s *suiteState) collectDoctor(ctx context.Context, dir string) error {
-	src, err := doctor.NewLiveSource(testenv.EnvConf().KubeconfigFile())
+	if s.rest == nil {
+		return errors.New("no live cluster: the suite never connected")
+	}
+	src, err := doctor.NewLiveSourceForConfig(s.rest, s.rest.Host)
 	if err != nil {
 		return err
 	}

@@ -131,7 +131,7 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 // setupHermetic starts the hermetic control plane; without its binaries the
 // cluster tests skip.
 func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) error {
-	cp, err := hermetic.Start(ctx, hermetic.Options{})
+	cp, err := hermetic.Start(ctx, hermetic.Options{Chart: &hermetic.ChartOptions{CiliumVersion: s.opts.ciliumVersion}})
 	if errors.Is(err, hermetic.ErrNoAssets) {
 		s.skip = fmt.Sprintf("needs the hermetic control-plane binaries (%v)", err)
 		return nil
