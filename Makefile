@@ -1,32 +1,82 @@
 # Cilium TLS interception sandbox. `make help` lists the targets.
-GO       ?= go
-SANDBOX  := $(GO) run ./cmd/sandbox
-PKGS     := ./...
+GO           ?= go
+SANDBOX      := $(GO) run ./cmd/sandbox
+SANDBOX_ARGS ?=
+E2E_ARGS     ?=
+E2E_JUNIT    ?= .sandbox/e2e-junit.xml
+# ./scenarios is left out of `unit`: on a machine with Docker it would bring up
+# the kind sandbox. `test-hermetic` runs it against the hermetic control plane.
+UNIT_PKGS     = $(shell $(GO) list ./... | grep -v '/scenarios$$')
 
-.PHONY: help test unit vet fmt-check lint sandbox sandbox-down e2e build
+.PHONY: help test unit vet fmt-check lint build controlplane test-hermetic \
+	sandbox sandbox-down sandbox-plan sandbox-status sandbox-live-test e2e \
+	doctor render matrix matrix-plan golden crds
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-test: fmt-check vet unit ## everything that runs without Docker: gofmt, go vet, unit, chart and offline tests
+## --- tests that need no Docker (CI runs `make test`) ---
 
-unit: ## go test of every package (live tests skip with what they need)
-	$(GO) test -count=1 $(PKGS)
+test: fmt-check vet controlplane unit test-hermetic ## everything that runs without Docker
+
+unit: ## unit, chart, validation, doctor and probe tests of every package but ./scenarios
+	$(GO) test -count=1 $(UNIT_PKGS)
+
+test-hermetic: controlplane ## the scenarios against a real kube-apiserver+etcd with cert-manager's and trust-manager's controllers
+	$(GO) test -count=1 ./scenarios -args --provider=hermetic
+
+controlplane: ## build kube-apiserver and etcd for the hermetic control plane (once per machine, cached in ~/.cache)
+	$(GO) run ./cmd/controlplane-build
 
 vet: ## go vet
-	$(GO) vet $(PKGS)
+	$(GO) vet ./...
 
 fmt-check: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-lint: fmt-check vet ## static checks
+lint: fmt-check vet ## static checks, and actionlint over .github/workflows
+	$(GO) tool actionlint .github/workflows/*.yaml
+
+golden: ## refresh golden files after an intended change (review the diff)
+	$(GO) test ./sandbox/intercept ./sandbox/validate ./sandbox/doctor ./sandbox/cilium ./sandbox/certmanager \
+		./sandbox/matrix ./sandbox/upstream ./cmd/sandbox/app -update
+
+crds: ## refresh sandbox/crds/files after bumping cert-manager or trust-manager
+	$(GO) generate ./sandbox/crds
 
 build: ## build bin/sandbox
 	$(GO) build -o bin/sandbox ./cmd/sandbox
 
-sandbox: ## bring up the kind sandbox (idempotent)
-	$(SANDBOX) up
+## --- the sandbox (needs Docker and internet) ---
+
+sandbox: ## bring up the kind sandbox (idempotent); SANDBOX_ARGS="--cilium-version=1.18"
+	$(SANDBOX) up $(SANDBOX_ARGS)
 
 sandbox-down: ## delete the kind sandbox
 	$(SANDBOX) down
+
+sandbox-plan: ## print what `make sandbox` would create (no Docker needed)
+	$(SANDBOX) plan $(SANDBOX_ARGS)
+
+sandbox-status: ## show the sandbox's cluster, releases and readiness
+	$(SANDBOX) status
+
+sandbox-live-test: ## bring the sandbox up twice on a Docker host; the second run must change nothing
+	SANDBOX_LIVE=1 $(GO) test -count=1 -run TestUpLive -timeout 30m ./sandbox/
+
+e2e: ## the scenarios against the sandbox, JUnit in .sandbox/; E2E_ARGS="--upstream=local --labels scenario=intercept"
+	@mkdir -p $(dir $(E2E_JUNIT))
+	$(GO) tool gotestsum --format testname --junitfile $(E2E_JUNIT) -- -count=1 -timeout 60m ./scenarios -args $(E2E_ARGS)
+
+doctor: ## say why interception is not active (the sandbox's cluster, or KUBECONFIG)
+	$(SANDBOX) doctor
+
+render: ## print the interception chart's manifests; ARGS="--cilium-version 1.18 -f values.yaml"
+	$(SANDBOX) render $(ARGS)
+
+matrix: ## the scenarios across Cilium 1.16-1.20 on fresh kind clusters (needs Docker)
+	$(SANDBOX) matrix
+
+matrix-plan: ## what `make matrix` would run (no Docker)
+	$(SANDBOX) matrix --dry-run
