@@ -4,11 +4,11 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"strings"
 	"time"
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	cmmeta "github.com/cert-manager/cert-manager/pkg/apis/meta/v1"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsname"
 )
 
 // certificateFor returns the cert-manager Certificate writing secret ns/name.
@@ -94,7 +94,7 @@ func checkCertificateSANs(e *env) Finding {
 				continue
 			}
 			for _, n := range tp.interceptedNames() {
-				if !coveredBy(n, sans) {
+				if !dnsname.Covered(n, sans) {
 					p.add(fmt.Sprintf(fix, n),
 						"%s intercepts %q but %s covers only %s (\"*.x\" covers exactly one label, not x itself)",
 						tp.Policy, n, what, quoteList(sans))
@@ -113,31 +113,6 @@ func certificateNames(c *cmv1.Certificate) []string {
 		out = append(out, c.Spec.CommonName)
 	}
 	return out
-}
-
-// coveredBy reports whether one of sans covers name. name may be a policy
-// pattern: "*.x" needs the SAN "*.x"; "**.x" (any depth) cannot be covered
-// by one wildcard SAN.
-func coveredBy(name string, sans []string) bool {
-	name = strings.ToLower(name)
-	for _, san := range sans {
-		if sanCovers(strings.ToLower(san), name) {
-			return true
-		}
-	}
-	return false
-}
-
-func sanCovers(san, name string) bool {
-	if san == name {
-		return !strings.HasPrefix(name, "**.")
-	}
-	rest, ok := strings.CutPrefix(san, "*.")
-	if !ok {
-		return false
-	}
-	label, parent, found := strings.Cut(name, ".")
-	return found && parent == rest && label != "" && label != "**"
 }
 
 // sansOf returns what names the certificate served for secret r, the fix

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsname"
 )
 
 // certificateProblems checks cert-manager objects against each other:
@@ -110,12 +112,12 @@ func nameConstraintProblems(leaf certificate, ca *certificate) []Problem {
 	}
 	var out []Problem
 	for _, n := range leaf.cert.Spec.DNSNames {
-		if len(permitted) > 0 && !slices.ContainsFunc(permitted, func(c string) bool { return constraintPermits(c, n) }) {
+		if len(permitted) > 0 && !slices.ContainsFunc(permitted, func(c string) bool { return dnsname.ConstraintPermits(c, n) }) {
 			out = append(out, Problem{leaf.id, CheckNameConstraints, fmt.Sprintf(
 				"dnsNames %q is outside the permitted DNS domains %v of the signing CA %s", n, permitted, ca.id)})
 		}
 		for _, c := range excluded {
-			if constraintPermits(c, n) {
+			if dnsname.ConstraintPermits(c, n) {
 				out = append(out, Problem{leaf.id, CheckNameConstraints, fmt.Sprintf(
 					"dnsNames %q is in the excluded DNS domain %q of the signing CA %s", n, c, ca.id)})
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsname"
 	"github.com/cilium/cilium/pkg/policy/api"
 )
 
@@ -152,9 +153,9 @@ func dnsCoverage(p policy, who string, fqdns []api.FQDNSelector, allowed []api.P
 // sampleName returns a name the selector matches.
 func sampleName(f api.FQDNSelector) string {
 	if f.MatchName != "" {
-		return normalizeName(f.MatchName)
+		return dnsname.Normalize(f.MatchName)
 	}
-	s := strings.ReplaceAll(normalizeName(f.MatchPattern), "**.", "a.b.")
+	s := strings.ReplaceAll(dnsname.Normalize(f.MatchPattern), "**.", "a.b.")
 	return strings.ReplaceAll(s, "*", "x")
 }
 

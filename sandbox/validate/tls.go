@@ -8,6 +8,7 @@ import (
 
 	"github.com/cilium/cilium/pkg/policy/api"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsname"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -146,7 +147,7 @@ func sanProblems(p policy, where string, names sniNames, c *certificate) []Probl
 	sans := c.cert.Spec.DNSNames
 	var out []Problem
 	for _, w := range want {
-		if slices.ContainsFunc(sans, func(san string) bool { return sanCovers(san, w.name) }) {
+		if slices.ContainsFunc(sans, func(san string) bool { return dnsname.SANCovers(san, w.name) }) {
 			continue
 		}
 		msg := fmt.Sprintf("%s: %s is not covered by any dnsNames SAN of %s %v; clients would reject the served certificate", where, w.what, c.id, sans)
@@ -156,15 +157,6 @@ func sanProblems(p policy, where string, names sniNames, c *certificate) []Probl
 		out = append(out, Problem{p.id, CheckSANCoverage, msg})
 	}
 	return out
-}
-
-// sanCovers reports whether a SAN covers a name, or every name a pattern
-// (any "*") matches.
-func sanCovers(san, name string) bool {
-	if strings.Contains(name, "*") {
-		return sanCoversPattern(san, name)
-	}
-	return sanCoversName(san, name)
 }
 
 func orDefault(s, def string) string {
