@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,16 @@ import (
 
 // Kind manages kind clusters through kind's Go API with the Docker provider.
 type Kind struct {
-	provider *kindcluster.Provider
+	provider provider
+}
+
+// provider is the part of kind's cluster.Provider that Kind uses.
+type provider interface {
+	Create(name string, options ...kindcluster.CreateOption) error
+	Delete(name, explicitKubeconfigPath string) error
+	List() ([]string, error)
+	KubeConfig(name string, internal bool) (string, error)
+	ListInternalNodes(name string) ([]nodes.Node, error)
 }
 
 // NewKind returns a Kind that logs kind's own progress to logger
@@ -50,8 +60,10 @@ type CreateInput struct {
 
 // Create creates the cluster without waiting for nodes to be Ready: with no
 // CNI installed they cannot be. kind's API takes no context, so when ctx is
-// cancelled Create returns ctx.Err() at once and kind finishes (or is killed
-// with the process) on its own; the next Up sees what it left.
+// cancelled Create deletes the cluster at once (which makes kind's remaining
+// actions fail fast), waits for kind to return and deletes what it may have
+// added meanwhile: a half-made cluster would otherwise pass for an existing
+// one on the next Up. It returns ctx's error.
 func (k *Kind) Create(ctx context.Context, in CreateInput) error {
 	cfg := ConfigFor(in.Config, in.Name, in.NodeImage)
 	if err := os.MkdirAll(filepath.Dir(in.KubeconfigPath), 0o700); err != nil {
@@ -74,7 +86,10 @@ func (k *Kind) Create(ctx context.Context, in CreateInput) error {
 		}
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("create kind cluster %q: %w", cfg.Name, ctx.Err())
+		errs := []error{ctx.Err(), k.provider.Delete(cfg.Name, in.KubeconfigPath)}
+		<-done
+		errs = append(errs, k.provider.Delete(cfg.Name, in.KubeconfigPath))
+		return fmt.Errorf("create kind cluster %q: %w (the partly created cluster was removed)", cfg.Name, errors.Join(errs...))
 	}
 }
 
