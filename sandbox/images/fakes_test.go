@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"sigs.k8s.io/kind/pkg/exec"
 )
 
@@ -75,10 +77,19 @@ type fakeDocker struct {
 	pulled []string
 	tags   []string
 	saved  []string
+	// containerdStore makes the host keep images in containerd: inspect
+	// returns a descriptor and the host's platform.
+	containerdStore bool
+	// saveOpts counts the options of each ImageSave call.
+	saveOpts []int
 }
 
 func (d *fakeDocker) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (client.ImageInspectResult, error) {
 	if d.host[ref] {
+		if d.containerdStore {
+			return client.ImageInspectResult{InspectResponse: image.InspectResponse{
+				Os: "linux", Architecture: "arm64", Variant: "v8", Descriptor: &ocispec.Descriptor{}}}, nil
+		}
 		return client.ImageInspectResult{}, nil
 	}
 	return client.ImageInspectResult{}, cerrdefs.ErrNotFound
@@ -86,7 +97,11 @@ func (d *fakeDocker) ImageInspect(_ context.Context, ref string, _ ...client.Ima
 
 func (d *fakeDocker) ImagePull(_ context.Context, ref string, _ client.ImagePullOptions) (client.ImagePullResponse, error) {
 	d.pulled = append(d.pulled, ref)
-	d.host[ref] = true
+	img, err := Parse(ref)
+	if err != nil {
+		return nil, err
+	}
+	d.host[hostRef(img)] = true // Docker knows a pinned pull by its digest
 	return pullResponse{io.NopCloser(strings.NewReader(""))}, nil
 }
 
@@ -95,8 +110,9 @@ func (d *fakeDocker) ImageTag(_ context.Context, o client.ImageTagOptions) (clie
 	return client.ImageTagResult{}, nil
 }
 
-func (d *fakeDocker) ImageSave(_ context.Context, refs []string, _ ...client.ImageSaveOption) (client.ImageSaveResult, error) {
+func (d *fakeDocker) ImageSave(_ context.Context, refs []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error) {
 	d.saved = append(d.saved, refs...)
+	d.saveOpts = append(d.saveOpts, len(opts))
 	return io.NopCloser(bytes.NewBufferString("archive of " + strings.Join(refs, ","))), nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/client"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/yaml"
@@ -120,5 +122,39 @@ func TestLoadCancelled(t *testing.T) {
 	_, err := Load(ctx, LoadInput{Docker: &fakeDocker{host: map[string]bool{}}, Nodes: []nodes.Node{&fakeNode{crictl: `{}`}}, Images: []string{curlRef}})
 	if err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Fatalf("error = %v, want context canceled", err)
+	}
+}
+
+func TestLoadSavesHostPlatform(t *testing.T) {
+	cases := []struct {
+		name            string
+		containerdStore bool
+		wantOpts        int
+	}{
+		{"classic image store saves the image as it is", false, 0},
+		{"containerd image store saves only the host's platform", true, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			docker := &fakeDocker{host: map[string]bool{}, containerdStore: c.containerdStore}
+			node := &fakeNode{name: "cp", crictl: `{"images":[]}`}
+			_, err := Load(t.Context(), LoadInput{Docker: docker, Nodes: []nodes.Node{node}, Images: []string{ciliumRef, curlRef}})
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if len(docker.saveOpts) != 2 || docker.saveOpts[0] != c.wantOpts || docker.saveOpts[1] != c.wantOpts {
+				t.Errorf("save options per image %v, want %d each", docker.saveOpts, c.wantOpts)
+			}
+		})
+	}
+}
+
+func TestHostPlatform(t *testing.T) {
+	info := client.ImageInspectResult{InspectResponse: image.InspectResponse{Os: "linux", Architecture: "arm64", Variant: "v8"}}
+	if got := hostPlatform(info); got.OS != "linux" || got.Architecture != "arm64" || got.Variant != "v8" {
+		t.Errorf("hostPlatform = %+v", got)
+	}
+	if opts := saveOptions(info); opts != nil {
+		t.Errorf("saveOptions without a descriptor (classic store) = %d options, want none", len(opts))
 	}
 }

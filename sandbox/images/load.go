@@ -10,6 +10,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 )
@@ -45,7 +46,7 @@ func (r *LoadResult) Changed() bool { return len(r.Pulled)+len(r.Loaded) > 0 }
 
 // Load makes every image available on every node. For each image missing on
 // some node it pulls the image on the host unless the host has it, saves it
-// under its tag, imports the archive into the nodes that lack it with kind's
+// under its tag (only the host's platform of a multi-platform image), imports the archive into the nodes that lack it with kind's
 // nodeutils.LoadImageArchive and, for a reference pinned by digest, names it
 // by that digest in the node too, so the kubelet finds it (containerd looks
 // up "name:tag@digest" by "name@digest").
@@ -77,14 +78,14 @@ func Load(ctx context.Context, in LoadInput) (*LoadResult, error) {
 			res.Present = append(res.Present, ref)
 			continue
 		}
-		pulled, err := ensureOnHost(ctx, in.Docker, img)
+		info, pulled, err := ensureOnHost(ctx, in.Docker, img)
 		if err != nil {
 			return res, err
 		}
 		if pulled {
 			res.Pulled = append(res.Pulled, ref)
 		}
-		if err := loadInto(ctx, in.Docker, img, missing); err != nil {
+		if err := loadInto(ctx, in.Docker, img, saveOptions(info), missing); err != nil {
 			return res, err
 		}
 		res.Loaded = append(res.Loaded, ref)
@@ -101,24 +102,48 @@ func hostRef(img Image) string {
 	return img.Ref
 }
 
-// ensureOnHost pulls img unless the host's Docker already has it.
-func ensureOnHost(ctx context.Context, d Docker, img Image) (pulled bool, err error) {
-	_, err = d.ImageInspect(ctx, hostRef(img))
+// ensureOnHost pulls img unless the host's Docker already has it, and
+// returns how the host's Docker describes it.
+func ensureOnHost(ctx context.Context, d Docker, img Image) (client.ImageInspectResult, bool, error) {
+	info, err := d.ImageInspect(ctx, hostRef(img))
 	if err == nil {
-		return false, nil
+		return info, false, nil
 	}
 	if !cerrdefs.IsNotFound(err) {
-		return false, fmt.Errorf("inspect image %s on the host: %w", img.Ref, err)
+		return info, false, fmt.Errorf("inspect image %s on the host: %w", img.Ref, err)
 	}
 	resp, err := d.ImagePull(ctx, img.Ref, client.ImagePullOptions{})
 	if err != nil {
-		return false, fmt.Errorf("pull %s: %w", img.Ref, err)
+		return info, false, fmt.Errorf("pull %s: %w", img.Ref, err)
 	}
 	defer resp.Close()
 	if err := resp.Wait(ctx); err != nil {
-		return false, fmt.Errorf("pull %s: %w", img.Ref, err)
+		return info, false, fmt.Errorf("pull %s: %w", img.Ref, err)
 	}
-	return true, nil
+	info, err = d.ImageInspect(ctx, hostRef(img))
+	if err != nil {
+		return info, true, fmt.Errorf("inspect image %s on the host after pulling it: %w", img.Ref, err)
+	}
+	return info, true, nil
+}
+
+// saveOptions selects the host's platform of a multi-platform image when
+// the host's Docker keeps images in containerd (Descriptor is set only
+// then). Its `docker save` of a whole multi-platform image names every
+// platform's manifest but holds only the pulled one, and the node's
+// `ctr images import --all-platforms` then fails with "content digest ...
+// not found" (kind issue #3795). The classic image store saves one platform
+// and an older daemon refuses the option, so neither gets it.
+func saveOptions(info client.ImageInspectResult) []client.ImageSaveOption {
+	if info.Descriptor == nil || info.Os == "" || info.Architecture == "" {
+		return nil
+	}
+	return []client.ImageSaveOption{client.ImageSaveWithPlatforms(hostPlatform(info))}
+}
+
+// hostPlatform is the platform of the host's copy of an image.
+func hostPlatform(info client.ImageInspectResult) ocispec.Platform {
+	return ocispec.Platform{OS: info.Os, Architecture: info.Architecture, Variant: info.Variant}
 }
 
 // hostTag is the name the image is saved under: its tag, or a tag made
@@ -131,7 +156,7 @@ func hostTag(img Image) string {
 }
 
 // loadInto saves img from the host once and imports it into each node.
-func loadInto(ctx context.Context, d Docker, img Image, targets []nodes.Node) error {
+func loadInto(ctx context.Context, d Docker, img Image, opts []client.ImageSaveOption, targets []nodes.Node) error {
 	tag := hostTag(img)
 	if img.Digest != "" {
 		// Docker does not create the tag when pulling name:tag@digest.
@@ -145,7 +170,7 @@ func loadInto(ctx context.Context, d Docker, img Image, targets []nodes.Node) er
 	}
 	defer os.Remove(archive.Name())
 	defer archive.Close()
-	saved, err := d.ImageSave(ctx, []string{tag})
+	saved, err := d.ImageSave(ctx, []string{tag}, opts...)
 	if err != nil {
 		return fmt.Errorf("save %s: %w", tag, err)
 	}
