@@ -46,7 +46,8 @@ func (r *LoadResult) Changed() bool { return len(r.Pulled)+len(r.Loaded) > 0 }
 
 // Load makes every image available on every node. For each image missing on
 // some node it pulls the image on the host unless the host has it, saves it
-// under its tag (only the host's platform of a multi-platform image), imports the archive into the nodes that lack it with kind's
+// under its tag (only the host's platform of a multi-platform image),
+// imports the archive into the nodes that lack it with kind's
 // nodeutils.LoadImageArchive and, for a reference pinned by digest, names it
 // by that digest in the node too, so the kubelet finds it (containerd looks
 // up "name:tag@digest" by "name@digest").
