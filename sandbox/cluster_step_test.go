@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 )
 
 // fakeKind records what the cluster step asks of kind.
@@ -122,6 +123,44 @@ func TestWaitCertificates(t *testing.T) {
 			}
 			if !errors.Is(err, cluster.ErrNotReady) || !strings.Contains(err.Error(), c.wantErr) {
 				t.Fatalf("error = %v, want ErrNotReady naming %q", err, c.wantErr)
+			}
+		})
+	}
+}
+
+func TestWaitWorkloadWaitsForCoreDNS(t *testing.T) {
+	two := int32(2)
+	deploy := func(ns, name string, available int32) *appsv1.Deployment {
+		return &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": intercept.WorkloadLabel}},
+			Spec:       appsv1.DeploymentSpec{Replicas: &two},
+			Status:     appsv1.DeploymentStatus{Replicas: 2, UpdatedReplicas: 2, AvailableReplicas: available},
+		}
+	}
+	cases := []struct {
+		name      string
+		coreDNS   int32
+		wantError string
+	}{
+		{name: "CoreDNS available", coreDNS: 2},
+		{name: "CoreDNS pending", coreDNS: 0, wantError: "kube-system/coredns: 0/2 available"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			kube := fake.NewClientset(deploy("kube-system", "coredns", c.coreDNS), deploy(intercept.WorkloadNamespace, "workload", 2))
+			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
+				map[schema.GroupVersionResource]string{certificatesGVR: "CertificateList"})
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			defer cancel()
+			_, _, err := waitWorkload(ctx, &state{kube: kube, dyn: dyn})
+			if c.wantError == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, cluster.ErrNotReady) || !strings.Contains(err.Error(), c.wantError) {
+				t.Fatalf("error = %v, want ErrNotReady naming %q", err, c.wantError)
 			}
 		})
 	}

@@ -137,10 +137,17 @@ func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
 		return "", false, err
 	}
 	w := cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel}
-	if err := cluster.WaitRollout(ctx, st.kube, WorkloadTimeout, w); err != nil {
+	if err := cluster.WaitRollout(ctx, st.kube, WorkloadTimeout, CoreDNS(), w); err != nil {
 		return "", false, fmt.Errorf("workload: %w", err)
 	}
-	return "certificates issued, " + w.String() + " ready", false, nil
+	return "certificates issued, " + w.String() + " and CoreDNS ready", false, nil
+}
+
+// CoreDNS returns kind's cluster DNS Deployment. Its pods start only once Cilium is the
+// CNI, and the workload's curl and Cilium's DNS proxy (toFQDNs) need it, so
+// Up is done only when it is rolled out too.
+func CoreDNS() cluster.Workload {
+	return cluster.Workload{Kind: cluster.Deployment, Namespace: "kube-system", Name: "coredns"}
 }
 
 var certificatesGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
