@@ -19,35 +19,49 @@ type stage []step
 
 // runStages runs stages in order, the steps of a stage concurrently, timing
 // each and reporting it through onStep. It stops after the first stage with
-// a failed step, checking ctx between stages.
+// a failed step, checking ctx between stages. The first step of a stage to
+// fail cancels the others (cert-manager cannot become ready without Cilium,
+// so it would only wait out its timeout) and its error is the one returned.
 func runStages(ctx context.Context, st *state, stages []stage, onStep func(StepEvent)) ([]StepResult, error) {
 	var results []StepResult
 	for _, s := range stages {
 		if err := ctx.Err(); err != nil {
 			return results, err
 		}
-		out := make([]StepResult, len(s))
-		errs := make([]error, len(s))
-		var wg sync.WaitGroup
-		for i, stp := range s {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				out[i], errs[i] = runStep(ctx, st, stp, onStep)
-			}()
-		}
-		wg.Wait()
+		out, err := runStage(ctx, st, s, onStep)
 		results = append(results, out...)
-		for _, err := range errs {
-			if err != nil {
-				return results, err
-			}
+		if err != nil {
+			return results, err
 		}
 	}
 	return results, nil
 }
 
-// runStep runs one step and times it.
+// runStage runs one stage's steps concurrently and returns the first error.
+func runStage(ctx context.Context, st *state, s stage, onStep func(StepEvent)) ([]StepResult, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := make([]StepResult, len(s))
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for i, stp := range s {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			out[i], err = runStep(ctx, st, stp, onStep)
+			if err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	return out, first
+}
+
 func runStep(ctx context.Context, st *state, s step, onStep func(StepEvent)) (StepResult, error) {
 	if onStep != nil {
 		onStep(StepEvent{Name: s.name})

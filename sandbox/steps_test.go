@@ -118,3 +118,29 @@ func TestUpStagesOrder(t *testing.T) {
 		t.Fatalf("stages = %s, want %s", strings.Join(got, " > "), want)
 	}
 }
+
+func TestRunStagesFailureCancelsSiblings(t *testing.T) {
+	boom := errors.New("helm install failed")
+	stages := []stage{{
+		{name: "waits", run: func(ctx context.Context, _ *state) (string, bool, error) {
+			select {
+			case <-ctx.Done():
+				return "", false, ctx.Err()
+			case <-time.After(10 * time.Second):
+				return "", false, errors.New("sibling was not cancelled")
+			}
+		}},
+		{name: "fails", run: func(context.Context, *state) (string, bool, error) { return "", false, boom }},
+	}}
+	start := time.Now()
+	res, err := runStages(t.Context(), &state{}, stages, nil)
+	if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "fails: ") {
+		t.Fatalf("error = %v, want the failing step's", err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("stage took %s: the waiting step was not cancelled", elapsed)
+	}
+	if len(res) != 2 || !strings.Contains(res[0].Error, "context canceled") {
+		t.Errorf("results %+v, want both steps with the waiting one cancelled", res)
+	}
+}
