@@ -171,6 +171,9 @@ func waitCertificates(ctx context.Context, st *state, namespaces []string, timeo
 		return len(pending) == 0, nil
 	})
 	if err != nil && len(pending) > 0 {
+		if ctx.Err() != nil { // interrupted, not timed out
+			return fmt.Errorf("certificates: %w; still %w: %v", ctx.Err(), cluster.ErrNotReady, pending)
+		}
 		return fmt.Errorf("certificates: %w after %s: %v", cluster.ErrNotReady, timeout, pending)
 	}
 	return err

@@ -65,6 +65,9 @@ func WaitRollout(ctx context.Context, cs kubernetes.Interface, timeout time.Dura
 		return len(observed) == 0, nil
 	})
 	if err != nil && len(observed) > 0 {
+		if ctx.Err() != nil { // interrupted, not timed out
+			return fmt.Errorf("wait for rollout: %w; still %w: %s", ctx.Err(), ErrNotReady, strings.Join(observed, "; "))
+		}
 		return fmt.Errorf("%w after %s: %s", ErrNotReady, timeout, strings.Join(observed, "; "))
 	}
 	if err != nil {

@@ -66,3 +66,16 @@ func TestWaitRollout(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitRolloutInterrupted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	w := Workload{Kind: DaemonSet, Namespace: "kube-system", Name: "cilium"}
+	err := WaitRollout(ctx, fake.NewClientset(readyDaemonSet("cilium", 1)), time.Hour, w)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrNotReady) {
+		t.Fatalf("error = %v, want the context's error and ErrNotReady", err)
+	}
+	if strings.Contains(err.Error(), "after 1h") || !strings.Contains(err.Error(), "1/2 ready") {
+		t.Errorf("error = %v, want what was observed and no claim that the 1h timeout passed", err)
+	}
+}
