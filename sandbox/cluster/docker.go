@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"time"
 
@@ -19,9 +20,19 @@ const DockerPingTimeout = 4 * time.Second
 
 // NewDockerClient returns a Docker Engine API client configured from the
 // environment (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), negotiating
-// the API version with the daemon on first use.
+// the API version with the daemon on first use; without DOCKER_HOST it
+// follows the docker CLI's current context (see ContextHost), as kind does.
 func NewDockerClient() (*client.Client, error) {
-	c, err := client.New(client.FromEnv)
+	opts := []client.Opt{client.FromEnv}
+	home, _ := os.UserHomeDir()
+	host, err := ContextHost(os.Getenv, home)
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	c, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
