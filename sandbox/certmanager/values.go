@@ -52,11 +52,16 @@ func TrustManagerChart() release.Source {
 // CertManagerValues are cert-manager's Helm values. NameConstraints is Beta
 // and on by default in v1.21 (controller and webhook); it is set explicitly
 // because the interception CA depends on it and older defaults differ.
+// The startupapicheck post-install hook is off: it is a Job whose pod can
+// start only once Cilium is the CNI, installed concurrently, so Helm would
+// hold the install (and fail it after its timeout on a slow machine) for
+// what WaitCertManager proves anyway with a dry-run create.
 func CertManagerValues() map[string]any {
 	return map[string]any{
-		"crds":         map[string]any{"enabled": true},
-		"featureGates": "NameConstraints=true",
-		"webhook":      map[string]any{"featureGates": "NameConstraints=true"},
+		"crds":            map[string]any{"enabled": true},
+		"startupapicheck": map[string]any{"enabled": false},
+		"featureGates":    "NameConstraints=true",
+		"webhook":         map[string]any{"featureGates": "NameConstraints=true"},
 	}
 }
 

@@ -107,6 +107,11 @@ func TestRenderCertManager(t *testing.T) {
 	if find(objs, "CustomResourceDefinition", "certificates.cert-manager.io") == nil {
 		t.Error("crds.enabled did not render the Certificate CRD")
 	}
+	for _, o := range objs {
+		if o.GetKind() == "Job" {
+			t.Errorf("Job %s rendered: no hook should hold the install until Cilium runs pods", o.GetName())
+		}
+	}
 	for _, d := range []string{"cert-manager", "cert-manager-webhook"} {
 		dep := find(objs, "Deployment", d)
 		if dep == nil {
