@@ -139,6 +139,10 @@ func upgrade(ctx context.Context, in EnsureInput, found helmrelease.Status, outc
 	a.Wait = in.Wait
 	a.Timeout = in.Timeout
 	a.MaxHistory = 10
+	// The release is the chart with exactly in.Values: without this Helm
+	// carries the previous revision's values over when in.Values is empty,
+	// so values the user dropped stay and every run upgrades again.
+	a.ResetValues = true
 	rel, err := a.RunWithContext(ctx, in.ReleaseName, in.Chart, in.Values)
 	if err != nil {
 		return nil, fmt.Errorf("upgrade release %s (was %s): %w", in.ReleaseName, found, err)

@@ -205,3 +205,28 @@ func TestChartDigestSurvivesStorage(t *testing.T) {
 		})
 	}
 }
+
+func TestEnsureReleaseDroppedValuesAreDropped(t *testing.T) {
+	cfg := testConfig(true)
+	in := EnsureInput{Config: cfg, Chart: testChart("0.1.0", "a"), ReleaseName: "demo", Namespace: "ns", Values: map[string]any{"value": "x"}}
+	if _, err := EnsureRelease(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	in.Values = nil // the user no longer sets anything
+	for i, want := range []Outcome{Upgraded, Unchanged} {
+		res, err := EnsureRelease(context.Background(), in)
+		if err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		if res.Outcome != want {
+			t.Fatalf("run %d = %s, want %s (Helm must not carry the old values over)", i+1, res.Outcome, want)
+		}
+	}
+	last, err := cfg.Releases.Last("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(last.Config) != 0 {
+		t.Errorf("deployed values %v, want none", last.Config)
+	}
+}
