@@ -132,7 +132,7 @@ func releaseStatus(rp ReleasePlan, kubeconfig string) (ReleaseStatus, error) {
 
 func workloadStatus(ctx context.Context, st *state) ([]ReadyStatus, error) {
 	ws := append(append(cilium.Workloads(), certmanager.CertManagerWorkloads()...), certmanager.TrustManagerWorkloads()...)
-	ws = append(ws, cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel})
+	ws = append(ws, CoreDNS(), cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel})
 	var out []ReadyStatus
 	for _, w := range ws {
 		state, err := cluster.RolloutState(ctx, st.kube, w)

@@ -1,6 +1,11 @@
 package sandbox
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/client-go/kubernetes/fake"
+)
 
 func TestStatusReady(t *testing.T) {
 	deployed := []ReleaseStatus{{Release: "cilium", Status: "deployed"}}
@@ -22,5 +27,25 @@ func TestStatusReady(t *testing.T) {
 				t.Fatalf("Ready() = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+func TestWorkloadStatusIncludesCoreDNS(t *testing.T) {
+	st := &state{kube: fake.NewClientset()}
+	ws, err := workloadStatus(t.Context(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range ws {
+		if w.Workload == CoreDNS().String() {
+			found = true
+			if w.Ready || !strings.Contains(w.State, "not found") {
+				t.Errorf("CoreDNS status %+v, want not ready, not found", w)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("workloads %+v lack %s", ws, CoreDNS())
 	}
 }
