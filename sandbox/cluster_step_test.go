@@ -28,6 +28,8 @@ type fakeKind struct {
 	exists     bool
 	created    []cluster.CreateInput
 	kubeconfig []string
+	// kubeconfigErr is what reading the kubeconfig fails with.
+	kubeconfigErr error
 }
 
 func (k *fakeKind) Exists(string) (bool, error) { return k.exists, nil }
@@ -38,7 +40,7 @@ func (k *fakeKind) Create(_ context.Context, in cluster.CreateInput) error {
 }
 func (k *fakeKind) WriteKubeconfig(_, path string) error {
 	k.kubeconfig = append(k.kubeconfig, path)
-	return nil
+	return k.kubeconfigErr
 }
 func (k *fakeKind) Nodes(string) ([]nodes.Node, error) { return nil, nil }
 
@@ -163,5 +165,18 @@ func TestWaitWorkloadWaitsForCoreDNS(t *testing.T) {
 				t.Fatalf("error = %v, want ErrNotReady naming %q", err, c.wantError)
 			}
 		})
+	}
+}
+
+func TestEnsureClusterStoppedNodes(t *testing.T) {
+	r, err := resolve(Options{ClusterName: "demo", KubeconfigPath: filepath.Join(t.TempDir(), "kubeconfig")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notRunning := errors.New("container demo-control-plane is not running")
+	st := &state{r: r, kind: &fakeKind{exists: true, kubeconfigErr: notRunning}}
+	_, changed, err := ensureCluster(t.Context(), st)
+	if !errors.Is(err, notRunning) || !strings.Contains(err.Error(), "docker start") || changed {
+		t.Fatalf("ensureCluster = changed %v, %v; want kind's error with how to restart the nodes", changed, err)
 	}
 }

@@ -89,6 +89,9 @@ func ensureCluster(ctx context.Context, st *state) (string, bool, error) {
 		}
 	}
 	if err := st.kind.WriteKubeconfig(st.r.ClusterName, st.r.KubeconfigPath); err != nil {
+		if exists { // kind reads it from the control-plane container
+			err = fmt.Errorf("%w (node containers stopped, e.g. after a Docker restart? start them with `docker start` or run `sandbox down`)", err)
+		}
 		return "", !exists, err
 	}
 	if err := st.connect(); err != nil {
