@@ -8,7 +8,7 @@ E2E_JUNIT    ?= .sandbox/e2e-junit.xml
 # the kind sandbox. `test-hermetic` runs it against the hermetic control plane.
 UNIT_PKGS     = $(shell $(GO) list ./... | grep -v '/scenarios$$')
 
-.PHONY: help test unit vet fmt-check lint build controlplane test-hermetic \
+.PHONY: help test unit vet fmt-check check-tracked lint build controlplane test-hermetic \
 	sandbox sandbox-down sandbox-plan sandbox-status sandbox-live-test e2e \
 	doctor render matrix matrix-plan golden crds
 
@@ -17,7 +17,7 @@ help: ## list targets
 
 ## --- tests that need no Docker (CI runs `make test`) ---
 
-test: fmt-check vet controlplane unit test-hermetic ## everything that runs without Docker
+test: fmt-check check-tracked vet controlplane unit test-hermetic ## everything that runs without Docker
 
 unit: ## unit, chart, validation, doctor and probe tests of every package but ./scenarios
 	$(GO) test -count=1 $(UNIT_PKGS)
@@ -35,7 +35,12 @@ fmt-check: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-lint: fmt-check vet ## static checks, and actionlint over .github/workflows
+check-tracked: ## fail when a tracked file is a compiled binary or larger than 1 MiB
+	@bad=$$(git ls-files -z 2>/dev/null | xargs -0 -r sh -c 'for f; do [ -f "$$f" ] || continue; \
+		if [ "$$(wc -c <"$$f")" -gt 1048576 ] || [ "$$(head -c 4 "$$f" | od -An -c | tr -d " ")" = "177ELF" ]; then echo "  $$f"; fi; done' _); \
+	if [ -n "$$bad" ]; then echo "tracked files that are binaries or over 1 MiB (build outputs belong in bin/):"; echo "$$bad"; exit 1; fi
+
+lint: fmt-check check-tracked vet ## static checks, and actionlint over .github/workflows
 	$(GO) tool actionlint .github/workflows/*.yaml
 
 golden: ## refresh golden files after an intended change (review the diff)
