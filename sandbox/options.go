@@ -43,7 +43,9 @@ func resolve(opts Options) (*resolved, error) {
 	r.cilium = v
 	r.nodeImage = versions.NodeImageFor(v)
 	if r.NodeImage != "" {
-		r.nodeImage = versions.CustomNodeImage(r.NodeImage)
+		if r.nodeImage, err = versions.CustomNodeImage(r.NodeImage); err != nil {
+			return nil, err
+		}
 	}
 	raw := root.KindConfig()
 	if r.KindConfigPath != "" {

@@ -27,6 +27,7 @@ func TestResolveRejectsBadInput(t *testing.T) {
 	}{
 		{"old cilium", Options{CiliumVersion: "1.15.7"}, `unsupported Cilium version "1.15.7": supported are 1.16 to 1.20`},
 		{"garbage cilium", Options{CiliumVersion: "latest"}, `invalid Cilium version "latest"`},
+		{"node image", Options{NodeImage: "kindest/node:v1.35 8"}, `invalid node image "kindest/node:v1.35 8"`},
 		{"cluster name", Options{ClusterName: "My_Cluster"}, `invalid cluster name "My_Cluster"`},
 		{"missing kind config", Options{KindConfigPath: "/nonexistent/kind.yaml"}, "/nonexistent/kind.yaml"},
 		{"kind config with default CNI", Options{KindConfigPath: badKind}, "disableDefaultCNI must be true"},

@@ -1,6 +1,11 @@
 package versions
 
-import "strings"
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/distribution/reference"
+)
 
 // NodeImage is a kind node image paired with a Cilium release.
 type NodeImage struct {
@@ -42,16 +47,20 @@ func NodeImageFor(v Cilium) NodeImage {
 	return images[NewestMinor]
 }
 
-// CustomNodeImage describes a node image given by the user (--node-image):
-// the Kubernetes version is read from the tag when it has one.
-func CustomNodeImage(ref string) NodeImage {
+// kubeTag is a Kubernetes release tag as kind's node images carry it.
+var kubeTag = regexp.MustCompile(`^v\d+\.\d+\.\d+$`)
+
+// CustomNodeImage checks a node image given by the user (--node-image) and
+// describes it: the Kubernetes version is read from the tag when the tag is
+// one ("kindest/node:v1.34.11"); any other tag leaves it unknown.
+func CustomNodeImage(ref string) (NodeImage, error) {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return NodeImage{}, fmt.Errorf("invalid node image %q: %w (want an image reference such as kindest/node:v1.35.8)", ref, err)
+	}
 	img := NodeImage{Ref: ref}
-	name := ref
-	if i := strings.Index(name, "@"); i >= 0 {
-		name = name[:i]
+	if tagged, ok := named.(reference.Tagged); ok && kubeTag.MatchString(tagged.Tag()) {
+		img.Kubernetes = tagged.Tag()
 	}
-	if i := strings.LastIndex(name, ":"); i >= 0 && !strings.Contains(name[i:], "/") {
-		img.Kubernetes = name[i+1:]
-	}
-	return img
+	return img, nil
 }

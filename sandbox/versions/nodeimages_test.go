@@ -39,15 +39,30 @@ func TestNodeImageFor(t *testing.T) {
 }
 
 func TestCustomNodeImage(t *testing.T) {
-	cases := []struct{ ref, kube string }{
-		{"kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5", "v1.37.0"},
-		{"kindest/node:v1.34.11", "v1.34.11"},
-		{"localhost:5000/node@sha256:abc", ""},
-		{"my/node", ""},
+	digest := "sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"
+	cases := []struct{ ref, kube, wantErr string }{
+		{ref: "kindest/node:v1.37.0@" + digest, kube: "v1.37.0"},
+		{ref: "kindest/node:v1.34.11", kube: "v1.34.11"},
+		{ref: "localhost:5000/node@" + digest},
+		{ref: "my/node"},
+		{ref: "kindest/node:latest"},
+		{ref: "bad image!!", wantErr: `invalid node image "bad image!!"`},
+		{ref: "kindest/node@sha256:abc", wantErr: `invalid node image "kindest/node@sha256:abc"`},
+		{ref: "Kindest/Node:v1.35.8", wantErr: "invalid node image"},
+		{ref: "", wantErr: "invalid node image"},
 	}
 	for _, c := range cases {
 		t.Run(c.ref, func(t *testing.T) {
-			img := CustomNodeImage(c.ref)
+			img, err := CustomNodeImage(c.ref)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("CustomNodeImage(%q) error = %v, want it to contain %q", c.ref, err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("CustomNodeImage(%q): %v", c.ref, err)
+			}
 			if img.Ref != c.ref || img.Kubernetes != c.kube {
 				t.Fatalf("CustomNodeImage(%q) = %+v, want Kubernetes %q", c.ref, img, c.kube)
 			}

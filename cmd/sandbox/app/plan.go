@@ -44,7 +44,11 @@ chart cache (.sandbox/charts) or the Go module cache; a chart in neither is note
 func printPlan(w io.Writer, p *sandbox.Plan) error {
 	fmt.Fprintf(w, "cluster:    %s (kubeconfig %s)\n", p.ClusterName, p.KubeconfigPath)
 	fmt.Fprintf(w, "cilium:     %s\n", p.CiliumVersion)
-	fmt.Fprintf(w, "node image: %s (Kubernetes %s)\n\nkind config:\n%s\n", p.NodeImage.Ref, p.NodeImage.Kubernetes, indent(p.KindConfig))
+	kube := p.NodeImage.Kubernetes
+	if kube == "" {
+		kube = "version not in the tag"
+	}
+	fmt.Fprintf(w, "node image: %s (Kubernetes %s)\n\nkind config:\n%s\n", p.NodeImage.Ref, kube, indent(p.KindConfig))
 	for _, r := range p.Releases {
 		vals, err := yaml.Marshal(r.Values)
 		if err != nil {
