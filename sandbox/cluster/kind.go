@@ -1,12 +1,16 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+
+	"k8s.io/client-go/tools/clientcmd"
 
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
@@ -103,13 +107,49 @@ func (k *Kind) Delete(name, kubeconfigPath string) error {
 }
 
 // WriteKubeconfig writes the cluster's external kubeconfig to path with
-// mode 0600, replacing the file.
+// mode 0600. Entries of other clusters already in the file are kept (kind
+// does the same), so --kubeconfig ~/.kube/config adds the sandbox instead of
+// replacing the user's other contexts; the sandbox's context becomes current.
 func (k *Kind) WriteKubeconfig(name, path string) error {
 	cfg, err := k.provider.KubeConfig(name, false)
 	if err != nil {
 		return fmt.Errorf("kubeconfig of kind cluster %q: %w", name, err)
 	}
-	return WriteFile0600(path, []byte(cfg))
+	merged, err := MergeKubeconfig(path, []byte(cfg))
+	if err != nil {
+		return err
+	}
+	return WriteFile0600(path, merged)
+}
+
+// MergeKubeconfig returns the kubeconfig file at path (none when missing)
+// with the clusters, users and contexts of cfg added or replaced and cfg's
+// current context made current.
+func MergeKubeconfig(path string, cfg []byte) ([]byte, error) {
+	add, err := clientcmd.Load(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("parse kind's kubeconfig: %w", err)
+	}
+	existing, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(bytes.TrimSpace(existing)) == 0) {
+		return cfg, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read kubeconfig %s: %w", path, err)
+	}
+	into, err := clientcmd.Load(existing)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig %s is not a kubeconfig, so the sandbox's entry cannot be added to it: %w", path, err)
+	}
+	maps.Copy(into.Clusters, add.Clusters)
+	maps.Copy(into.AuthInfos, add.AuthInfos)
+	maps.Copy(into.Contexts, add.Contexts)
+	into.CurrentContext = add.CurrentContext
+	out, err := clientcmd.Write(*into)
+	if err != nil {
+		return nil, fmt.Errorf("merge kubeconfig %s: %w", path, err)
+	}
+	return out, nil
 }
 
 // Nodes returns the cluster's Kubernetes nodes (not a load balancer).
