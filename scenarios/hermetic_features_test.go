@@ -130,6 +130,11 @@ func (h *hermeticCluster) assertLeavesCoverPolicies(ctx context.Context, t *test
 		t.Fatalf("terminating policies = %d, want at least %d", len(pols), minPolicies)
 	}
 	for _, p := range pols {
+		if p.Secret.Namespace != hermetic.SecretsNamespace {
+			t.Errorf("policy %s: terminating secret %s/%s is outside %q, where Cilium's secret sync reads it",
+				p.Policy, p.Secret.Namespace, p.Secret.Name, hermetic.SecretsNamespace)
+			continue
+		}
 		if _, err := h.waitCertificateReady(ctx, p.Secret.Namespace, certificateName(p.Secret.Name), 1); err != nil {
 			t.Errorf("policy %s: %v", p.Policy, err)
 			continue
@@ -185,6 +190,16 @@ func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
 			_, err := h.dyn.Resource(cnpResource()).Namespace(intercept.WorkloadNamespace).Create(ctx, bad, metav1.CreateOptions{})
 			if !apierrors.IsInvalid(err) {
 				t.Errorf("creating a policy with protocol BOGUS: err = %v, want Invalid", err)
+			}
+		})).
+		Assess("a policy with neither spec nor specs is refused (the CRD's CEL rule is enforced)", timed(func(ctx context.Context, t *testing.T) {
+			empty := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+				"metadata": map[string]any{"name": "hermetic-no-spec"},
+			}}
+			_, err := h.dyn.Resource(cnpResource()).Namespace(intercept.WorkloadNamespace).Create(ctx, empty, metav1.CreateOptions{})
+			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec or specs must be provided") {
+				t.Errorf("creating a policy without spec: err = %v, want Invalid with the CEL message \"spec or specs must be provided\"", err)
 			}
 		})).Feature()
 }

@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +26,7 @@ func TestHermetic(t *testing.T) {
 	if cp == nil {
 		t.Fatal("provider hermetic but the suite started no control plane")
 	}
+	t.Logf("control plane started: %s", describePhases(cp.Phases))
 	h, err := newHermeticCluster(cp)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +41,17 @@ func TestHermetic(t *testing.T) {
 		featureDataPathSkipped(),
 		h.featureLifecycle(),
 	)
+}
+
+// describePhases lists the start steps with their durations and the total.
+func describePhases(phases []hermetic.Phase) string {
+	var total time.Duration
+	parts := make([]string, 0, len(phases))
+	for _, p := range phases {
+		total += p.Duration
+		parts = append(parts, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(time.Millisecond)))
+	}
+	return fmt.Sprintf("%s in total (%s)", total.Round(time.Millisecond), strings.Join(parts, ", "))
 }
 
 // hermeticFeature starts a feature labelled for the hermetic provider.
