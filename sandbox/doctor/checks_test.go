@@ -224,3 +224,30 @@ func TestSkipsFollowTheFailureTransitively(t *testing.T) {
 		t.Errorf("root cause = %q, want cilium-agents", rep.RootCause)
 	}
 }
+
+// TestAgentLogMarkers feeds the log lines Cilium's agents print, in the
+// logrus format of 1.16 and 1.17 and the slog format of 1.18 and later, to
+// the agent-logs check.
+func TestAgentLogMarkers(t *testing.T) {
+	cases := []struct {
+		name, line string
+		fail       bool
+	}{
+		{"1.20 TLS context", `time=2026-11-26T08:04:31.209Z level=warn source=/go/src/github.com/cilium/cilium/pkg/policy/l4.go:955 msg="policy: Error getting TLS Context" module=agent.controlplane.policy error="secrets \"intercept-github-tls\" not found" trafficDirection=terminating`, true},
+		{"1.16 TLS context", `level=warning msg="policy: Error getting TLS Context" error="secrets \"intercept-github-tls\" is forbidden: User \"system:serviceaccount:kube-system:cilium\" cannot get resource \"secrets\"" subsys=policy`, true},
+		{"1.17 endpoint regeneration", `level=error msg="endpoint regeneration failed" ciliumEndpointName=cilium-test-5/client-59476dbc54-bg5jw endpointID=534 error="unable to regenerate policy for '534': secrets \"externaltarget-tls\" not found" subsys=endpoint`, true},
+		{"1.20 endpoint regeneration", `time=2026-11-26T08:05:04.611Z level=error msg="Endpoint regeneration failed" module=agent.controlplane.endpoint-manager endpointID=1283 error="failed fetching policy computation result: Terminating TLS context is missing certs."`, true},
+		{"1.20 regeneration warning", `time=2026-11-26T08:05:04.610Z level=warn msg="Regeneration of endpoint failed" module=agent.controlplane.endpoint-manager endpointID=1283`, true},
+		{"1.20 initial policy", `time=2026-11-26T08:05:04.611Z level=warn msg="unable to regenerate initial policy" endpointID=1283`, true},
+		{"successful regeneration", `time=2026-11-26T08:05:04.518Z level=info msg="Rewrote endpoint BPF program" endpointID=1283`, false},
+		{"cancelled regeneration", `time=2026-11-26T08:05:04.518Z level=debug msg="Regeneration failed due to cancellation" endpointID=1283`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := checkAgentLogs(&env{st: &State{AgentLogs: []AgentLog{{Pod: "cilium-abc", Text: c.line + "\n"}}}})
+			if got := f.Status == StatusFail; got != c.fail {
+				t.Errorf("agent-logs on %q = %s (%s), want fail=%v", c.line, f.Status, f.Reason, c.fail)
+			}
+		})
+	}
+}

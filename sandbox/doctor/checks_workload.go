@@ -178,11 +178,18 @@ func orNone(l []string) string {
 	return strings.Join(l, ", ")
 }
 
-// logMarkers are agent log messages that mean a policy's TLS context or the
-// endpoint's regeneration failed, or that the agent may not read secrets
-// (cilium/cilium#42789: read-any-namespace mode granted only get).
+// logMarkers are agent log messages, matched without regard to case, that
+// mean a policy's TLS context or the endpoint's regeneration failed, or that
+// the agent may not read secrets (cilium/cilium#42789: read-any-namespace
+// mode granted only get). Their spellings across releases: "policy: Error
+// getting TLS Context" (pkg/policy/l4.go, 1.16 to 1.20); "endpoint
+// regeneration failed" (logrus, up to 1.17) and "Endpoint regeneration
+// failed" (slog, 1.18+) at error level; "Regeneration of endpoint failed"
+// at warning level; "unable to regenerate policy for '<id>'" (1.16, 1.17)
+// and "unable to regenerate initial policy" in the error or message.
 func logMarkers() []string {
-	return []string{"Error getting TLS Context", "unable to regenerate", "Regeneration of endpoint failed", "Failed to regenerate", "secrets is forbidden"}
+	return []string{"error getting tls context", "unable to regenerate", "regeneration of endpoint failed",
+		"endpoint regeneration failed", "failed to regenerate", "secrets is forbidden"}
 }
 
 // maxLogEvidence bounds the log lines quoted as evidence.
@@ -215,6 +222,7 @@ func checkAgentLogs(e *env) Finding {
 }
 
 func hasMarker(line string, markers []string) bool {
+	line = strings.ToLower(line)
 	for _, m := range markers {
 		if strings.Contains(line, m) {
 			return true

@@ -63,6 +63,9 @@ func NewLiveSource(kubeconfigPath string) (*LiveSource, error) {
 	rules.ExplicitPath = kubeconfigPath
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
 	cfg, err := cc.ClientConfig()
+	if err != nil && kubeconfigPath == "" && clientcmd.IsEmptyConfig(err) {
+		return nil, fmt.Errorf("no kubeconfig: $KUBECONFIG is unset and %s does not exist; give --kubeconfig, or --from a dump directory", clientcmd.RecommendedHomeFile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig %q: %w", kubeconfigPath, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -142,5 +143,14 @@ func TestLiveFailsOnOtherErrors(t *testing.T) {
 	_, err := Run(context.Background(), live, Options{})
 	if err == nil || !contains(err.Error(), "read pods in kube-system: etcd leader changed") {
 		t.Fatalf("Run error = %v, want it to name the read and the API error", err)
+	}
+}
+
+func TestNewLiveSourceWithoutKubeconfig(t *testing.T) {
+	t.Setenv("KUBECONFIG", "")
+	t.Setenv("HOME", t.TempDir())
+	_, err := NewLiveSource("")
+	if err == nil || !strings.Contains(err.Error(), "no kubeconfig") || !strings.Contains(err.Error(), "--from") {
+		t.Fatalf("NewLiveSource(\"\") with no kubeconfig anywhere: err = %v, want one saying there is none and what to give", err)
 	}
 }
