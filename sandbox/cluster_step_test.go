@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +31,8 @@ type fakeKind struct {
 	kubeconfig []string
 	// kubeconfigErr is what reading the kubeconfig fails with.
 	kubeconfigErr error
+	// logsDir is where CollectLogs was asked to write.
+	logsDir string
 }
 
 func (k *fakeKind) Exists(string) (bool, error) { return k.exists, nil }
@@ -43,6 +46,10 @@ func (k *fakeKind) WriteKubeconfig(_, path string) error {
 	return k.kubeconfigErr
 }
 func (k *fakeKind) Nodes(string) ([]nodes.Node, error) { return nil, nil }
+func (k *fakeKind) CollectLogs(_, dir string) error {
+	k.logsDir = dir
+	return os.MkdirAll(dir, 0o700)
+}
 
 func TestEnsureClusterStep(t *testing.T) {
 	kindnet := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "kindnet"}}

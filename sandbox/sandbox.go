@@ -31,6 +31,9 @@ type Options struct {
 	KindConfigPath string
 	// ChartCacheDir is where downloaded charts are kept; release.DefaultChartCache when empty.
 	ChartCacheDir string
+	// ArtifactsDir is where a failed Up writes its artifact bundle (a new
+	// directory per run); DefaultArtifactsDir when empty.
+	ArtifactsDir string
 	// OnStep, when set, is called as each step starts and ends (from the
 	// step's goroutine: steps of one stage run concurrently).
 	OnStep func(StepEvent)
@@ -70,6 +73,11 @@ type Report struct {
 	Seconds float64 `json:"seconds"`
 	// Images is what the images step pulled and loaded.
 	Images *images.LoadResult `json:"images,omitempty"`
+	// Artifacts is the directory of the artifact bundle a failed Up wrote
+	// (node logs, component logs, Certificates, pods and events).
+	Artifacts string `json:"artifacts,omitempty"`
+	// ArtifactsError says why the bundle is missing or incomplete.
+	ArtifactsError string `json:"artifactsError,omitempty"`
 }
 
 // Changed reports whether any step acted.

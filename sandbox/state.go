@@ -28,6 +28,7 @@ type kindAPI interface {
 	Create(ctx context.Context, in cluster.CreateInput) error
 	WriteKubeconfig(name, path string) error
 	Nodes(name string) ([]nodes.Node, error)
+	CollectLogs(name, dir string) error
 }
 
 // clientsFunc builds the Kubernetes clients from a kubeconfig file.

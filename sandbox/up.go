@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,6 +37,12 @@ func Up(ctx context.Context, opts Options) (*Report, error) {
 	rep.Steps, err = runStages(ctx, st, upStages(), r.OnStep)
 	rep.Seconds = roundSeconds(time.Since(start))
 	rep.Images = st.images
+	if err != nil && ctx.Err() == nil && !errors.Is(err, cluster.ErrNoDocker) {
+		var aerr error
+		if rep.Artifacts, aerr = collectArtifacts(ctx, st); aerr != nil {
+			rep.ArtifactsError = aerr.Error()
+		}
+	}
 	return rep, err
 }
 

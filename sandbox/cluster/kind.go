@@ -30,6 +30,7 @@ type provider interface {
 	List() ([]string, error)
 	KubeConfig(name string, internal bool) (string, error)
 	ListInternalNodes(name string) ([]nodes.Node, error)
+	CollectLogs(name, dir string) error
 }
 
 // NewKind returns a Kind that logs kind's own progress to logger
@@ -159,6 +160,16 @@ func (k *Kind) Nodes(name string) ([]nodes.Node, error) {
 		return nil, fmt.Errorf("list nodes of kind cluster %q: %w", name, err)
 	}
 	return ns, nil
+}
+
+// CollectLogs exports the cluster's logs into dir as `kind export logs`
+// does: each node's kubelet and containerd journal, its pods' and
+// containers' logs, and `docker inspect` of the node.
+func (k *Kind) CollectLogs(name, dir string) error {
+	if err := k.provider.CollectLogs(name, dir); err != nil {
+		return fmt.Errorf("export logs of kind cluster %q: %w", name, err)
+	}
+	return nil
 }
 
 // WriteFile0600 writes data to path through a temporary file and a rename,

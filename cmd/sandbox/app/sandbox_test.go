@@ -161,3 +161,12 @@ func TestPrintStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestPrintArtifacts(t *testing.T) {
+	var out bytes.Buffer
+	printArtifacts(&out, &sandbox.Report{Artifacts: ".sandbox/artifacts/up-20260101-000000"})
+	printArtifacts(&out, nil)
+	if want := "artifacts (kind logs, Cilium and Envoy logs, certificates, pods, events): .sandbox/artifacts/up-20260101-000000\n"; out.String() != want {
+		t.Fatalf("printed %q, want %q", out.String(), want)
+	}
+}

@@ -87,6 +87,7 @@ func runUp(cmd *cobra.Command, s streams, g *globalOptions, f *sandboxFlags) err
 		}
 	}
 	if err != nil {
+		printArtifacts(s.err, rep)
 		if rep == nil || errors.Is(err, cluster.ErrNoDocker) {
 			return withCode(ExitUsage, err)
 		}
@@ -96,6 +97,19 @@ func runUp(cmd *cobra.Command, s streams, g *globalOptions, f *sandboxFlags) err
 		fmt.Fprintf(s.out, "sandbox %q is up (Cilium %s) in %.1fs\nexport KUBECONFIG=%s\n", rep.ClusterName, rep.CiliumVersion, rep.Seconds, rep.KubeconfigPath)
 	}
 	return nil
+}
+
+// printArtifacts says where a failed up left its artifact bundle.
+func printArtifacts(w io.Writer, rep *sandbox.Report) {
+	if rep == nil {
+		return
+	}
+	if rep.Artifacts != "" {
+		fmt.Fprintf(w, "artifacts (kind logs, Cilium and Envoy logs, certificates, pods, events): %s\n", rep.Artifacts)
+	}
+	if rep.ArtifactsError != "" {
+		fmt.Fprintf(w, "artifacts: %s\n", rep.ArtifactsError)
+	}
 }
 
 // stepPrinter prints a status line per step like kind: "✓ cilium (41.2s)".
