@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
+	"sigs.k8s.io/kind/pkg/exec"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
@@ -33,6 +35,8 @@ type fakeKind struct {
 	kubeconfigErr error
 	// logsDir is where CollectLogs was asked to write.
 	logsDir string
+	// nodes are the cluster's nodes (none: unknown, not checked).
+	nodes []nodes.Node
 }
 
 func (k *fakeKind) Exists(string) (bool, error) { return k.exists, nil }
@@ -45,7 +49,68 @@ func (k *fakeKind) WriteKubeconfig(_, path string) error {
 	k.kubeconfig = append(k.kubeconfig, path)
 	return k.kubeconfigErr
 }
-func (k *fakeKind) Nodes(string) ([]nodes.Node, error) { return nil, nil }
+func (k *fakeKind) Nodes(string) ([]nodes.Node, error) { return k.nodes, nil }
+
+// versionNode is a kind node that answers `cat /kind/version`.
+type versionNode struct{ version string }
+
+func (n versionNode) String() string              { return "demo-control-plane" }
+func (n versionNode) Role() (string, error)       { return "control-plane", nil }
+func (n versionNode) IP() (string, string, error) { return "172.18.0.2", "", nil }
+func (n versionNode) SerialLogs(io.Writer) error  { return nil }
+func (n versionNode) Command(string, ...string) exec.Cmd {
+	return &versionCmd{version: n.version}
+}
+func (n versionNode) CommandContext(_ context.Context, c string, args ...string) exec.Cmd {
+	return n.Command(c, args...)
+}
+
+type versionCmd struct {
+	version string
+	stdout  io.Writer
+}
+
+func (c *versionCmd) Run() error                     { _, err := io.WriteString(c.stdout, c.version+"\n"); return err }
+func (c *versionCmd) SetEnv(...string) exec.Cmd      { return c }
+func (c *versionCmd) SetStdin(io.Reader) exec.Cmd    { return c }
+func (c *versionCmd) SetStdout(w io.Writer) exec.Cmd { c.stdout = w; return c }
+func (c *versionCmd) SetStderr(io.Writer) exec.Cmd   { return c }
+
+func TestEnsureClusterRefusesOtherNodes(t *testing.T) {
+	r, err := resolve(Options{ClusterName: "demo", CiliumVersion: "1.18", KubeconfigPath: filepath.Join(t.TempDir(), "kubeconfig")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := func(v string) nodes.Node { return versionNode{version: v} }
+	cases := []struct {
+		name    string
+		nodes   []nodes.Node
+		wantErr string
+	}{
+		{name: "same version and count", nodes: []nodes.Node{node("v1.33.4"), node("v1.33.4")}},
+		{name: "other Kubernetes", nodes: []nodes.Node{node("v1.36.4"), node("v1.36.4")},
+			wantErr: "has Kubernetes v1.36.4, not v1.33.4 of kindest/node:v1.33.4@sha256:"},
+		{name: "other node count", nodes: []nodes.Node{node("v1.33.4")}, wantErr: "has 1 nodes, not the 2 of the kind config"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := &state{r: r, kind: &fakeKind{exists: true, nodes: c.nodes}, clients: func(string) (kubernetes.Interface, dynamic.Interface, error) {
+				return fake.NewClientset(), dynamicfake.NewSimpleDynamicClient(runtime.NewScheme()), nil
+			}}
+			_, changed, err := ensureCluster(t.Context(), st)
+			if c.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrClusterMismatch) || !strings.Contains(err.Error(), c.wantErr) ||
+				!strings.Contains(err.Error(), "sandbox down --cluster-name demo") || changed {
+				t.Fatalf("ensureCluster = changed %v, %v; want ErrClusterMismatch naming %q and how to recreate", changed, err, c.wantErr)
+			}
+		})
+	}
+}
 func (k *fakeKind) CollectLogs(_, dir string) error {
 	k.logsDir = dir
 	return os.MkdirAll(dir, 0o700)

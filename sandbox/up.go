@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
@@ -101,6 +102,11 @@ func ensureCluster(ctx context.Context, st *state) (string, bool, error) {
 		}
 		return "", !exists, err
 	}
+	if exists {
+		if err := checkExistingNodes(st); err != nil {
+			return "", false, err
+		}
+	}
 	if err := st.connect(); err != nil {
 		return "", !exists, err
 	}
@@ -108,24 +114,42 @@ func ensureCluster(ctx context.Context, st *state) (string, bool, error) {
 		return "", !exists, err
 	}
 	if exists {
-		return "exists, kubeconfig " + st.r.KubeconfigPath + nodeVersionNote(st), false, nil
+		return "exists, kubeconfig " + st.r.KubeconfigPath, false, nil
 	}
 	return fmt.Sprintf("created with %s, kubeconfig %s", st.r.nodeImage.Ref, st.r.KubeconfigPath), true, nil
 }
 
-// nodeVersionNote warns when an existing cluster's Kubernetes version is not
-// the node image's: kind cannot change it, only `sandbox down` and up can.
-func nodeVersionNote(st *state) string {
-	want := st.r.nodeImage.Kubernetes
+// ErrClusterMismatch means a cluster of the sandbox's name exists with other
+// nodes than Up would create (another Kubernetes version or node count);
+// kind cannot change a cluster's nodes, so it is not reused silently.
+var ErrClusterMismatch = errors.New("existing cluster does not match the wanted nodes")
+
+// checkExistingNodes compares an existing cluster's nodes with the wanted
+// node image's Kubernetes version and the kind config's node count.
+func checkExistingNodes(st *state) error {
 	nodes, err := st.kind.Nodes(st.r.ClusterName)
-	if err != nil || len(nodes) == 0 || want == "" {
-		return ""
+	if err != nil || len(nodes) == 0 {
+		return err
 	}
-	got, err := nodeutils.KubeVersion(nodes[0])
-	if err != nil || got == want {
-		return ""
+	var found []string
+	if want := len(st.r.kindConfig.Nodes); want > 0 && len(nodes) != want {
+		found = append(found, fmt.Sprintf("%d nodes, not the %d of the kind config", len(nodes), want))
 	}
-	return fmt.Sprintf(" (nodes run Kubernetes %s, not %s of %s: run `sandbox down` first to change it)", got, want, st.r.nodeImage.Ref)
+	if want := st.r.nodeImage.Kubernetes; want != "" {
+		got, err := nodeutils.KubeVersion(nodes[0])
+		if err != nil {
+			return fmt.Errorf("kubernetes version of node %s: %w", nodes[0], err)
+		}
+		if got != want {
+			found = append(found, fmt.Sprintf("Kubernetes %s, not %s of %s", got, want, st.r.nodeImage.Ref))
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: kind cluster %q has %s; kind cannot change a cluster's nodes: delete it with "+
+		"`sandbox down --cluster-name %s` and run `sandbox up` again (or pass the options it was created with)",
+		ErrClusterMismatch, st.r.ClusterName, strings.Join(found, " and "), st.r.ClusterName)
 }
 
 func installCilium(ctx context.Context, st *state) (string, bool, error) {
