@@ -19,6 +19,10 @@ func main() {
 	flag.BoolVar(&opts.Force, "force", false, "rebuild binaries already present")
 	verbose := flag.Bool("v", false, "show the go command's output")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "controlplane-build: unexpected argument %q (it takes only flags; see -h)\n", flag.Arg(0))
+		os.Exit(2)
+	}
 	if *verbose {
 		opts.Log = os.Stderr
 	}
