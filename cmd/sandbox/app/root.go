@@ -49,10 +49,15 @@ func withCode(code int, err error) error {
 }
 
 // Main runs the sandbox command with args and returns the process exit code.
-// Ctrl-C cancels the running command's context.
+// Ctrl-C cancels the running command's context, which then cleans up (a
+// half-created cluster is removed); a second Ctrl-C kills the process.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default handling for the next signal
+	}()
 	s := streams{in: in, out: out, err: errOut}
 	root := newRootCmd(s)
 	root.SetArgs(args)
