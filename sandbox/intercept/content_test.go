@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // render renders opts and returns the objects, failing the test on error.
@@ -141,8 +143,51 @@ func TestUpstreamTrustBundle(t *testing.T) {
 	if got := field(b, "spec", "target", "secret", "key"); got != "ca.crt" {
 		t.Errorf("target secret key = %v, want ca.crt", got)
 	}
-	if got := field(b, "spec", "target", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"); got != "cilium-secrets" {
-		t.Errorf("target namespace = %v, want cilium-secrets", got)
+	if got := field(b, "spec", "target", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"); got != CANamespace {
+		t.Errorf("target namespace = %v, want %s", got, CANamespace)
+	}
+}
+
+// TestTLSSecretsNamespace checks where the secrets the policies name are
+// written and referenced, by Cilium's secrets mode: with secret sync (1.17+)
+// outside cilium-secrets, whose secrets Cilium's operator does not watch;
+// without sync, and on 1.16, inside it.
+func TestTLSSecretsNamespace(t *testing.T) {
+	cases := []struct {
+		version string
+		set     []string
+		want    string
+	}{
+		{"1.16", nil, "cilium-secrets"},
+		{"1.17", nil, "cert-manager"},
+		{"1.20", nil, "cert-manager"},
+		{"1.16", []string{"cilium.secretSync=false"}, "cilium-secrets"},
+		{"1.18", []string{"cilium.secretSync=false"}, "cilium-secrets"},
+		{"1.19", []string{"tlsSecrets.namespace=intercept-secrets"}, "intercept-secrets"},
+		{"1.16", []string{"tlsSecrets.namespace=intercept-secrets"}, "intercept-secrets"},
+	}
+	for _, c := range cases {
+		t.Run(c.version+"/"+strings.Join(c.set, ","), func(t *testing.T) {
+			objs := render(t, RenderOptions{CiliumVersion: c.version, Set: c.set})
+			if c.set == nil {
+				if want := TLSSecretsNamespace(versions.MustParseCilium(c.version)); want != c.want {
+					t.Errorf("TLSSecretsNamespace(%s) = %s, want %s", c.version, want, c.want)
+				}
+			}
+			if cert := find(objs, "Certificate", CertificateName("github")); cert == nil || cert.GetNamespace() != c.want {
+				t.Errorf("Certificate %s not in %s", CertificateName("github"), c.want)
+			}
+			b := find(objs, "Bundle", UpstreamTrustSecret)
+			if got := field(b, "spec", "target", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name"); got != c.want {
+				t.Errorf("upstream trust Bundle targets %v, want %s", got, c.want)
+			}
+			p := find(objs, "CiliumNetworkPolicy", PolicyName("github"))
+			for _, tls := range []string{"terminatingTLS", "originatingTLS"} {
+				if got := field(p, "spec", "egress", 0, "toPorts", 0, tls, "secret", "namespace"); got != c.want {
+					t.Errorf("%s secret namespace = %v, want %s", tls, got, c.want)
+				}
+			}
+		})
 	}
 }
 
@@ -216,8 +261,8 @@ func TestNotes(t *testing.T) {
 func TestNamesMatchTemplates(t *testing.T) {
 	objs := render(t, RenderOptions{Values: group("my-api", "api.example.com")})
 	cert := find(objs, "Certificate", CertificateName("my-api"))
-	if cert == nil || cert.GetNamespace() != "cilium-secrets" {
-		t.Fatalf("no Certificate %s in cilium-secrets", CertificateName("my-api"))
+	if ns := TLSSecretsNamespace(versions.MustParseCilium(versions.DefaultCilium)); cert == nil || cert.GetNamespace() != ns {
+		t.Fatalf("no Certificate %s in %s", CertificateName("my-api"), ns)
 	}
 	if got := field(cert, "spec", "secretName"); got != SecretName("my-api") {
 		t.Errorf("secretName = %v, want %s", got, SecretName("my-api"))

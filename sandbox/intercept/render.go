@@ -26,12 +26,30 @@ const (
 	WorkloadNamespace = "intercept-workload"
 	// WorkloadLabel is the app label value of the test workload's pods.
 	WorkloadLabel = "intercept-workload"
-	// UpstreamTrustSecret is the default secret (key ca.crt) in the
+	// UpstreamTrustSecret is the default secret (key ca.crt) in the TLS
 	// secrets namespace that originatingTLS validates upstreams with.
 	UpstreamTrustSecret = "intercept-upstream-ca"
 	// CAIssuer is the default name of the CA ClusterIssuer.
 	CAIssuer = "intercept-ca"
+	// CANamespace is the default ca.namespace, cert-manager's cluster
+	// resource namespace.
+	CANamespace = "cert-manager"
 )
+
+// TLSSecretsNamespace returns where the chart, with its default values,
+// writes the TLS secrets the policies name for Cilium release v with secret
+// sync as the sandbox installs it. On 1.17+ that is CANamespace: Cilium's
+// operator copies policy secrets into the secrets namespace
+// (versions.SecretsNamespace) from other namespaces only, and does not watch
+// secrets already there, so a certificate issued after its policy would never
+// reach Envoy and a renewal only at the hourly resync. The agent of 1.16
+// reads them in versions.SecretsNamespace.
+func TLSSecretsNamespace(v versions.Cilium) string {
+	if v.SecretsMode() == versions.SecretsModeNamespaceSync {
+		return CANamespace
+	}
+	return versions.SecretsNamespace
+}
 
 // ErrInvalidValues marks a render that failed because of the values given:
 // a values file that cannot be read or parsed, a malformed --set, a value
@@ -57,10 +75,11 @@ type RenderOptions struct {
 }
 
 // SecretName returns the name of the terminatingTLS secret of a group, in
-// the secrets namespace.
+// the TLS secrets namespace (TLSSecretsNamespace).
 func SecretName(group string) string { return "intercept-" + group + "-tls" }
 
-// CertificateName returns the name of a group's Certificate, in the secrets namespace.
+// CertificateName returns the name of a group's Certificate, in the TLS
+// secrets namespace (TLSSecretsNamespace).
 func CertificateName(group string) string { return "intercept-" + group }
 
 // PolicyName returns the name of a group's CiliumNetworkPolicy, in the

@@ -8,12 +8,15 @@ import (
 )
 
 // externalSecrets are the user's secrets a values case names but the chart
-// does not render, with the keys they hold.
-var externalSecrets = map[string]map[string][]string{
-	"existing-ca": {
-		"cilium-secrets/my-upstream-roots": {"ca.crt"},
-		"cert-manager/my-ca":               {"tls.crt", "tls.key"},
-	},
+// does not render, with the keys they hold, for Cilium release v.
+func externalSecrets(name string, v versions.Cilium) map[string][]string {
+	if name != "existing-ca" {
+		return nil
+	}
+	return map[string][]string{
+		TLSSecretsNamespace(v) + "/my-upstream-roots": {"ca.crt"},
+		"cert-manager/my-ca":                          {"tls.crt", "tls.key"},
+	}
 }
 
 // TestValidateValuesCases runs sandbox/validate (Cilium's Parse, the CRD
@@ -32,7 +35,7 @@ func TestValidateValuesCases(t *testing.T) {
 			}
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
 				objs := render(t, RenderOptions{CiliumVersion: v.String(), ValuesFiles: []string{c.Path}})
-				problems, err := val.Objects(objs, validate.Options{Cilium: v, ExternalSecrets: externalSecrets[c.Name]})
+				problems, err := val.Objects(objs, validate.Options{Cilium: v, ExternalSecrets: externalSecrets(c.Name, v)})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -34,11 +34,11 @@ func TestChartRendersValidObjects(t *testing.T) {
 		if strings.HasPrefix(filepath.Base(c.Path), "invalid-") {
 			continue // expected to fail rendering
 		}
-		opts := externalsOf(t, c.Path)
 		for _, v := range versions.DefaultReleases() {
 			if !c.Supports(v) {
 				continue
 			}
+			opts := externalsOf(t, c.Path, v)
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
 				r, err := intercept.Render(context.Background(), intercept.RenderOptions{
 					CiliumVersion: v.String(), ValuesFiles: []string{c.Path},
@@ -66,18 +66,18 @@ func TestChartRendersValidObjects(t *testing.T) {
 }
 
 // externalsOf declares what a values case takes from outside the chart: an
-// existing upstream trust secret holds ca.crt in the secrets namespace, as
-// the chart documents.
-func externalsOf(t *testing.T, path string) validate.Options {
+// existing upstream trust secret holds ca.crt in the TLS secrets namespace
+// the chart chooses for release v, as the chart documents.
+func externalsOf(t *testing.T, path string, v versions.Cilium) validate.Options {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var vals struct {
-		SecretsNamespace struct {
-			Name string `json:"name"`
-		} `json:"secretsNamespace"`
+		TLSSecrets struct {
+			Namespace string `json:"namespace"`
+		} `json:"tlsSecrets"`
 		UpstreamTrust struct {
 			ExistingSecret string `json:"existingSecret"`
 		} `json:"upstreamTrust"`
@@ -87,9 +87,9 @@ func externalsOf(t *testing.T, path string) validate.Options {
 	}
 	opts := validate.Options{}
 	if s := vals.UpstreamTrust.ExistingSecret; s != "" {
-		ns := vals.SecretsNamespace.Name
+		ns := vals.TLSSecrets.Namespace
 		if ns == "" {
-			ns = versions.SecretsNamespace
+			ns = intercept.TLSSecretsNamespace(v)
 		}
 		opts.ExternalSecrets = map[string][]string{ns + "/" + s: {"ca.crt"}}
 	}

@@ -76,10 +76,7 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 	}
 	secret := ns + "/" + tls.Secret.Name
 	var out []Problem
-	if opts.Cilium.SecretsMode() == versions.SecretsModeNamespaceSync && ns != opts.SecretsNamespace {
-		out = append(out, Problem{p.id, CheckSecretsNamespace, fmt.Sprintf(
-			"%s.secret %s is outside %s, the only namespace Cilium %s reads policy secrets from", where, secret, opts.SecretsNamespace, opts.Cilium)})
-	}
+	out = append(out, secretsNamespaceProblems(p, where, secret, ns, opts)...)
 	sources := inv.secretSources(ns, tls.Secret.Name)
 	switch {
 	case len(sources) == 0:
@@ -99,6 +96,28 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 		out = append(out, sanProblems(p, where, *names, src.cert)...)
 	}
 	return out
+}
+
+// secretsNamespaceProblems checks where a 1.17+ policy secret lives. With
+// secret sync the operator copies it into the secrets namespace and the agent
+// names the copy to Envoy, but the operator watches only secrets outside that
+// namespace: one inside is copied only when a policy changes (never, if it is
+// issued after its policy) and its renewals only at the hourly resync.
+// Without sync the agent reads nothing but the secrets namespace.
+func secretsNamespaceProblems(p policy, where, secret, ns string, opts Options) []Problem {
+	if opts.Cilium.SecretsMode() != versions.SecretsModeNamespaceSync {
+		return nil
+	}
+	switch {
+	case opts.WithoutSecretSync && ns != opts.SecretsNamespace:
+		return []Problem{{p.id, CheckSecretsNamespace, fmt.Sprintf(
+			"%s.secret %s is outside %s, the only namespace Cilium %s reads policy secrets from without secret sync", where, secret, opts.SecretsNamespace, opts.Cilium)}}
+	case !opts.WithoutSecretSync && ns == opts.SecretsNamespace:
+		return []Problem{{p.id, CheckSecretsNamespace, fmt.Sprintf(
+			"%s.secret %s is inside %s: with secret sync (Cilium %s) the operator copies policy secrets into it only from other namespaces and does not watch it, so Envoy never gets a secret issued after its policy, and a renewal only at the hourly resync; keep the secret in another namespace",
+			where, secret, opts.SecretsNamespace, opts.Cilium)}}
+	}
+	return nil
 }
 
 // keyProblems checks the keys a context reads: a terminating context needs

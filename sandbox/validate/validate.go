@@ -27,7 +27,9 @@ const (
 	CheckServerNames = "server-names-version"
 	// CheckMatchPattern: a matchPattern uses "**." before Cilium 1.19.
 	CheckMatchPattern = "match-pattern-version"
-	// CheckSecretsNamespace: a TLS secret lies outside the namespace Cilium 1.17+ reads.
+	// CheckSecretsNamespace: a TLS secret lies where Cilium 1.17+ cannot use
+	// it: inside the secrets namespace with secret sync (the operator copies
+	// secrets only from other namespaces), outside it without sync.
 	CheckSecretsNamespace = "secrets-namespace"
 	// CheckSecretSource: no object (or more than one) makes a secret a policy names.
 	CheckSecretSource = "tls-secret-source"
@@ -66,6 +68,11 @@ type Options struct {
 	// SecretsNamespace is where Cilium 1.17+ reads policy secrets;
 	// versions.SecretsNamespace when empty.
 	SecretsNamespace string
+	// WithoutSecretSync says Cilium 1.17+ runs read-only without secret
+	// sync (tls.secretSync.enabled=false): policy secrets must then be in
+	// SecretsNamespace. The zero value is Cilium's default for new installs,
+	// and the sandbox's: sync on, so they must be anywhere else.
+	WithoutSecretSync bool
 	// ClusterResourceNamespace is where cert-manager reads ClusterIssuer
 	// secrets; DefaultClusterResourceNamespace when empty.
 	ClusterResourceNamespace string

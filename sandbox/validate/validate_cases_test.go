@@ -70,31 +70,57 @@ func secretCases() []checkCase {
 		set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "workload", tlsPort("terminatingTLS", "secret", "namespace")...)
 		return objs
 	}
+	moveToSecretsNamespace := func(t *testing.T, objs objects) objects {
+		find(t, objs, "Certificate", "github").SetNamespace("cilium-secrets")
+		set(t, find(t, objs, "Bundle", "upstream-ca"), "cilium-secrets", "spec", "target", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
+		p := find(t, objs, "CiliumNetworkPolicy", "intercept")
+		set(t, p, "cilium-secrets", tlsPort("terminatingTLS", "secret", "namespace")...)
+		set(t, p, "cilium-secrets", tlsPort("originatingTLS", "secret", "namespace")...)
+		return objs
+	}
 	originateWithLeaf := func(t *testing.T, objs objects) objects {
 		set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "github-tls", tlsPort("originatingTLS", "secret", "name")...)
 		return without(objs, "Bundle", "upstream-ca")
 	}
 	return []checkCase{
-		{name: "secrets-namespace: secret outside cilium-secrets on 1.17", version: "1.17", mutate: moveToWorkload,
-			want: []want{{CheckSecretsNamespace, "intercept", "terminatingTLS.secret workload/github-tls is outside cilium-secrets"}}},
+		{name: "secrets-namespace: secret outside cilium-secrets without sync on 1.17", version: "1.17", mutate: moveToWorkload,
+			opts: Options{WithoutSecretSync: true},
+			want: []want{
+				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret workload/github-tls is outside cilium-secrets, the only namespace Cilium 1.17.16 reads policy secrets from without secret sync"},
+				{CheckSecretsNamespace, "intercept", "originatingTLS.secret tls-secrets/upstream-ca is outside cilium-secrets"},
+			}},
+		{name: "secrets-namespace: secret outside cilium-secrets with sync on 1.17", version: "1.17", mutate: moveToWorkload},
+		{name: "secrets-namespace: secret inside cilium-secrets with sync on 1.17", version: "1.17", mutate: moveToSecretsNamespace,
+			want: []want{
+				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret cilium-secrets/github-tls is inside cilium-secrets: with secret sync (Cilium 1.17.16) the operator copies policy secrets into it only from other namespaces"},
+				{CheckSecretsNamespace, "intercept", "originatingTLS.secret cilium-secrets/upstream-ca is inside cilium-secrets"},
+			}},
+		{name: "secrets-namespace: secret inside cilium-secrets with sync on 1.20", mutate: moveToSecretsNamespace,
+			want: []want{
+				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret cilium-secrets/github-tls is inside cilium-secrets"},
+				{CheckSecretsNamespace, "intercept", "originatingTLS.secret cilium-secrets/upstream-ca is inside cilium-secrets"},
+			}},
+		{name: "secrets-namespace: secret inside cilium-secrets without sync on 1.20", mutate: moveToSecretsNamespace,
+			opts: Options{WithoutSecretSync: true}},
+		{name: "secrets-namespace: secret inside cilium-secrets on 1.16", version: "1.16", mutate: moveToSecretsNamespace},
 		{name: "secrets-namespace: any namespace on 1.16", version: "1.16", mutate: moveToWorkload},
 		{name: "tls-secret-source: no object makes the secret",
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "missing", tlsPort("terminatingTLS", "secret", "name")...)
 				return objs
 			},
-			want: []want{{CheckSecretSource, "intercept", "terminatingTLS.secret cilium-secrets/missing is made by no Certificate, Bundle or Secret"}}},
+			want: []want{{CheckSecretSource, "intercept", "terminatingTLS.secret tls-secrets/missing is made by no Certificate, Bundle or Secret"}}},
 		{name: "tls-secret-source: Bundle selector misses the namespace",
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "Bundle", "upstream-ca"), "kube-system", "spec", "target", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
 				return objs
 			},
-			want: []want{{CheckSecretSource, "intercept", "originatingTLS.secret cilium-secrets/upstream-ca is made by no"}}},
+			want: []want{{CheckSecretSource, "intercept", "originatingTLS.secret tls-secrets/upstream-ca is made by no"}}},
 		{name: "tls-secret-source: two objects make the secret",
 			mutate: func(t *testing.T, objs objects) objects {
-				return append(objs, parseObject(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: github-tls, namespace: cilium-secrets}\nstringData: {tls.crt: x, tls.key: y}\n"))
+				return append(objs, parseObject(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: github-tls, namespace: tls-secrets}\nstringData: {tls.crt: x, tls.key: y}\n"))
 			},
-			want: []want{{CheckSecretSource, "intercept", "made by more than one object (Certificate cilium-secrets/github, Secret cilium-secrets/github-tls)"}}},
+			want: []want{{CheckSecretSource, "intercept", "made by more than one object (Certificate tls-secrets/github, Secret tls-secrets/github-tls)"}}},
 		{name: "tls-secret-source: clusterwide policy secret without namespace",
 			mutate: func(t *testing.T, objs objects) objects {
 				p := find(t, objs, "CiliumNetworkPolicy", "intercept").DeepCopy()
@@ -111,20 +137,20 @@ func secretCases() []checkCase {
 		{name: "tls-secret-keys: terminating secret without chain and key",
 			mutate: func(t *testing.T, objs objects) objects {
 				objs = without(objs, "Certificate", "github")
-				return append(objs, parseObject(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: github-tls, namespace: cilium-secrets}\ndata: {ca.crt: eA==}\n"))
+				return append(objs, parseObject(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: github-tls, namespace: tls-secrets}\ndata: {ca.crt: eA==}\n"))
 			},
 			want: []want{
-				{CheckSecretKeys, "intercept", `made by Secret cilium-secrets/github-tls has no key "tls.crt" (it has ca.crt)`},
+				{CheckSecretKeys, "intercept", `made by Secret tls-secrets/github-tls has no key "tls.crt" (it has ca.crt)`},
 				{CheckSecretKeys, "intercept", `has no key "tls.key"`},
 			}},
 		{name: "tls-secret-source: external secret",
-			opts: Options{ExternalSecrets: map[string][]string{"cilium-secrets/user-roots": {"ca.crt"}}},
+			opts: Options{ExternalSecrets: map[string][]string{"tls-secrets/user-roots": {"ca.crt"}}},
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "user-roots", tlsPort("originatingTLS", "secret", "name")...)
 				return without(objs, "Bundle", "upstream-ca")
 			}},
 		{name: "tls-secret-keys: external secret without ca.crt",
-			opts: Options{ExternalSecrets: map[string][]string{"cilium-secrets/user-roots": {"roots.pem"}}},
+			opts: Options{ExternalSecrets: map[string][]string{"tls-secrets/user-roots": {"roots.pem"}}},
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "user-roots", tlsPort("originatingTLS", "secret", "name")...)
 				return without(objs, "Bundle", "upstream-ca")
@@ -133,7 +159,7 @@ func secretCases() []checkCase {
 		{name: "tls-secret-keys: originating from a Secret holding only ca.crt",
 			mutate: func(t *testing.T, objs objects) objects {
 				objs = without(objs, "Bundle", "upstream-ca")
-				return append(objs, parseObject(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: upstream-ca, namespace: cilium-secrets}\ndata: {ca.crt: eA==}\n"))
+				return append(objs, parseObject(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: upstream-ca, namespace: tls-secrets}\ndata: {ca.crt: eA==}\n"))
 			}},
 		{name: "tls-secret-keys: trustedCA key the Bundle does not write",
 			mutate: func(t *testing.T, objs objects) objects {

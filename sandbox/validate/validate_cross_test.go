@@ -11,7 +11,7 @@ func sanCases() []checkCase {
 				set(t, find(t, objs, "Certificate", "github"), []any{"*.github.com"}, "spec", "dnsNames")
 				return objs
 			},
-			want: []want{{CheckSANCoverage, "intercept", `toFQDNs matchName "github.com" is not covered by any dnsNames SAN of Certificate cilium-secrets/github [*.github.com]`}}},
+			want: []want{{CheckSANCoverage, "intercept", `toFQDNs matchName "github.com" is not covered by any dnsNames SAN of Certificate tls-secrets/github [*.github.com]`}}},
 		{name: "san-coverage: one-label pattern under a wildcard SAN",
 			mutate: func(t *testing.T, objs objects) objects {
 				return addFQDN(t, objs, map[string]any{"matchPattern": "api-*.github.com"})
@@ -118,7 +118,7 @@ func issuerCases() []checkCase {
 	}
 	return []checkCase{
 		{name: "issuer-ref: unknown ClusterIssuer", mutate: badRef,
-			want: []want{{CheckIssuerRef, "Certificate cilium-secrets/github", `spec.issuerRef ClusterIssuer "nope" is not among the objects`}}},
+			want: []want{{CheckIssuerRef, "Certificate tls-secrets/github", `spec.issuerRef ClusterIssuer "nope" is not among the objects`}}},
 		{name: "issuer-ref: documented external issuer", mutate: badRef, opts: Options{ExternalIssuers: []string{"ClusterIssuer/nope"}}},
 		{name: "issuer-ref: kind defaults to Issuer",
 			mutate: func(t *testing.T, objs objects) objects {
@@ -149,7 +149,7 @@ func issuerCases() []checkCase {
 				set(t, find(t, objs, "Certificate", "github"), []any{"github.com", "*.github.com", "example.org"}, "spec", "dnsNames")
 				return objs
 			},
-			want: []want{{CheckNameConstraints, "Certificate cilium-secrets/github", `dnsNames "example.org" is outside the permitted DNS domains [github.com] of the signing CA Certificate cert-manager/ca`}}},
+			want: []want{{CheckNameConstraints, "Certificate tls-secrets/github", `dnsNames "example.org" is outside the permitted DNS domains [github.com] of the signing CA Certificate cert-manager/ca`}}},
 		{name: "name-constraints: leaf SAN in an excluded domain",
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "Certificate", "ca"), map[string]any{"dnsDomains": []any{"api.github.com"}}, "spec", "nameConstraints", "excluded")

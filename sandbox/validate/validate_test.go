@@ -162,7 +162,7 @@ func schemaCases() []checkCase {
 				set(t, find(t, objs, "Certificate", "github"), map[string]any{"algorithm": "DSA"}, "spec", "privateKey")
 				return objs
 			},
-			want: []want{{CheckSchema, "Certificate cilium-secrets/github", "spec.privateKey.algorithm"}},
+			want: []want{{CheckSchema, "Certificate tls-secrets/github", "spec.privateKey.algorithm"}},
 		},
 		{
 			name: "crd-schema: metadata name not a DNS subdomain",

@@ -46,6 +46,32 @@ The namespace of the CiliumNetworkPolicies.
 {{- end -}}
 
 {{/*
+"true" when Cilium copies policy secrets into its secrets namespace and serves
+them to Envoy over SDS: 1.17+ with cilium.secretSync.
+*/}}
+{{- define "intercept.secretSync" -}}
+{{- if and (ge (include "intercept.minor" . | atoi) 17) .Values.cilium.secretSync }}true{{ end -}}
+{{- end -}}
+
+{{/*
+The namespace of the TLS secrets the policies name (leaf certificates,
+upstream trust). With secret sync it must not be Cilium's secrets namespace:
+the operator copies secrets into it from other namespaces only, and does not
+watch the ones already there (a secret made after its policy is never copied,
+a renewal only at the hourly resync). Without sync (and on 1.16, whose agent
+reads any namespace with tls.secretsBackend=k8s) it is the secrets namespace.
+*/}}
+{{- define "intercept.tlsSecretsNamespace" -}}
+{{- if .Values.tlsSecrets.namespace -}}
+{{- .Values.tlsSecrets.namespace -}}
+{{- else if include "intercept.secretSync" . -}}
+{{- .Values.ca.namespace -}}
+{{- else -}}
+{{- .Values.secretsNamespace.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 The name of the secret (key ca.crt) originatingTLS validates upstreams with.
 */}}
 {{- define "intercept.upstreamSecret" -}}
@@ -117,11 +143,11 @@ Called with dict "root" $ "group" $name "values" $g.
   {{- end }}
   terminatingTLS:
     secret:
-      namespace: {{ .root.Values.secretsNamespace.name }}
+      namespace: {{ include "intercept.tlsSecretsNamespace" .root }}
       name: intercept-{{ .group }}-tls
   originatingTLS:
     secret:
-      namespace: {{ .root.Values.secretsNamespace.name }}
+      namespace: {{ include "intercept.tlsSecretsNamespace" .root }}
       name: {{ include "intercept.upstreamSecret" .root }}
   rules:
     http:

@@ -152,3 +152,21 @@ the workload has the CA bundle it mounts.
 {{- fail (printf "policy.namespace %q differs from workload.namespace %q: a CiliumNetworkPolicy selects pods of its own namespace only" .Values.policy.namespace .Values.workload.namespace) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+TLS secrets namespace against Cilium's secrets mode. With secret sync (1.17+)
+the secrets must live outside the secrets namespace: the operator copies
+policy secrets into it and watches only the ones elsewhere. Without sync the
+agent reads nothing but the secrets namespace.
+*/}}
+{{- define "intercept.validate.secrets" -}}
+{{- $ns := include "intercept.tlsSecretsNamespace" . -}}
+{{- $secrets := .Values.secretsNamespace.name -}}
+{{- $version := toString .Values.cilium.version -}}
+{{- if and (include "intercept.secretSync" .) (eq $ns $secrets) -}}
+{{- fail (printf "tlsSecrets.namespace %q is Cilium's secrets namespace (secretsNamespace.name): with secret sync (Cilium %s, cilium.secretSync=true) the operator copies policy secrets into it from other namespaces and does not watch the ones already there, so a certificate issued after its policy never reaches Envoy and a renewal only at the hourly resync; leave tlsSecrets.namespace empty (ca.namespace) or name another namespace" $ns $version) -}}
+{{- end -}}
+{{- if and (ge (include "intercept.minor" . | atoi) 17) (not .Values.cilium.secretSync) (ne $ns $secrets) -}}
+{{- fail (printf "tlsSecrets.namespace %q is not secretsNamespace.name %q: without secret sync (cilium.secretSync=false) Cilium %s reads policy secrets only from its secrets namespace; leave tlsSecrets.namespace empty" $ns $secrets $version) -}}
+{{- end -}}
+{{- end -}}
