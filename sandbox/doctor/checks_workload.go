@@ -29,8 +29,10 @@ func checkEndpoints(e *env) Finding {
 			continue
 		}
 		st := cep.Status
-		// Only agents with endpoint status publishing report policy here;
-		// 1.20's CiliumEndpoint status has no policy field at all.
+		// Only agents with endpoint status publishing report policy here:
+		// the 1.20 agent never fills status.policy (pkg/endpoint
+		// endpoint_status.go), so there a failed TLS context shows only in
+		// the agent logs.
 		if st.Policy != nil && st.Policy.Egress != nil && !st.Policy.Egress.Enforcing {
 			p.add("read the agent log of the pod's node for policy errors (\"Error getting TLS Context\", \"unable to regenerate\")",
 				"CiliumEndpoint %s/%s does not enforce egress policy (state %q): the TLS rule is not applied", cep.Namespace, cep.Name, st.State)
