@@ -84,10 +84,10 @@ func artifactNamespaces() []string {
 // collectCluster writes Certificates, pods, events and component logs.
 func collectCluster(ctx context.Context, st *state, dir string) []error {
 	var errs []error
+	if err := writeCertificates(ctx, st, dir); err != nil {
+		errs = append(errs, err)
+	}
 	for _, ns := range artifactNamespaces() {
-		if err := writeCertificates(ctx, st, ns, dir); err != nil {
-			errs = append(errs, err)
-		}
 		if err := writePodsAndEvents(ctx, st, ns, dir); err != nil {
 			errs = append(errs, err)
 		}
@@ -98,15 +98,13 @@ func collectCluster(ctx context.Context, st *state, dir string) []error {
 	return errs
 }
 
-func writeCertificates(ctx context.Context, st *state, ns, dir string) error {
-	list, err := st.dyn.Resource(certificatesGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
+// writeCertificates writes every Certificate of the cluster with its status.
+func writeCertificates(ctx context.Context, st *state, dir string) error {
+	list, err := st.dyn.Resource(certificatesGVR).List(ctx, metav1.ListOptions{})
 	if err != nil {
-		return fmt.Errorf("certificates in %s: %w", ns, err)
+		return fmt.Errorf("certificates: %w", err)
 	}
-	if len(list.Items) == 0 {
-		return nil
-	}
-	return writeYAML(filepath.Join(dir, "certificates-"+ns+".yaml"), list.Items)
+	return writeYAML(filepath.Join(dir, "certificates.yaml"), list.Items)
 }
 
 func writePodsAndEvents(ctx context.Context, st *state, ns, dir string) error {

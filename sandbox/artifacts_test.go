@@ -48,7 +48,7 @@ func TestCollectArtifacts(t *testing.T) {
 		t.Errorf("kind logs exported to %q, want %s", k.logsDir, filepath.Join(got, "kind"))
 	}
 	for file, want := range map[string]string{
-		"certificates-cilium-secrets.yaml":   "message: Issuing",
+		"certificates.yaml":                  "message: Issuing",
 		"pods-kube-system.txt":               "cilium-agent=waiting:CrashLoopBackOff restarts=3",
 		"logs/cilium-abcde-cilium-agent.log": "fake logs",
 	} {

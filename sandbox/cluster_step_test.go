@@ -169,7 +169,7 @@ func TestWaitCertificates(t *testing.T) {
 	cert := func(ns, name, status string) runtime.Object {
 		u := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
-			"metadata": map[string]any{"namespace": ns, "name": name},
+			"metadata": map[string]any{"namespace": ns, "name": name, "labels": map[string]any{"app.kubernetes.io/instance": intercept.DefaultReleaseName}},
 			"status":   map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": status, "message": "Issuing"}}},
 		}}
 		return u
@@ -182,13 +182,17 @@ func TestWaitCertificates(t *testing.T) {
 		{name: "all ready", objs: []runtime.Object{cert("cert-manager", "ca", "True"), cert("cilium-secrets", "github", "True")}},
 		{name: "leaf pending", objs: []runtime.Object{cert("cert-manager", "ca", "True"), cert("cilium-secrets", "github", "False")},
 			wantErr: "cilium-secrets/github: Issuing"},
+		{name: "leaf pending in a custom TLS secrets namespace", objs: []runtime.Object{cert("cert-manager", "ca", "True"), cert("tls-secrets", "github", "False")},
+			wantErr: "tls-secrets/github: Issuing"},
+		{name: "another release's certificate is not waited for", objs: []runtime.Object{cert("cert-manager", "ca", "True"), &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": map[string]any{"namespace": "apps", "name": "other"}}}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
 				map[schema.GroupVersionResource]string{certificatesGVR: "CertificateList"}, c.objs...)
 			st := &state{dyn: dyn}
-			err := waitCertificates(context.Background(), st, []string{"cert-manager", "cilium-secrets"}, 50*time.Millisecond)
+			err := waitCertificates(context.Background(), st, chartCertificates(), 50*time.Millisecond)
 			if c.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -15,12 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // MinFreeDisk is the free space preflight wants where the sandbox runs:
@@ -129,11 +127,16 @@ func dedupe(refs []string) []string {
 // WorkloadTimeout bounds the wait for the chart's certificates and workload.
 const WorkloadTimeout = 4 * time.Minute
 
+// chartCertificates selects the chart's Certificates wherever the values put
+// them (the CA in ca.namespace, the leaves in the TLS secrets namespace).
+func chartCertificates() string {
+	return "app.kubernetes.io/instance=" + intercept.DefaultReleaseName
+}
+
 // waitWorkload waits for the chart's Certificates to be issued and the test
 // workload to be rolled out.
 func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
-	namespaces := []string{certmanager.Namespace, versions.SecretsNamespace}
-	if err := waitCertificates(ctx, st, namespaces, WorkloadTimeout); err != nil {
+	if err := waitCertificates(ctx, st, chartCertificates(), WorkloadTimeout); err != nil {
 		return "", false, err
 	}
 	w := cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel}
@@ -152,20 +155,19 @@ func CoreDNS() cluster.Workload {
 
 var certificatesGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
 
-// waitCertificates waits until every Certificate in namespaces is Ready.
-func waitCertificates(ctx context.Context, st *state, namespaces []string, timeout time.Duration) error {
+// waitCertificates waits until every Certificate the label selector picks,
+// in any namespace, is Ready.
+func waitCertificates(ctx context.Context, st *state, selector string, timeout time.Duration) error {
 	var pending []string
 	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		pending = pending[:0]
-		for _, ns := range namespaces {
-			list, err := st.dyn.Resource(certificatesGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
-			if err != nil {
-				return false, fmt.Errorf("list certificates in %s: %w", ns, err)
-			}
-			for i := range list.Items {
-				if reason := certificateNotReady(&list.Items[i]); reason != "" {
-					pending = append(pending, reason)
-				}
+		list, err := st.dyn.Resource(certificatesGVR).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return false, fmt.Errorf("list certificates %s: %w", selector, err)
+		}
+		for i := range list.Items {
+			if reason := certificateNotReady(&list.Items[i]); reason != "" {
+				pending = append(pending, reason)
 			}
 		}
 		return len(pending) == 0, nil
