@@ -38,13 +38,25 @@ func Up(ctx context.Context, opts Options) (*Report, error) {
 	rep.Steps, err = runStages(ctx, st, upStages(), r.OnStep)
 	rep.Seconds = roundSeconds(time.Since(start))
 	rep.Images = st.images
-	if err != nil && ctx.Err() == nil && !errors.Is(err, cluster.ErrNoDocker) {
-		var aerr error
-		if rep.Artifacts, aerr = collectArtifacts(ctx, st); aerr != nil {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, cluster.ErrNoDocker) && clusterExists(st) {
+		collect := step{name: "artifacts", run: func(ctx context.Context, st *state) (string, bool, error) {
+			dir, err := collectArtifacts(ctx, st)
+			rep.Artifacts = dir
+			return dir, false, err
+		}}
+		// Reported through OnStep (it can take a minute) but not one of Up's steps.
+		if _, aerr := runStep(ctx, st, collect, r.OnStep); aerr != nil {
 			rep.ArtifactsError = aerr.Error()
 		}
 	}
 	return rep, err
+}
+
+// clusterExists reports whether the sandbox's cluster exists (false when
+// kind cannot tell): only then is there anything to collect after a failure.
+func clusterExists(st *state) bool {
+	exists, err := st.kind.Exists(st.r.ClusterName)
+	return err == nil && exists
 }
 
 // upStages is the ordered list of Up's steps; steps in one stage are
