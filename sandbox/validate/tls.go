@@ -67,7 +67,13 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 	if tls.Secret == nil || tls.Secret.Name == "" {
 		return []Problem{{p.id, CheckSecretSource, where + " names no secret"}}
 	}
+	var out []Problem
 	ns := tls.Secret.Namespace
+	if ns == "" && p.namespace != "" && syncs(opts) {
+		out = append(out, Problem{p.id, CheckSecretsNamespace, fmt.Sprintf(
+			"%s.secret %q names no namespace: with secret sync (Cilium %s) neither the operator nor the agent defaults it to the policy's, so the secret is never copied and Envoy never gets it; set secret.namespace",
+			where, tls.Secret.Name, opts.Cilium)})
+	}
 	if ns == "" {
 		ns = p.namespace
 	}
@@ -75,7 +81,6 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 		return []Problem{{p.id, CheckSecretSource, fmt.Sprintf("%s.secret %q names no namespace, and a clusterwide policy has none to default to", where, tls.Secret.Name)}}
 	}
 	secret := ns + "/" + tls.Secret.Name
-	var out []Problem
 	out = append(out, secretsNamespaceProblems(p, where, secret, ns, opts)...)
 	sources := inv.secretSources(ns, tls.Secret.Name)
 	switch {
@@ -118,6 +123,12 @@ func secretsNamespaceProblems(p policy, where, secret, ns string, opts Options) 
 			where, secret, opts.SecretsNamespace, opts.Cilium)}}
 	}
 	return nil
+}
+
+// syncs reports whether the agent gets policy secrets over SDS from the
+// operator's copies (1.17+ with secret sync).
+func syncs(opts Options) bool {
+	return opts.Cilium.SecretsMode() == versions.SecretsModeNamespaceSync && !opts.WithoutSecretSync
 }
 
 // keyProblems checks the keys a context reads: a terminating context needs

@@ -78,6 +78,10 @@ func secretCases() []checkCase {
 		set(t, p, "cilium-secrets", tlsPort("originatingTLS", "secret", "namespace")...)
 		return objs
 	}
+	withoutSecretNamespace := func(t *testing.T, objs objects) objects {
+		set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), nil, tlsPort("terminatingTLS", "secret", "namespace")...)
+		return objs
+	}
 	originateWithLeaf := func(t *testing.T, objs objects) objects {
 		set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "github-tls", tlsPort("originatingTLS", "secret", "name")...)
 		return without(objs, "Bundle", "upstream-ca")
@@ -103,6 +107,18 @@ func secretCases() []checkCase {
 		{name: "secrets-namespace: secret inside cilium-secrets without sync on 1.20", mutate: moveToSecretsNamespace,
 			opts: Options{WithoutSecretSync: true}},
 		{name: "secrets-namespace: secret inside cilium-secrets on 1.16", version: "1.16", mutate: moveToSecretsNamespace},
+		{name: "secrets-namespace: secret without namespace with sync on 1.18", version: "1.18", mutate: withoutSecretNamespace,
+			want: []want{
+				{CheckSecretsNamespace, "intercept", `terminatingTLS.secret "github-tls" names no namespace: with secret sync (Cilium 1.18.10)`},
+				{CheckSecretSource, "intercept", "terminatingTLS.secret workload/github-tls is made by no"},
+			}},
+		{name: "secrets-namespace: secret without namespace without sync on 1.18", version: "1.18", mutate: withoutSecretNamespace,
+			opts: Options{WithoutSecretSync: true},
+			want: []want{
+				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret workload/github-tls is outside cilium-secrets"},
+				{CheckSecretSource, "intercept", "terminatingTLS.secret workload/github-tls is made by no"},
+				{CheckSecretsNamespace, "intercept", "originatingTLS.secret tls-secrets/upstream-ca is outside cilium-secrets"},
+			}},
 		{name: "secrets-namespace: any namespace on 1.16", version: "1.16", mutate: moveToWorkload},
 		{name: "tls-secret-source: no object makes the secret",
 			mutate: func(t *testing.T, objs objects) objects {
