@@ -166,6 +166,24 @@ agent reads nothing but the secrets namespace.
 {{- if and (include "intercept.secretSync" .) (eq $ns $secrets) -}}
 {{- fail (printf "tlsSecrets.namespace %q is Cilium's secrets namespace (secretsNamespace.name): with secret sync (Cilium %s, cilium.secretSync=true) the operator copies policy secrets into it from other namespaces and does not watch the ones already there, so a certificate issued after its policy never reaches Envoy and a renewal only at the hourly resync; leave tlsSecrets.namespace empty (ca.namespace) or name another namespace" $ns $version) -}}
 {{- end -}}
+{{- $secretsTaken := dict (include "intercept.upstreamSecret" .) "upstreamTrust's secret" -}}
+{{- $certsTaken := dict -}}
+{{- if and (eq $ns .Values.ca.namespace) (not .Values.ca.existingSecret.name) -}}
+{{- $_ := set $secretsTaken .Values.ca.secretName "the CA's secret (ca.secretName)" -}}
+{{- $_ := set $certsTaken .Values.ca.secretName "the CA's Certificate (ca.secretName)" -}}
+{{- end -}}
+{{- range $name, $g := .Values.intercept -}}
+{{- if $g.enabled -}}
+{{- $cert := printf "intercept-%s" $name -}}
+{{- $secret := printf "intercept-%s-tls" $name -}}
+{{- if hasKey $certsTaken $cert -}}
+{{- fail (printf "intercept.%s: its Certificate %s/%s is %s; rename the group" $name $ns $cert (get $certsTaken $cert)) -}}
+{{- end -}}
+{{- if hasKey $secretsTaken $secret -}}
+{{- fail (printf "intercept.%s: its secret %s/%s is %s; rename the group" $name $ns $secret (get $secretsTaken $secret)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if and (ge (include "intercept.minor" . | atoi) 17) (not .Values.cilium.secretSync) (ne $ns $secrets) -}}
 {{- fail (printf "tlsSecrets.namespace %q is not secretsNamespace.name %q: without secret sync (cilium.secretSync=false) Cilium %s reads policy secrets only from its secrets namespace; leave tlsSecrets.namespace empty" $ns $secrets $version) -}}
 {{- end -}}
