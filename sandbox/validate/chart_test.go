@@ -65,9 +65,10 @@ func TestChartRendersValidObjects(t *testing.T) {
 	t.Logf("validated %d renders of %d values cases", rendered, len(cases))
 }
 
-// externalsOf declares what a values case takes from outside the chart: an
+// externalsOf declares what a values case takes from outside the chart (an
 // existing upstream trust secret holds ca.crt in the TLS secrets namespace
-// the chart chooses for release v, as the chart documents.
+// the chart chooses for release v, as the chart documents) and the Cilium
+// secrets mode it is written for (cilium.secretSync).
 func externalsOf(t *testing.T, path string, v versions.Cilium) validate.Options {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -75,6 +76,9 @@ func externalsOf(t *testing.T, path string, v versions.Cilium) validate.Options 
 		t.Fatal(err)
 	}
 	var vals struct {
+		Cilium struct {
+			SecretSync *bool `json:"secretSync"`
+		} `json:"cilium"`
 		TLSSecrets struct {
 			Namespace string `json:"namespace"`
 		} `json:"tlsSecrets"`
@@ -85,7 +89,7 @@ func externalsOf(t *testing.T, path string, v versions.Cilium) validate.Options 
 	if err := yaml.Unmarshal(data, &vals); err != nil {
 		t.Fatalf("parse %s: %v", path, err)
 	}
-	opts := validate.Options{}
+	opts := validate.Options{WithoutSecretSync: vals.Cilium.SecretSync != nil && !*vals.Cilium.SecretSync}
 	if s := vals.UpstreamTrust.ExistingSecret; s != "" {
 		ns := vals.TLSSecrets.Namespace
 		if ns == "" {
