@@ -11,9 +11,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // scenarioLabel is the label key every feature carries (scenario=<id>).
@@ -41,10 +39,14 @@ func TestIntercept(t *testing.T) {
 // github group's secret, retrying while a renewal settles.
 func (s *suiteState) expectServedIsSecret(ctx context.Context, t *testing.T) {
 	t.Helper()
+	gc, err := findGroupCert(ctx, s.dyn, githubGroup)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var served, stored string
-	err := wait.PollUntilContextTimeout(ctx, 3*time.Second, settleTimeout, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 3*time.Second, settleTimeout, true, func(ctx context.Context) (bool, error) {
 		r := s.expect(ctx, t, s.workload, githubMeta, probe.Intercepted)
-		leaf, err := probe.LeafFromSecret(ctx, s.cs, versions.SecretsNamespace, intercept.SecretName(githubGroup))
+		leaf, err := probe.LeafFromSecret(ctx, s.cs, gc.namespace, gc.secretName)
 		if err != nil {
 			stored = err.Error()
 			return false, nil
@@ -53,7 +55,7 @@ func (s *suiteState) expectServedIsSecret(ctx context.Context, t *testing.T) {
 		return served == stored, nil
 	})
 	if err != nil {
-		t.Fatalf("served serial %s, secret %s/%s holds %s: %v", served, versions.SecretsNamespace, intercept.SecretName(githubGroup), stored, err)
+		t.Fatalf("served serial %s, secret %s holds %s: %v", served, gc.secret(), stored, err)
 	}
 }
 
@@ -119,7 +121,11 @@ func TestCACrtInSecret(t *testing.T) {
 // a CA certificate that the secret's own leaf chains to.
 func (s *suiteState) assertSecretHasCACrt(ctx context.Context, t *testing.T) {
 	t.Helper()
-	ns, name := versions.SecretsNamespace, intercept.SecretName(githubGroup)
+	gc, err := findGroupCert(ctx, s.dyn, githubGroup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, name := gc.namespace, gc.secretName
 	sec, err := s.cs.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)

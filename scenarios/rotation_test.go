@@ -16,7 +16,6 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 var certificateGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
@@ -42,7 +41,11 @@ func TestRotation(t *testing.T) {
 		}).
 		Assess("a renewal is served without restarts", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			before := ctx.Value(rotationKey{}).(beforeRotation)
-			if err := suite.renew(ctx, versions.SecretsNamespace, "intercept-"+githubGroup); err != nil {
+			gc, err := findGroupCert(ctx, suite.dyn, githubGroup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := suite.renew(ctx, gc.namespace, gc.name); err != nil {
 				t.Fatal(err)
 			}
 			suite.expectNewSerial(ctx, t, before.serial)

@@ -150,9 +150,16 @@ func (s *suiteState) connect(ctx context.Context, cfg *envconf.Config) error {
 	if s.rest, err = restConfigOf(cfg); err != nil {
 		return err
 	}
-	if s.cs, err = kubernetes.NewForConfig(s.rest); err != nil {
+	cs, err := kubernetes.NewForConfig(s.rest)
+	if err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)
 	}
+	// An unreachable cluster fails now, naming it, rather than after the
+	// workload wait with an artifact bundle of connection errors.
+	if err := reachable(ctx, cs.Discovery().RESTClient(), cfg.KubeconfigFile(), s.rest.Host); err != nil {
+		return err
+	}
+	s.cs = cs
 	if s.dyn, err = dynamic.NewForConfig(s.rest); err != nil {
 		return fmt.Errorf("dynamic client: %w", err)
 	}
@@ -170,6 +177,20 @@ func (s *suiteState) connect(ctx context.Context, cfg *envconf.Config) error {
 	}
 	s.workload = probe.Target{Namespace: pod.Namespace, Pod: pod.Name, Container: workloadContainer}
 	return s.waitSandboxCA(ctx)
+}
+
+// reachTimeout bounds the first request to the cluster.
+const reachTimeout = 15 * time.Second
+
+// reachable asks the API server for its version, failing with the
+// kubeconfig and server named when it does not answer within reachTimeout.
+func reachable(ctx context.Context, c rest.Interface, kubeconfig, host string) error {
+	ctx, cancel := context.WithTimeout(ctx, reachTimeout)
+	defer cancel()
+	if _, err := c.Get().AbsPath("/version").Do(ctx).Raw(); err != nil {
+		return fmt.Errorf("cluster of --kubeconfig=%q (server %s) is not reachable within %s: %w", kubeconfig, host, reachTimeout, err)
+	}
+	return nil
 }
 
 // restConfigOf returns the REST config of the suite's kubeconfig, keeping
