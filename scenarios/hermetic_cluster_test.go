@@ -21,6 +21,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // cnpResource is the CiliumNetworkPolicy resource.
@@ -34,9 +35,14 @@ type hermeticCluster struct {
 	kube kubernetes.Interface
 	cm   cmclient.Interface
 	dyn  dynamic.Interface
+	// cilium is the release the chart was rendered for.
+	cilium versions.Cilium
+	// tlsNS is where the chart writes the policies' TLS secrets and the
+	// upstream trust secret for that release (intercept.TLSSecretsNamespace).
+	tlsNS string
 }
 
-func newHermeticCluster(cp *hermetic.ControlPlane) (*hermeticCluster, error) {
+func newHermeticCluster(cp *hermetic.ControlPlane, cilium versions.Cilium) (*hermeticCluster, error) {
 	kube, err := kubernetes.NewForConfig(cp.Config)
 	if err != nil {
 		return nil, err
@@ -49,7 +55,8 @@ func newHermeticCluster(cp *hermetic.ControlPlane) (*hermeticCluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &hermeticCluster{cp: cp, kube: kube, cm: cm, dyn: dyn}, nil
+	return &hermeticCluster{cp: cp, kube: kube, cm: cm, dyn: dyn,
+		cilium: cilium, tlsNS: intercept.TLSSecretsNamespace(cilium)}, nil
 }
 
 // describeConditions renders conditions for a timeout message.

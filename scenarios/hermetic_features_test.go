@@ -130,9 +130,9 @@ func (h *hermeticCluster) assertLeavesCoverPolicies(ctx context.Context, t *test
 		t.Fatalf("terminating policies = %d, want at least %d", len(pols), minPolicies)
 	}
 	for _, p := range pols {
-		if p.Secret.Namespace != hermetic.SecretsNamespace {
-			t.Errorf("policy %s: terminating secret %s/%s is outside %q, where Cilium's secret sync reads it",
-				p.Policy, p.Secret.Namespace, p.Secret.Name, hermetic.SecretsNamespace)
+		if p.Secret.Namespace != h.tlsNS {
+			t.Errorf("policy %s: terminating secret %s/%s, want it in %q, where Cilium %s's secrets mode needs it",
+				p.Policy, p.Secret.Namespace, p.Secret.Name, h.tlsNS, h.cilium)
 			continue
 		}
 		if _, err := h.waitCertificateReady(ctx, p.Secret.Namespace, certificateName(p.Secret.Name), 1); err != nil {
@@ -240,7 +240,7 @@ func (h *hermeticCluster) assertTrustTargets(ctx context.Context, t *testing.T) 
 	}
 	var seen string
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		s, err := h.kube.CoreV1().Secrets(hermetic.SecretsNamespace).Get(ctx, intercept.UpstreamTrustSecret, metav1.GetOptions{})
+		s, err := h.kube.CoreV1().Secrets(h.tlsNS).Get(ctx, intercept.UpstreamTrustSecret, metav1.GetOptions{})
 		if err != nil {
 			seen = err.Error()
 			return false, nil

@@ -28,9 +28,10 @@ const (
 	lifecycleCA        = "lifecycle-ca"
 )
 
-// lifecycleChart is the lifecycle release with groups lca and lcb;
-// upgraded drops lcb and adds *.example.com to lca.
-func lifecycleChart(upgraded bool) hermetic.ChartOptions {
+// lifecycleChart is the lifecycle release, rendered for the suite's Cilium
+// release, with groups lca and lcb; upgraded drops lcb and adds
+// *.example.com to lca.
+func (h *hermeticCluster) lifecycleChart(upgraded bool) hermetic.ChartOptions {
 	groups := map[string]any{
 		"github": map[string]any{"enabled": false},
 		"aws":    map[string]any{"enabled": false},
@@ -43,13 +44,16 @@ func lifecycleChart(upgraded bool) hermetic.ChartOptions {
 		groups["lca"] = map[string]any{"enabled": true, "domains": []any{"example.org", "*.example.org", "*.example.com"}}
 	}
 	return hermetic.ChartOptions{
-		ReleaseName: lifecycleRelease, Namespace: lifecycleNamespace,
+		ReleaseName: lifecycleRelease, Namespace: lifecycleNamespace, CiliumVersion: h.cilium.String(),
 		Values: map[string]any{
 			"intercept":     groups,
 			"ca":            map[string]any{"issuerName": lifecycleCA, "secretName": lifecycleCA},
 			"upstreamTrust": map[string]any{"secretName": "lifecycle-upstream-ca"},
 			"caBundle":      map[string]any{"name": lifecycleCA},
 			"workload":      map[string]any{"namespace": lifecycleWorkload},
+			// The suite's release owns the secrets namespace where it
+			// creates it (1.16).
+			"secretsNamespace": map[string]any{"create": false},
 		},
 	}
 }
@@ -57,7 +61,7 @@ func lifecycleChart(upgraded bool) hermetic.ChartOptions {
 func (h *hermeticCluster) featureLifecycle() features.Feature {
 	return hermeticFeature("install, upgrade with a changed domain list, uninstall", "wildcard-groups").
 		Assess("a second release installs and issues its groups", timed(func(ctx context.Context, t *testing.T) {
-			res, err := h.cp.EnsureChart(ctx, lifecycleChart(false))
+			res, err := h.cp.EnsureChart(ctx, h.lifecycleChart(false))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,13 +69,13 @@ func (h *hermeticCluster) featureLifecycle() features.Feature {
 				t.Errorf("EnsureChart outcome = %s, want installed", res.Outcome)
 			}
 			h.assertLeavesCoverPolicies(ctx, t, lifecycleWorkload, lifecycleCA, 2)
-			again, err := h.cp.EnsureChart(ctx, lifecycleChart(false))
+			again, err := h.cp.EnsureChart(ctx, h.lifecycleChart(false))
 			if err != nil || again.Outcome != "unchanged" {
 				t.Errorf("second EnsureChart: outcome %v, err %v; want unchanged", again, err)
 			}
 		})).
 		Assess("upgrade: new SAN issued, removed group's objects gone", timed(func(ctx context.Context, t *testing.T) {
-			res, err := h.cp.EnsureChart(ctx, lifecycleChart(true))
+			res, err := h.cp.EnsureChart(ctx, h.lifecycleChart(true))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +83,7 @@ func (h *hermeticCluster) featureLifecycle() features.Feature {
 				t.Errorf("EnsureChart outcome = %s, want upgraded", res.Outcome)
 			}
 			h.waitNameServed(ctx, t, lifecycleCA, intercept.SecretName("lca"), "www.example.com")
-			h.waitGone(ctx, t, certificateResource(), hermetic.SecretsNamespace, "intercept-lcb")
+			h.waitGone(ctx, t, certificateResource(), h.tlsNS, intercept.CertificateName("lcb"))
 			h.waitGone(ctx, t, cnpResource(), lifecycleWorkload, "intercept-tls-lcb")
 			h.assertLeavesCoverPolicies(ctx, t, lifecycleWorkload, lifecycleCA, 1)
 		})).
@@ -101,7 +105,7 @@ func (h *hermeticCluster) waitNameServed(ctx context.Context, t *testing.T, caNa
 	t.Helper()
 	var sans []string
 	err := wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		leaf, _, err := h.secretCert(ctx, hermetic.SecretsNamespace, secret)
+		leaf, _, err := h.secretCert(ctx, h.tlsNS, secret)
 		if err != nil {
 			return false, nil
 		}
@@ -120,7 +124,7 @@ func (h *hermeticCluster) waitNameServed(ctx context.Context, t *testing.T, caNa
 			return false, nil
 		}
 		permitted = ca.PermittedDNSDomains
-		leaf, _, err := h.secretCert(ctx, hermetic.SecretsNamespace, secret)
+		leaf, _, err := h.secretCert(ctx, h.tlsNS, secret)
 		if err != nil {
 			return false, nil
 		}
@@ -151,7 +155,7 @@ func (h *hermeticCluster) waitGone(ctx context.Context, t *testing.T, gvr schema
 // documented.
 func (h *hermeticCluster) assertUninstallClean(ctx context.Context, t *testing.T) {
 	t.Helper()
-	if err := h.cp.UninstallChart(ctx, lifecycleChart(true)); err != nil {
+	if err := h.cp.UninstallChart(ctx, h.lifecycleChart(true)); err != nil {
 		t.Fatal(err)
 	}
 	instance := "app.kubernetes.io/instance=" + lifecycleRelease
@@ -211,7 +215,11 @@ func (h *hermeticCluster) leftovers(ctx context.Context) ([]string, error) {
 		{Version: "v1", Resource: "secrets"}, {Version: "v1", Resource: "configmaps"},
 		{Group: "cert-manager.io", Version: "v1", Resource: "certificaterequests"},
 	}
-	for _, ns := range []string{hermetic.SecretsNamespace, hermetic.CertManagerNamespace, lifecycleWorkload, lifecycleNamespace} {
+	namespaces := []string{hermetic.SecretsNamespace, hermetic.CertManagerNamespace, lifecycleWorkload, lifecycleNamespace}
+	if !slices.Contains(namespaces, h.tlsNS) {
+		namespaces = append(namespaces, h.tlsNS)
+	}
+	for _, ns := range namespaces {
 		for _, gvr := range gvrs {
 			list, err := h.dyn.Resource(gvr).Namespace(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {

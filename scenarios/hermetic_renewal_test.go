@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 )
 
@@ -22,7 +21,7 @@ func (h *hermeticCluster) featureRotation() features.Feature {
 	const group = "github"
 	return hermeticFeature("forced renewal issues a new certificate", "rotation").
 		Assess("a renewal requested as cmctl does gives a new serial that still chains", timed(func(ctx context.Context, t *testing.T) {
-			ns, name := hermetic.SecretsNamespace, "intercept-"+group
+			ns, name := h.tlsNS, intercept.CertificateName(group)
 			before, err := h.waitCertificateReady(ctx, ns, name, 1)
 			if err != nil {
 				t.Fatal(err)

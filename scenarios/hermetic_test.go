@@ -12,6 +12,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // TestHermetic runs the control-plane scenarios against the suite's
@@ -27,7 +28,11 @@ func TestHermetic(t *testing.T) {
 		t.Fatal("provider hermetic but the suite started no control plane")
 	}
 	t.Logf("control plane started: %s", describePhases(cp.Phases))
-	h, err := newHermeticCluster(cp)
+	cilium, err := versions.ParseCilium(suite.opts.ciliumVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHermeticCluster(cp, cilium)
 	if err != nil {
 		t.Fatal(err)
 	}
