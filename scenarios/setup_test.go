@@ -125,7 +125,9 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 	if _, err := upstream.EnsureHosts(ctx, cs, s.fake.IP, testHosts()); err != nil {
 		return fmt.Errorf("point coredns at the fake upstream: %w", err)
 	}
-	return nil
+	// Until the restarted CoreDNS pods all run, an old one may still answer
+	// with the real addresses, which Cilium's DNS proxy would then learn.
+	return upstream.WaitCoreDNS(ctx, cs, s.opts.waitTime)
 }
 
 // setupHermetic starts the hermetic control plane; without its binaries the

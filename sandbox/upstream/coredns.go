@@ -5,10 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 )
 
 // Where CoreDNS's configuration lives in kind (and kubeadm) clusters.
@@ -26,6 +29,7 @@ const (
 // EnsureHosts makes CoreDNS answer names with ip (WithHosts on the coredns
 // ConfigMap) and restarts CoreDNS when the Corefile changed. It reports
 // whether anything changed; a second call with the same input changes nothing.
+// It does not wait for the restart: call WaitCoreDNS before relying on it.
 func EnsureHosts(ctx context.Context, cs kubernetes.Interface, ip string, names []string) (bool, error) {
 	return editCorefile(ctx, cs, func(c string) (string, error) { return WithHosts(c, ip, names) })
 }
@@ -33,6 +37,18 @@ func EnsureHosts(ctx context.Context, cs kubernetes.Interface, ip string, names 
 // RemoveHosts removes what EnsureHosts added, restarting CoreDNS if it changed.
 func RemoveHosts(ctx context.Context, cs kubernetes.Interface) (bool, error) {
 	return editCorefile(ctx, cs, func(c string) (string, error) { return WithoutHosts(c), nil })
+}
+
+// WaitCoreDNS waits, at most timeout, until CoreDNS's Deployment has rolled
+// out its current template: after EnsureHosts restarted it, every pod that
+// answers then serves the edited Corefile. The error says what the rollout
+// was last seen at.
+func WaitCoreDNS(ctx context.Context, cs kubernetes.Interface, timeout time.Duration) error {
+	w := cluster.Workload{Kind: cluster.Deployment, Namespace: CoreDNSNamespace, Name: CoreDNSDeployment}
+	if err := cluster.WaitRollout(ctx, cs, timeout, w); err != nil {
+		return fmt.Errorf("coredns restart with the edited Corefile: %w", err)
+	}
+	return nil
 }
 
 func editCorefile(ctx context.Context, cs kubernetes.Interface, edit func(string) (string, error)) (bool, error) {

@@ -2,16 +2,21 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -129,4 +134,33 @@ func TestEnsureHosts(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestWaitCoreDNS(t *testing.T) {
+	deployment := func(generation, observed int64, updated, available int32) *appsv1.Deployment {
+		return &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: CoreDNSNamespace, Name: CoreDNSDeployment, Generation: generation},
+			Spec:       appsv1.DeploymentSpec{Replicas: ptr.To[int32](2)},
+			Status: appsv1.DeploymentStatus{ObservedGeneration: observed, Replicas: 2,
+				UpdatedReplicas: updated, AvailableReplicas: available},
+		}
+	}
+	ctx := context.Background()
+	t.Run("rolled out", func(t *testing.T) {
+		if err := WaitCoreDNS(ctx, fake.NewClientset(deployment(3, 3, 2, 2)), time.Second); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("restart not observed", func(t *testing.T) {
+		err := WaitCoreDNS(ctx, fake.NewClientset(deployment(3, 2, 2, 2)), 10*time.Millisecond)
+		if !errors.Is(err, cluster.ErrNotReady) || !strings.Contains(err.Error(), "kube-system/coredns: 2/2 available, 2 updated") {
+			t.Fatalf("error %v, want not ready with the rollout's counts", err)
+		}
+	})
+	t.Run("old pod left", func(t *testing.T) {
+		err := WaitCoreDNS(ctx, fake.NewClientset(deployment(3, 3, 1, 2)), 10*time.Millisecond)
+		if !errors.Is(err, cluster.ErrNotReady) || !strings.Contains(err.Error(), "1 updated") {
+			t.Fatalf("error %v, want not ready with 1 updated", err)
+		}
+	})
 }
