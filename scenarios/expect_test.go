@@ -30,11 +30,17 @@ func (r request) probeRequest(maxTime time.Duration) probe.Request {
 // fails t with the last outcome: command, exit code, output and served leaf.
 func (s *suiteState) expect(ctx context.Context, t *testing.T, target probe.Target, req request, want probe.Expectation) probe.Result {
 	t.Helper()
+	return s.expectWithin(ctx, t, target, req, want, s.opts.probeTimeout)
+}
+
+// expectWithin is expect with each curl run bounded by maxTime.
+func (s *suiteState) expectWithin(ctx context.Context, t *testing.T, target probe.Target, req request, want probe.Expectation, maxTime time.Duration) probe.Result {
+	t.Helper()
 	p := probe.Prober{Exec: s.exec, Target: target, SandboxCA: s.sandboxCA}
 	var last probe.Result
 	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, 3*time.Second, settleTimeout, true, func(ctx context.Context) (bool, error) {
-		last, lastErr = p.Probe(ctx, req.probeRequest(s.opts.probeTimeout))
+		last, lastErr = p.Probe(ctx, req.probeRequest(maxTime))
 		return lastErr == nil && last.Expectation == want, nil
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -44,6 +45,28 @@ func TestNegativeControl(t *testing.T) {
 					t.Errorf("delete control pod: %v", err)
 				}
 			}
+			return ctx
+		}).Feature()
+	testenv.Test(t, f)
+}
+
+// deniedHost is a name in no group and not passed through. Its addresses
+// are not shared with a test host (example.org is not used: it shares
+// example.com's, which is passed through).
+const deniedHost = "www.wikipedia.org"
+
+// deniedProbeTime bounds the probe of deniedHost: a dropped connection
+// costs the whole curl --max-time.
+const deniedProbeTime = 5 * time.Second
+
+func TestDefaultDeny(t *testing.T) {
+	requireDataPath(t)
+	f := features.New("default-deny").WithLabel(scenarioLabel, "default-deny").
+		Assess(deniedHost+", in no policy, is dropped: curl times out", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			if suite.opts.upstream == upstreamLocal {
+				t.Skip("needs --upstream=internet: offline every test name shares the fake upstream's address, which the policies allow")
+			}
+			suite.expectWithin(ctx, t, suite.workload, request{"GET", deniedHost, "/"}, probe.Timeout, deniedProbeTime)
 			return ctx
 		}).Feature()
 	testenv.Test(t, f)

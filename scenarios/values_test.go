@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -110,4 +111,60 @@ func TestChartValuesInternetHasNoFakeCA(t *testing.T) {
 	if _, ok := chartValues(upstreamLocal, []byte("x"))["upstreamTrust"]; !ok {
 		t.Error("local mode does not set upstreamTrust")
 	}
+}
+
+// TestDeniedHostInNoPolicy checks that the default-deny scenario's host is
+// allowed by no toFQDNs selector the scenario values render, exactly or by
+// pattern, and is no test host.
+func TestDeniedHostInNoPolicy(t *testing.T) {
+	r, err := intercept.Render(context.Background(), intercept.RenderOptions{Values: scenarioValues()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := r.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	selectors := 0
+	for _, o := range objs {
+		if o.GetKind() != "CiliumNetworkPolicy" {
+			continue
+		}
+		egress, _, _ := unstructured.NestedSlice(o.Object, "spec", "egress")
+		for _, e := range egress {
+			fqdns, _, _ := unstructured.NestedSlice(e.(map[string]any), "toFQDNs")
+			for _, f := range fqdns {
+				sel := f.(map[string]any)
+				if fqdnSelects(sel, githubHost) {
+					selectors++
+				}
+				if fqdnSelects(sel, deniedHost) {
+					t.Errorf("policy %s allows %s with %v", o.GetName(), deniedHost, sel)
+				}
+			}
+		}
+	}
+	if selectors == 0 {
+		t.Fatalf("no toFQDNs selector selects %s: the policies were not walked", githubHost)
+	}
+	if !fqdnSelects(map[string]any{"matchPattern": "*.github.com"}, githubHost) || fqdnSelects(map[string]any{"matchPattern": "*.github.com"}, "github.com") {
+		t.Error("fqdnSelects does not match patterns as Cilium does")
+	}
+	if slices.Contains(testHosts(), deniedHost) {
+		t.Errorf("%s is a test host the fake upstream serves", deniedHost)
+	}
+}
+
+// fqdnSelects reports whether a toFQDNs selector selects host: matchName
+// exactly, matchPattern with "*" standing for DNS characters.
+func fqdnSelects(sel map[string]any, host string) bool {
+	if n, ok := sel["matchName"].(string); ok {
+		return strings.EqualFold(strings.TrimSuffix(n, "."), host)
+	}
+	p, ok := sel["matchPattern"].(string)
+	if !ok {
+		return false
+	}
+	re := "^" + strings.ReplaceAll(regexp.QuoteMeta(strings.TrimSuffix(p, ".")), `\*`, "[-a-zA-Z0-9_]*") + "$"
+	return regexp.MustCompile(re).MatchString(host)
 }
