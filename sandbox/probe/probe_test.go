@@ -66,6 +66,7 @@ func newFixture(t *testing.T) *fixture {
 	f.servers["intercept"] = startTLS(t, handler, f.sandbox.leaf(t, 4242, "api.github.com"))
 	f.servers["public"] = startTLS(t, handler, public.leaf(t, 77, "api.github.com"))
 	f.servers["wrongname"] = startTLS(t, handler, f.sandbox.leaf(t, 5, "other.example"))
+	f.servers["refused"] = closedPort(t)
 	f.servers["plaintext"] = startRaw(t, func(c net.Conn) {
 		io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 		c.Close()
@@ -76,6 +77,17 @@ func newFixture(t *testing.T) *fixture {
 		go func() { <-done; c.Close() }()
 	})
 	return f
+}
+
+// closedPort returns a local address nothing listens on: curl exits 7.
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }
 
 func startTLS(t *testing.T, h http.Handler, cert tls.Certificate) string {
@@ -129,6 +141,7 @@ var probeCases = []struct {
 	{"wrong-name", "wrongname", "GET", "/meta", PublicChain, 200},
 	{"tls-error", "plaintext", "GET", "/meta", TLSError, 0},
 	{"timeout", "silent", "GET", "/meta", Timeout, 0},
+	{"refused", "refused", "GET", "/meta", Failed, 0},
 }
 
 func TestProbeWithLocalCurl(t *testing.T) {
@@ -145,6 +158,9 @@ func TestProbeWithLocalCurl(t *testing.T) {
 			}
 			if err := res.Expect(tc.want); err != nil {
 				t.Fatal(err)
+			}
+			if tc.want == Failed && res.ExitCode != 7 {
+				t.Errorf("curl exit %d, want 7 (connection refused)", res.ExitCode)
 			}
 			if res.HTTPCode != tc.httpCode {
 				t.Errorf("http code %d, want %d", res.HTTPCode, tc.httpCode)
