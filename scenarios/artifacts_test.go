@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	flowpb "github.com/cilium/cilium/api/v1/flow"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -179,7 +180,11 @@ func (s *suiteState) collectFlows(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	req.Whitelist[0].EventType, req.Whitelist[0].Protocol = nil, nil // every flow, not only L7
+	// Every flow, not only L7, to and from the namespace's pods (drops of
+	// replies and denied ingress included).
+	from := req.Whitelist[0]
+	from.EventType, from.Protocol = nil, nil
+	req.Whitelist = []*flowpb.FlowFilter{from, {DestinationPod: from.SourcePod}}
 	flows, err := relay.Flows(ctx, req)
 	var b strings.Builder
 	for _, f := range flows {
