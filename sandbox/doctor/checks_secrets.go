@@ -109,6 +109,15 @@ func checkSecretLocation(e *env) Finding {
 		case r.Namespace == "":
 			p.add("set secret.namespace in the clusterwide policy's TLS contexts",
 				"%s: %s secret %q names no namespace", r.Policy, r.Direction, r.Name)
+		case m.Sync && r.Namespace == m.Namespace:
+			// Cilium's operator copies policy secrets into the secrets
+			// namespace, watching secrets outside it only
+			// (operator/pkg/secretsync notInSecretsNamespace), and Envoy is
+			// given the copy's name: a secret already there is copied only
+			// when a policy changes.
+			p.add(fmt.Sprintf("issue the certificate into another namespace (this chart: tlsSecrets.namespace, by default cert-manager) and point the policy there; Cilium's operator copies it into %q", m.Namespace),
+				"%s secret %s is inside %q, which Cilium's operator does not watch under secret sync: Envoy gets the copy the operator makes only when a policy changes, so a secret written after its policy is never served and a renewal not until then",
+				r.Direction, r, m.Namespace)
 		case m.AnyNamespace || m.Sync || r.Namespace == m.Namespace:
 			ok = append(ok, fmt.Sprintf("%s %s: readable", r.Direction, r))
 		default:

@@ -148,7 +148,7 @@ func TestHandMadeSecretJudgedByItsCertificate(t *testing.T) {
 	later := func() time.Time { return time.Date(2028, 1, 1, 0, 0, 0, 0, time.UTC) }
 	rep := Evaluate(st, Options{Scope: Scope{}.withDefaults(), Now: later})
 	f := rep.Finding("certificates")
-	want := "the tls.crt of secret cilium-secrets/intercept-github-tls (not written by cert-manager) expired at 2027-"
+	want := "the tls.crt of secret cert-manager/intercept-github-tls (not written by cert-manager) expired at 2027-"
 	if f.Status != StatusFail || !strings.Contains(strings.Join(f.Evidence, "\n"), want) {
 		t.Fatalf("certificates = %s %q %q, want a failure with %q", f.Status, f.Reason, f.Evidence, want)
 	}
