@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
@@ -48,7 +50,7 @@ func TestRotation(t *testing.T) {
 			if err := suite.renew(ctx, gc.namespace, gc.name); err != nil {
 				t.Fatal(err)
 			}
-			suite.expectNewSerial(ctx, t, before.serial)
+			suite.expectNewSerial(ctx, t, before.serial, gc)
 			after, err := suite.podSnapshot(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -69,13 +71,18 @@ func TestRotation(t *testing.T) {
 // True with reason ManuallyTriggered, through the status subresource.
 func (s *suiteState) renew(ctx context.Context, namespace, name string) error {
 	certs := s.dyn.Resource(certificateGVR).Namespace(namespace)
-	c, err := certs.Get(ctx, name, metav1.GetOptions{})
+	// cert-manager writes the status too: a conflict is retried on a fresh copy.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		c, err := certs.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		setIssuing(c, time.Now())
+		_, err = certs.UpdateStatus(ctx, c, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("read certificate %s/%s: %w", namespace, name, err)
-	}
-	setIssuing(c, time.Now())
-	if _, err := certs.UpdateStatus(ctx, c, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("trigger renewal of %s/%s: %w", namespace, name, err)
+		return fmt.Errorf("trigger renewal of certificate %s/%s: %w", namespace, name, err)
 	}
 	return nil
 }
@@ -100,8 +107,10 @@ func setIssuing(c *unstructured.Unstructured, now time.Time) {
 	_ = unstructured.SetNestedSlice(c.Object, kept, "status", "conditions")
 }
 
-// expectNewSerial probes until a serial other than old is served.
-func (s *suiteState) expectNewSerial(ctx context.Context, t *testing.T, old string) {
+// expectNewSerial probes until a serial other than old is served. Its
+// failure says what the secret and the Certificate were at, to tell a
+// renewal cert-manager never made from one Cilium never served.
+func (s *suiteState) expectNewSerial(ctx context.Context, t *testing.T, old string, gc groupCert) {
 	t.Helper()
 	p := probe.Prober{Exec: s.exec, Target: s.workload, SandboxCA: s.sandboxCA}
 	var last probe.Result
@@ -112,7 +121,8 @@ func (s *suiteState) expectNewSerial(ctx context.Context, t *testing.T, old stri
 		return err == nil && last.Expectation == probe.Intercepted && serialOf(last) != old, nil
 	})
 	if err != nil {
-		t.Fatalf("still serving serial %s after %s (last: %s serial %s): %v", old, s.opts.rotationTimeout, last.Expectation, serialOf(last), err)
+		t.Fatalf("still serving serial %s after %s (last: %s serial %s; %s): %v", old, s.opts.rotationTimeout,
+			last.Expectation, serialOf(last), s.renewalState(context.WithoutCancel(ctx), gc), err)
 	}
 	t.Logf("renewed serial %s served %s after the trigger (was %s)", serialOf(last), time.Since(start).Round(time.Second), old)
 }
@@ -140,4 +150,37 @@ func (s *suiteState) podSnapshot(ctx context.Context) (map[string]string, error)
 		}
 	}
 	return snap, nil
+}
+
+// renewalState describes the serial in a group's secret and its
+// Certificate's conditions, for a failure message.
+func (s *suiteState) renewalState(ctx context.Context, gc groupCert) string {
+	var parts []string
+	if leaf, err := probe.LeafFromSecret(ctx, s.cs, gc.namespace, gc.secretName); err != nil {
+		parts = append(parts, "secret: "+err.Error())
+	} else {
+		parts = append(parts, fmt.Sprintf("secret %s holds serial %s", gc.secret(), probe.SerialHex(leaf)))
+	}
+	c, err := s.dyn.Resource(certificateGVR).Namespace(gc.namespace).Get(ctx, gc.name, metav1.GetOptions{})
+	if err != nil {
+		return strings.Join(append(parts, "certificate: "+err.Error()), "; ")
+	}
+	return strings.Join(append(parts, "certificate "+gc.String()+" "+conditionsOf(c)), "; ")
+}
+
+// conditionsOf renders a resource's status conditions as type=status (reason: message).
+func conditionsOf(c *unstructured.Unstructured) string {
+	conds, _, _ := unstructured.NestedSlice(c.Object, "status", "conditions")
+	var out []string
+	for _, cond := range conds {
+		m, ok := cond.(map[string]any)
+		if !ok {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%v=%v (%v: %v)", m["type"], m["status"], m["reason"], m["message"]))
+	}
+	if len(out) == 0 {
+		return "has no conditions"
+	}
+	return "conditions " + strings.Join(out, ", ")
 }
