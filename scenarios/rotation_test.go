@@ -18,6 +18,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 var certificateGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
@@ -121,8 +122,8 @@ func (s *suiteState) expectNewSerial(ctx context.Context, t *testing.T, old stri
 		return err == nil && last.Expectation == probe.Intercepted && serialOf(last) != old, nil
 	})
 	if err != nil {
-		t.Fatalf("still serving serial %s after %s (last: %s serial %s; %s): %v", old, s.opts.rotationTimeout,
-			last.Expectation, serialOf(last), s.renewalState(context.WithoutCancel(ctx), gc), err)
+		t.Fatalf("still serving serial %s after %s (last: %s serial %s; %s): %v%s", old, s.opts.rotationTimeout,
+			last.Expectation, serialOf(last), s.renewalState(context.WithoutCancel(ctx), gc), err, inlineSecretsHint(s.opts.ciliumVersion))
 	}
 	t.Logf("renewed serial %s served %s after the trigger (was %s)", serialOf(last), time.Since(start).Round(time.Second), old)
 }
@@ -183,4 +184,16 @@ func conditionsOf(c *unstructured.Unstructured) string {
 		return "has no conditions"
 	}
 	return "conditions " + strings.Join(out, ", ")
+}
+
+// inlineSecretsHint explains an unserved renewal on releases before 1.17,
+// which send policy secrets to Envoy inline (no SDS) and read them again
+// only when the endpoint's policy is recomputed (cilium/cilium#35513).
+func inlineSecretsHint(ciliumVersion string) string {
+	v, err := versions.ParseCilium(ciliumVersion)
+	if err != nil || v.AtLeast(17) {
+		return ""
+	}
+	return fmt.Sprintf("\nCilium %s sends policy secrets to Envoy inline and reads a renewed secret only when the policy is recomputed; "+
+		"SDS, which serves renewals as they happen, came with 1.17 (cilium/cilium#35513). The matrix expects this failure on 1.16.", v)
 }
