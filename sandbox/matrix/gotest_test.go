@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,11 +48,14 @@ func TestLabelSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	skipped, ran := labelSkips(b)
-	if len(skipped) != len(Scenarios())-1 || skipped["TestScenarios/rotation"] || !skipped["TestScenarios/intercept"] {
-		t.Fatalf("skipped = %v, want every feature but rotation", skipped)
+	for name, id := range suiteFeatures {
+		rotation := id == ScenarioRotation
+		if skipped[name] == rotation || ran[name] != rotation {
+			t.Errorf("%s (%s): label-skipped %v, ran %v; want only rotation's features to run", name, id, skipped[name], ran[name])
+		}
 	}
-	if !ran["TestScenarios/rotation"] || ran["TestScenarios/intercept"] {
-		t.Fatalf("ran = %v, want rotation and not the label-skipped features", ran)
+	if len(skipped) != len(suiteFeatures)-2 {
+		t.Errorf("skipped = %v, want every feature but rotation's two", skipped)
 	}
 }
 
@@ -71,19 +75,8 @@ func TestGoTestRunsSuite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantFeatures := map[string]string{
-		"TestScenarios/CA_chain_bootstraps_in_cert-manager": ScenarioIntercept,
-		"TestScenarios/leaf_renewal":                        ScenarioRotation,
-		"TestScenarios/renewed_leaf_served":                 ScenarioRotation,
-		"TestScenarios/unlisted_domain":                     ScenarioNegativeControl,
-	}
-	for name, id := range wantFeatures {
-		if features[name] != id {
-			t.Errorf("feature %s -> %q, want %q (all: %v)", name, features[name], id, features)
-		}
-	}
-	if len(features) != 9 {
-		t.Errorf("discovered %d features, want 9 (the unit test is none): %v", len(features), features)
+	if !maps.Equal(features, suiteFeatures) {
+		t.Errorf("discovered %v,\nwant %v (the unit test is no feature)", features, suiteFeatures)
 	}
 	g.TestBinary = bin
 	rs, err := g.RunScenarios(context.Background(), scenarioInput("1.17.16"))
@@ -92,8 +85,8 @@ func TestGoTestRunsSuite(t *testing.T) {
 	}
 	m := byID(rs)
 	if len(rs) != len(Scenarios()) || m[ScenarioRotation].Outcome != OutcomeFail || m[ScenarioWildcardGroups].Outcome != OutcomeSkip ||
-		m[ScenarioIntercept].Outcome != OutcomePass {
-		t.Fatalf("results = %+v, want rotation fail, wildcard-groups skip, the rest pass", rs)
+		m[ScenarioIntercept].Outcome != OutcomePass || m[ScenarioDefaultDeny].Outcome != OutcomeSkip {
+		t.Fatalf("results = %+v, want rotation fail, wildcard-groups and default-deny skip, the rest pass", rs)
 	}
 
 	in := scenarioInput("1.20.2")

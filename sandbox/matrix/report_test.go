@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,5 +126,46 @@ func TestSampleAgreesWithExpectations(t *testing.T) {
 				t.Errorf("%s %s: sample verdict %s, Classify says %s", run.Cilium, c.ID, c.Verdict, got)
 			}
 		}
+	}
+}
+
+// Results recorded before a scenario existed still load, check and render:
+// a later run of one release adds the new column, and the older rows show
+// a dash there rather than a failure.
+func TestResultsBeforeAScenarioExisted(t *testing.T) {
+	old := fixture(t, "results.json")
+	var newest Run
+	for i, run := range old.Runs {
+		if run.Cilium == "1.20.2" {
+			newest = run
+			newest.Scenarios = slices.Clone(run.Scenarios)
+		}
+		old.Runs[i].Scenarios = slices.DeleteFunc(run.Scenarios, func(s ScenarioResult) bool { return s.ID == ScenarioDefaultDeny })
+	}
+	dir := t.TempDir()
+	if err := Write(dir, old); err != nil {
+		t.Fatal(err)
+	}
+	before, err := LoadResults(filepath.Join(dir, ResultsFile))
+	if err != nil || before.Check() != nil || strings.Contains(string(before.Markdown()), ScenarioDefaultDeny) {
+		t.Fatalf("results without default-deny: err %v, Check %v; want them loaded, clean and without the column", err, before.Check())
+	}
+	merged, err := Record(dir, &Results{Runs: []Run{newest}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := merged.Check(); err != nil {
+		t.Fatalf("Check = %v, want a missing cell not to count as unexpected", err)
+	}
+	md := string(merged.Markdown())
+	for _, want := range []string{"| negative-control | default-deny |", "| ✅ pass | — |", "⏭️ skip: needs --upstream=internet"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	text := strings.Split(string(merged.Text()), "\n")
+	last := func(line string) string { f := strings.Fields(line); return f[len(f)-1] }
+	if last(text[1]) != "-" || last(text[6]) != "skip" {
+		t.Errorf("text rows should end with - for 1.16.3 and skip for 1.20.2:\n%s", strings.Join(text, "\n"))
 	}
 }

@@ -17,6 +17,7 @@ const (
 	ScenarioRotation         = "rotation"
 	ScenarioCACrtInSecret    = "ca-crt-in-secret"
 	ScenarioNegativeControl  = "negative-control"
+	ScenarioDefaultDeny      = "default-deny"
 )
 
 // ScenarioLabel is the feature label key the scenarios are selected by.
@@ -27,6 +28,7 @@ func Scenarios() []string {
 	return []string{
 		ScenarioIntercept, ScenarioWildcardGroups, ScenarioPassThrough, ScenarioL7Deny,
 		ScenarioHubbleVisibility, ScenarioRotation, ScenarioCACrtInSecret, ScenarioNegativeControl,
+		ScenarioDefaultDeny,
 	}
 }
 

@@ -41,14 +41,29 @@ func TestScenarioOf(t *testing.T) {
 	}
 }
 
-func foldFile(t *testing.T, name string, selected []string) ([]ScenarioResult, []string) {
+// suiteFeatures maps testdata/suite's features to their scenarios, as
+// Discover finds them (TestGoTestRunsSuite checks it against the suite).
+var suiteFeatures = map[string]string{
+	"TestScenarios/CA_chain_bootstraps_in_cert-manager": ScenarioIntercept,
+	"TestScenarios/wildcard_groups":                     ScenarioWildcardGroups,
+	"TestScenarios/other_domains":                       ScenarioPassThrough,
+	"TestScenarios/denied_path":                         ScenarioL7Deny,
+	"TestScenarios/hubble_flows":                        ScenarioHubbleVisibility,
+	"TestScenarios/leaf_renewal":                        ScenarioRotation,
+	"TestScenarios/renewed_leaf_served":                 ScenarioRotation,
+	"TestScenarios/ca.crt_in_the_leaf_secret":           ScenarioCACrtInSecret,
+	"TestScenarios/unlisted_domain":                     ScenarioNegativeControl,
+	"TestScenarios/host_in_no_policy":                   ScenarioDefaultDeny,
+}
+
+func foldFile(t *testing.T, name string, selected []string, features map[string]string) ([]ScenarioResult, []string) {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "events", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rs, suite, err := Fold(f, selected, nil)
+	rs, suite, err := Fold(f, selected, features)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,10 +78,13 @@ func byID(rs []ScenarioResult) map[string]ScenarioResult {
 	return m
 }
 
-// The event files are real `go test -json` output of testdata/suite, an
-// e2e-framework suite shaped like ./scenarios.
+// The suite-*.jsonl event files are real `go test -json` output of
+// testdata/suite, an e2e-framework suite shaped like ./scenarios:
+//
+//	go test -count=1 -json ./sandbox/matrix/testdata/suite -args --provider=existing --kubeconfig=/tmp/kc --cilium-version=1.17.16
+//	go test -count=1 -json ./sandbox/matrix/testdata/suite -args --provider=existing --kubeconfig=/tmp/kc --cilium-version=1.18.10 --labels=scenario=rotation
 func TestFoldSuite(t *testing.T) {
-	rs, _ := foldFile(t, "suite-1.17.16.jsonl", Scenarios())
+	rs, _ := foldFile(t, "suite-1.17.16.jsonl", Scenarios(), suiteFeatures)
 	if len(rs) != len(Scenarios()) {
 		t.Fatalf("got %d results, want %d: %+v", len(rs), len(Scenarios()), rs)
 	}
@@ -84,22 +102,29 @@ func TestFoldSuite(t *testing.T) {
 		ScenarioWildcardGroups:  {OutcomeSkip, "wildcard serverNames need Cilium 1.18"},
 		ScenarioRotation:        {OutcomeFail, "served certificate did not change after renewal: serial 1f still served after 2m0s"},
 		ScenarioNegativeControl: {OutcomePass, ""},
+		ScenarioDefaultDeny:     {OutcomeSkip, "needs --upstream=internet"},
 	}
 	for id, w := range want {
 		if m[id].Outcome != w.outcome || m[id].Detail != w.detail {
 			t.Errorf("%s = %s %q, want %s %q", id, m[id].Outcome, m[id].Detail, w.outcome, w.detail)
 		}
 	}
+	// The features' names do not say their scenario: without Discover's
+	// mapping nothing is attributed and every scenario reads "not run".
+	rs, _ = foldFile(t, "suite-1.17.16.jsonl", Scenarios(), nil)
+	if !allErrors(rs) {
+		t.Errorf("without the feature map: %+v, want every scenario without a result", rs)
+	}
 }
 
 func TestFoldLabelFilter(t *testing.T) {
-	rs, _ := foldFile(t, "suite-1.18.10-rotation.jsonl", []string{ScenarioRotation})
+	rs, _ := foldFile(t, "suite-1.18.10-rotation.jsonl", []string{ScenarioRotation}, suiteFeatures)
 	if len(rs) != 1 || rs[0].ID != ScenarioRotation || rs[0].Outcome != OutcomePass {
 		t.Fatalf("got %+v, want only rotation, passed", rs)
 	}
 	// Selecting everything from a filtered run must not record the
 	// filtered features as skipped.
-	rs, _ = foldFile(t, "suite-1.18.10-rotation.jsonl", Scenarios())
+	rs, _ = foldFile(t, "suite-1.18.10-rotation.jsonl", Scenarios(), suiteFeatures)
 	for _, r := range rs {
 		if r.ID != ScenarioRotation {
 			t.Errorf("filtered-out feature %s recorded as %s %q", r.ID, r.Outcome, r.Detail)
@@ -142,21 +167,37 @@ func TestKebab(t *testing.T) {
 }
 
 // scenarios-hermetic-dryrun-rotation.jsonl is recorded from ./scenarios
-// itself (--provider=hermetic --dry-run --labels=scenario=rotation): its
-// live scenarios are test functions named after the scenario (TestIntercept,
-// TestCACrtInSecret) that skip without a data path.
+// itself, the way the matrix runs it (cd scenarios; go test -c; then
+// go tool test2json -t -p scenarios ./scenarios.test -test.v=test2json
+// -test.count=1 --provider=hermetic --dry-run --labels=scenario=rotation).
+// Its scenarios are test functions named after the scenario (TestIntercept,
+// TestDefaultDeny); in dry-run mode e2e-framework lists every feature, the
+// label filter skips all but rotation's, and rotation's assessments are
+// listed as passed without running.
 func TestFoldRecordedScenarios(t *testing.T) {
-	rs, suite := foldFile(t, "scenarios-hermetic-dryrun-rotation.jsonl", Scenarios())
-	if len(rs) != len(Scenarios()) {
-		t.Fatalf("got %d results, want %d: %+v", len(rs), len(Scenarios()), rs)
+	rs, suite := foldFile(t, "scenarios-hermetic-dryrun-rotation.jsonl", Scenarios(), nil)
+	if len(rs) != 1 || rs[0].ID != ScenarioRotation || rs[0].Outcome != OutcomePass {
+		t.Fatalf("got %+v, want rotation only: the other scenarios were filtered out by label", rs)
 	}
-	for _, r := range rs {
-		if r.Outcome != OutcomeSkip || r.Detail != "no Cilium agent or Envoy in the hermetic control plane" {
-			t.Errorf("%s = %s %q, want the hermetic skip", r.ID, r.Outcome, r.Detail)
+	if !strings.Contains(strings.Join(suite, "\n"), "TestWorkflowsLint") {
+		t.Errorf("unit tests' output should be left to the suite output, got %q", suite)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "events", "scenarios-hermetic-dryrun-rotation.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped, ran := labelSkips(b)
+	features := []string{"TestIntercept/intercept", "TestWildcardGroups/wildcard-groups", "TestPassThrough/pass-through",
+		"TestL7Deny/l7-deny", "TestHubbleVisibility/hubble-visibility", "TestRotation/rotation",
+		"TestCACrtInSecret/ca-crt-in-secret", "TestNegativeControl/negative-control", "TestDefaultDeny/default-deny"}
+	for _, name := range features {
+		rotation := name == "TestRotation/rotation"
+		if skipped[name] == rotation || ran[name] != rotation {
+			t.Errorf("%s: label-skipped %v, ran %v; want only rotation's feature to run", name, skipped[name], ran[name])
 		}
 	}
-	if !strings.Contains(strings.Join(suite, "\n"), "TestScenarioValuesRender") {
-		t.Errorf("unit tests' output should be left to the suite output, got %q", suite)
+	if len(skipped) != len(features)-1 {
+		t.Errorf("label-skipped %v, want the %d features other than rotation's", skipped, len(features)-1)
 	}
 }
 

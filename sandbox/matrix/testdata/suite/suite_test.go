@@ -25,7 +25,7 @@ var (
 	cilium   = flag.String("cilium-version", "", "Cilium release")
 	_        = flag.String("cluster-name", "", "kind cluster name")
 	_        = flag.String("node-image", "", "kind node image")
-	_        = flag.String("upstream", "local", "local or internet")
+	upstream = flag.String("upstream", "local", "local or internet")
 	_        = flag.String("artifacts", "", "artifacts directory")
 )
 
@@ -77,5 +77,10 @@ func TestScenarios(t *testing.T) {
 		}),
 		scenario("ca.crt in the leaf secret", "ca-crt-in-secret", "ca.crt in the leaf secret is harmless", pass),
 		scenario("unlisted domain", "negative-control", "unlisted domain goes straight through", pass),
+		scenario("host in no policy", "default-deny", "host in no policy is dropped: curl times out", func(t *testing.T) {
+			if *upstream == "local" {
+				t.Skip("needs --upstream=internet")
+			}
+		}),
 	)
 }
