@@ -14,10 +14,23 @@
 // scenario label (--dry-run --labels scenario=<ID>): a feature belongs to
 // the scenario whose run did not skip it.
 //
+// The table has one column per scenario of Scenarios: intercept,
+// wildcard-groups, pass-through, l7-deny, hubble-visibility, rotation,
+// ca-crt-in-secret, negative-control and default-deny. default-deny skips
+// itself with the local upstream (the matrix's default), where every test
+// name resolves to the fake upstream the policies allow; it runs with
+// --upstream=internet.
+//
 // Known behaviour is data: Expectations pair a scenario with a version
 // range expression (">=1.16.0 <1.16.2 || >=1.16.4", the syntax of
 // cilium-cli's connectivity tests) and an expected skip or failure, so an
 // expected difference reads as such in the table and an unexpected one
-// stands out. Results are stored as results.json and rendered as a
-// Markdown table; a re-run of one cell merges into the existing results.
+// stands out. The shipped rules (expectations.yaml) hold one: rotation
+// fails before 1.17, where policy secrets reach Envoy inline and a renewal
+// is served only after a policy recompute (cilium/cilium#35513).
+//
+// Results are stored as results.json and rendered as a Markdown table; a
+// re-run of one cell merges into the existing results. A cell a row does
+// not have (a scenario not selected there, or added to the suite after the
+// row was recorded) renders as a dash and is not counted as unexpected.
 package matrix

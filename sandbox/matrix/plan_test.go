@@ -148,3 +148,28 @@ func TestLabels(t *testing.T) {
 		t.Errorf("without a scenario label every scenario is selected, got %v", all.Selected())
 	}
 }
+
+// The plan lists the shipped rule where it applies: rotation is an expected
+// failure on 1.16 and on no later release.
+func TestPlanShowsShippedRule(t *testing.T) {
+	p, err := NewPlan(PlanOptions{Values: stubValues}, DefaultExpectations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range p.Combinations {
+		e, ok := c.Expected[ScenarioRotation]
+		if want := c.Cilium == "1.16.19"; ok != want || want && e.Outcome != OutcomeFail {
+			t.Errorf("%s rotation: expected %+v (%v), want an expected failure only on 1.16.19", c.Cilium, e, ok)
+		}
+		if len(c.Expected) > 1 || !ok && len(c.Expected) > 0 {
+			t.Errorf("%s: expected differences %v, want rotation's at most", c.Cilium, c.Expected)
+		}
+	}
+	text := string(p.Text())
+	if !strings.Contains(text, "  1.16.19 rotation: expected fail: before 1.17 policy secrets reach Envoy inline") {
+		t.Errorf("plan text lacks the 1.16.19 rotation line:\n%s", text)
+	}
+	if strings.Count(text, " rotation: expected") != 1 {
+		t.Errorf("plan text lists rotation outside 1.16.19:\n%s", text)
+	}
+}
