@@ -164,9 +164,11 @@ func TestRecordedStateReadsBack(t *testing.T) {
 				t.Fatal(err)
 			}
 			const material = "key material that must not be recorded"
-			for i := range st.Secrets {
-				if _, ok := st.Secrets[i].Data["tls.key"]; ok {
-					st.Secrets[i].Data["tls.key"] = []byte(material)
+			for _, list := range [][]corev1.Secret{st.Secrets, st.SyncedSecrets} {
+				for i := range list {
+					if _, ok := list[i].Data["tls.key"]; ok {
+						list[i].Data["tls.key"] = []byte(material)
+					}
 				}
 			}
 			dir := t.TempDir()
@@ -191,6 +193,9 @@ func TestRecordedStateReadsBack(t *testing.T) {
 			}
 			if !strings.Contains(string(secrets), base64.StdEncoding.EncodeToString([]byte(Redacted))) {
 				t.Error("secrets.yaml has no redacted value")
+			}
+			if copies, err := os.ReadFile(filepath.Join(dir, "synced-secrets.yaml")); err == nil && strings.Contains(string(copies), base64.StdEncoding.EncodeToString([]byte(material))) {
+				t.Error("synced-secrets.yaml keeps a private key value")
 			}
 		})
 	}

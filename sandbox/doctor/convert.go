@@ -23,6 +23,7 @@ func dumpKinds() []dumpKind {
 		{KindDaemonSet, "daemonsets -A", []string{"daemonsets", "ds"}},
 		{KindPod, "pods -A", []string{"pods", "po"}},
 		{KindSecret, "secrets -A", []string{"secrets"}},
+		{KindSyncedSecret, "secrets -n cilium-secrets -l " + OwningSecretNameLabel, []string{"synced-secrets", "cilium-secrets"}},
 		{KindClusterRole, "clusterroles", []string{"clusterroles", "rbac"}},
 		{KindPolicy, "ciliumnetworkpolicies -A", []string{"ciliumnetworkpolicies", "cnp", "policies"}},
 		{KindClusterPolicy, "ciliumclusterwidenetworkpolicies", []string{"ciliumclusterwidenetworkpolicies", "ccnp"}},
@@ -52,7 +53,11 @@ func (s *State) addObject(u *unstructured.Unstructured) error {
 	case KindPod:
 		s.Pods, err = appendAs(s.Pods, u)
 	case KindSecret:
-		s.Secrets, err = appendAs(s.Secrets, u)
+		if isSyncedCopy(u.GetLabels()) {
+			s.SyncedSecrets, err = appendAs(s.SyncedSecrets, u)
+		} else {
+			s.Secrets, err = appendAs(s.Secrets, u)
+		}
 	case KindClusterRole:
 		s.ClusterRoles, err = appendAs(s.ClusterRoles, u)
 	case KindPolicy:
@@ -90,6 +95,7 @@ func (s *State) counts() map[Kind]int {
 		KindDaemonSet:      len(s.DaemonSets),
 		KindPod:            len(s.Pods),
 		KindSecret:         len(s.Secrets),
+		KindSyncedSecret:   len(s.SyncedSecrets),
 		KindClusterRole:    len(s.ClusterRoles),
 		KindPolicy:         len(s.Policies),
 		KindClusterPolicy:  len(s.ClusterPolicies),

@@ -44,6 +44,7 @@ func rootCauses() map[string]string {
 		"workload-trusts-other-ca":              "ca-trust",
 		"dns-rule-other-pods":                   "dns-rule",
 		"sync-secrets-inside-secrets-namespace": "secret-location",
+		"secret-not-synced":                     "secret-synced",
 	}
 }
 

@@ -98,7 +98,7 @@ func (l *LiveSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 	scope = scope.withDefaults()
 	st := &State{Source: "cluster " + l.Name}
 	steps := []func(context.Context, *State, Scope) error{
-		l.gatherCore, l.gatherCustom, l.gatherSecrets, l.gatherLogs,
+		l.gatherCore, l.gatherCustom, l.gatherSecrets, l.gatherSyncedSecrets, l.gatherLogs,
 	}
 	for _, step := range steps {
 		if err := step(ctx, st, scope); err != nil {
@@ -204,6 +204,33 @@ func (l *LiveSource) gatherSecrets(ctx context.Context, st *State, _ Scope) erro
 		}
 	}
 	return nil
+}
+
+// gatherSyncedSecrets reads, when cilium-config turns secret sync on, the
+// copies Cilium's operator made in the secrets namespace (by their
+// owning-secret label, so no other secret there is read).
+func (l *LiveSource) gatherSyncedSecrets(ctx context.Context, st *State, scope Scope) error {
+	ns := syncedSecretsNamespace(st, scope)
+	if ns == "" {
+		st.markMissing(KindSyncedSecret, "cilium-config does not turn secret sync on: there are no copies to read")
+		return nil
+	}
+	list, err := l.Clientset.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: OwningSecretNameLabel})
+	if err := tolerate(st, KindSyncedSecret, "secrets in "+ns, err); err != nil || list == nil {
+		return err
+	}
+	st.SyncedSecrets = append(st.SyncedSecrets, list.Items...)
+	return nil
+}
+
+// syncedSecretsNamespace returns the secrets namespace when cilium-config
+// turns on read-only mode with secret sync, else "".
+func syncedSecretsNamespace(st *State, scope Scope) string {
+	cm := st.configMap(scope.CiliumNamespace, ciliumConfig)
+	if cm == nil || cm.Data["policy-secrets-only-from-secrets-namespace"] != "true" || cm.Data["enable-policy-secrets-sync"] != "true" {
+		return ""
+	}
+	return cm.Data["policy-secrets-namespace"]
 }
 
 // gatherLogs reads the logs of the agents on the workload's nodes (of every

@@ -21,19 +21,22 @@ type recordedFile struct {
 	file       string
 	apiVersion string
 	items      func(*State) []any
+	// itemKind is the kind of the items when it is not kind itself.
+	itemKind string
 }
 
 func recordedFiles() []recordedFile {
 	return []recordedFile{
-		{KindConfigMap, "configmaps.yaml", "v1", func(s *State) []any { return anySlice(s.ConfigMaps) }},
-		{KindDaemonSet, "daemonsets.yaml", "apps/v1", func(s *State) []any { return anySlice(s.DaemonSets) }},
-		{KindPod, "pods.yaml", "v1", func(s *State) []any { return anySlice(s.Pods) }},
-		{KindSecret, "secrets.yaml", "v1", func(s *State) []any { return anySlice(redactSecrets(s.Secrets)) }},
-		{KindClusterRole, "clusterroles.yaml", "rbac.authorization.k8s.io/v1", func(s *State) []any { return anySlice(s.ClusterRoles) }},
-		{KindPolicy, "ciliumnetworkpolicies.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.Policies) }},
-		{KindClusterPolicy, "ciliumclusterwidenetworkpolicies.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.ClusterPolicies) }},
-		{KindCiliumEndpoint, "ciliumendpoints.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.Endpoints) }},
-		{KindCertificate, "certificates.yaml", "cert-manager.io/v1", func(s *State) []any { return anySlice(s.Certificates) }},
+		{KindConfigMap, "configmaps.yaml", "v1", func(s *State) []any { return anySlice(s.ConfigMaps) }, ""},
+		{KindDaemonSet, "daemonsets.yaml", "apps/v1", func(s *State) []any { return anySlice(s.DaemonSets) }, ""},
+		{KindPod, "pods.yaml", "v1", func(s *State) []any { return anySlice(s.Pods) }, ""},
+		{KindSecret, "secrets.yaml", "v1", func(s *State) []any { return anySlice(redactSecrets(s.Secrets)) }, ""},
+		{KindSyncedSecret, "synced-secrets.yaml", "v1", func(s *State) []any { return anySlice(redactSecrets(s.SyncedSecrets)) }, string(KindSecret)},
+		{KindClusterRole, "clusterroles.yaml", "rbac.authorization.k8s.io/v1", func(s *State) []any { return anySlice(s.ClusterRoles) }, ""},
+		{KindPolicy, "ciliumnetworkpolicies.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.Policies) }, ""},
+		{KindClusterPolicy, "ciliumclusterwidenetworkpolicies.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.ClusterPolicies) }, ""},
+		{KindCiliumEndpoint, "ciliumendpoints.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.Endpoints) }, ""},
+		{KindCertificate, "certificates.yaml", "cert-manager.io/v1", func(s *State) []any { return anySlice(s.Certificates) }, ""},
 	}
 }
 
@@ -77,7 +80,11 @@ func WriteState(ctx context.Context, dir string, st *State) error {
 		if _, missing := st.Missing[f.kind]; missing {
 			continue
 		}
-		if err := writeList(filepath.Join(dir, f.file), f.apiVersion, string(f.kind), f.items(st)); err != nil {
+		kind := f.itemKind
+		if kind == "" {
+			kind = string(f.kind)
+		}
+		if err := writeList(filepath.Join(dir, f.file), f.apiVersion, kind, f.items(st)); err != nil {
 			return err
 		}
 	}

@@ -22,6 +22,7 @@ const (
 	KindDaemonSet      Kind = "DaemonSet"
 	KindPod            Kind = "Pod"
 	KindSecret         Kind = "Secret"
+	KindSyncedSecret   Kind = "synced Secret"
 	KindClusterRole    Kind = "ClusterRole"
 	KindPolicy         Kind = "CiliumNetworkPolicy"
 	KindClusterPolicy  Kind = "CiliumClusterwideNetworkPolicy"
@@ -75,10 +76,13 @@ type State struct {
 	// Source describes where the state came from.
 	Source string
 
-	ConfigMaps      []corev1.ConfigMap
-	DaemonSets      []appsv1.DaemonSet
-	Pods            []corev1.Pod
-	Secrets         []corev1.Secret
+	ConfigMaps []corev1.ConfigMap
+	DaemonSets []appsv1.DaemonSet
+	Pods       []corev1.Pod
+	Secrets    []corev1.Secret
+	// SyncedSecrets are Cilium's operator's copies of policy secrets in
+	// the secrets namespace (labelled with OwningSecretNameLabel).
+	SyncedSecrets   []corev1.Secret
 	ClusterRoles    []rbacv1.ClusterRole
 	Policies        []ciliumv2.CiliumNetworkPolicy
 	ClusterPolicies []ciliumv2.CiliumClusterwideNetworkPolicy
