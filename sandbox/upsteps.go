@@ -1,21 +1,27 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
+	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
@@ -139,11 +145,123 @@ func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
 	if err := waitCertificates(ctx, st, chartCertificates(), WorkloadTimeout); err != nil {
 		return "", false, err
 	}
+	synced, err := waitSyncedSecrets(ctx, st, WorkloadTimeout)
+	if err != nil {
+		return "", false, err
+	}
 	w := cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel}
 	if err := cluster.WaitRollout(ctx, st.kube, WorkloadTimeout, CoreDNS(), w); err != nil {
 		return "", false, fmt.Errorf("workload: %w", err)
 	}
-	return "certificates issued, " + w.String() + " and CoreDNS ready", false, nil
+	return "certificates issued, " + synced + w.String() + " and CoreDNS ready", false, nil
+}
+
+var policiesGVR = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
+
+// waitSyncedSecrets waits, when cilium-config turns on secret sync (Cilium
+// 1.17+ as the sandbox installs it), until Cilium's operator has copied
+// every TLS secret the chart's policies name into the secrets namespace: the
+// agent gives Envoy only the copy's name, so until it exists handshakes fail.
+// It returns what it saw for the step's detail, "" without secret sync.
+func waitSyncedSecrets(ctx context.Context, st *state, timeout time.Duration) (string, error) {
+	secretsNS, err := syncedSecretsNamespace(ctx, st)
+	if err != nil || secretsNS == "" {
+		return "", err
+	}
+	var missing, copies []string
+	err = wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
+		var listErr error
+		missing, copies, listErr = unsyncedSecrets(ctx, st, secretsNS)
+		return listErr == nil && len(missing) == 0, listErr
+	})
+	if err != nil && len(missing) > 0 {
+		what := fmt.Sprintf("Cilium's operator has not copied %v into %s (copies there: %v); see kubectl -n %s logs deploy/cilium-operator", missing, secretsNS, copies, cilium.Namespace)
+		if ctx.Err() != nil { // interrupted, not timed out
+			return "", fmt.Errorf("synced secrets: %w; still %w: %s", ctx.Err(), cluster.ErrNotReady, what)
+		}
+		return "", fmt.Errorf("synced secrets: %w after %s: %s", cluster.ErrNotReady, timeout, what)
+	}
+	if err != nil {
+		return "", err
+	}
+	return "policy secrets copied into " + secretsNS + ", ", nil
+}
+
+// syncedSecretsNamespace returns the secrets namespace when cilium-config
+// turns on read-only mode with secret sync, else "".
+func syncedSecretsNamespace(ctx context.Context, st *state) (string, error) {
+	cm, err := st.kube.CoreV1().ConfigMaps(cilium.Namespace).Get(ctx, "cilium-config", metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read cilium-config: %w", err)
+	}
+	if cm.Data["policy-secrets-only-from-secrets-namespace"] != "true" || cm.Data["enable-policy-secrets-sync"] != "true" {
+		return "", nil
+	}
+	return cm.Data["policy-secrets-namespace"], nil
+}
+
+// unsyncedSecrets lists the secrets the chart's policies name outside
+// secretsNS that have no copy there yet, and the copies there.
+func unsyncedSecrets(ctx context.Context, st *state, secretsNS string) (missing, copies []string, err error) {
+	sel := chartCertificates()
+	policies, err := st.dyn.Resource(policiesGVR).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list ciliumnetworkpolicies %s: %w", sel, err)
+	}
+	synced, err := st.kube.CoreV1().Secrets(secretsNS).List(ctx, metav1.ListOptions{LabelSelector: doctor.OwningSecretNameLabel})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list secrets in %s: %w", secretsNS, err)
+	}
+	have := map[string]bool{}
+	for _, s := range synced.Items {
+		have[s.Labels[doctor.OwningSecretNamespaceLabel]+"/"+s.Labels[doctor.OwningSecretNameLabel]] = true
+		copies = append(copies, s.Name)
+	}
+	seen := map[string]bool{}
+	for i := range policies.Items {
+		for _, ref := range policySecrets(policies.Items[i].Object, policies.Items[i].GetNamespace()) {
+			if !strings.HasPrefix(ref, secretsNS+"/") && !have[ref] && !seen[ref] {
+				seen[ref] = true
+				missing = append(missing, ref)
+			}
+		}
+	}
+	sort.Strings(missing)
+	return missing, copies, nil
+}
+
+// policySecrets returns "namespace/name" of every terminatingTLS and
+// originatingTLS secret in a policy object (a secret without a namespace is
+// in the policy's).
+func policySecrets(obj any, policyNS string) []string {
+	var out []string
+	switch v := obj.(type) {
+	case map[string]any:
+		for k, sub := range v {
+			if k != "terminatingTLS" && k != "originatingTLS" {
+				out = append(out, policySecrets(sub, policyNS)...)
+				continue
+			}
+			ns, _, _ := unstructured.NestedString(asMap(sub), "secret", "namespace")
+			name, _, _ := unstructured.NestedString(asMap(sub), "secret", "name")
+			if name != "" {
+				out = append(out, cmp.Or(ns, policyNS)+"/"+name)
+			}
+		}
+	case []any:
+		for _, sub := range v {
+			out = append(out, policySecrets(sub, policyNS)...)
+		}
+	}
+	return out
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 // CoreDNS returns kind's cluster DNS Deployment. Its pods start only once Cilium is the
