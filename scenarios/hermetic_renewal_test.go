@@ -96,6 +96,11 @@ func (h *hermeticCluster) featureDoctor() features.Feature {
 					t.Errorf("doctor %s failed (%s): only cilium-agents may fail on a cluster without Cilium", f.ID, f.Reason)
 				}
 			}
+			// No Cilium operator runs here, so no secret is copied into the
+			// secrets namespace: the copy check must skip, never pass or fail.
+			if f := rep.Finding("secret-synced"); f == nil || f.Status != doctor.StatusSkip {
+				t.Errorf("doctor secret-synced = %v, want skip: no Cilium operator runs here to copy secrets", f)
+			}
 			if f := rep.Finding("cilium-agents"); f == nil || f.Status != doctor.StatusFail {
 				t.Errorf("doctor cilium-agents = %v, want fail: no Cilium agent runs here", f)
 			}
