@@ -16,7 +16,8 @@
 // The checks follow what Cilium's agent needs to build a TLS context for a
 // policy: agents and the L7 proxy, the Envoy DaemonSet, the secrets mode of
 // the running release (1.16's secrets backend, 1.17+'s secrets namespace and
-// secret sync), the secrets and their keys, cert-manager Certificates and
+// secret sync), the secrets and their keys, the copies Cilium's operator
+// makes of them under secret sync, cert-manager Certificates and
 // their SANs, DNS and HTTP rules, the workload's selection by the policy and
 // by Cilium itself, proxies set in the workload's environment, CA trust, and
 // the agents' own log lines.
