@@ -27,6 +27,7 @@ func newDoctorCmd(s streams, g *globalOptions) *cobra.Command {
 		Short: "Say why Cilium's TLS interception is not active, from a live cluster or a dump",
 		Long: `Run the doctor's checks in dependency order (Cilium agents, L7 proxy, Envoy,
 the secrets mode of the running release, the policies' secrets and their keys,
+the operator's copies of them in the secrets namespace under secret sync,
 certificates and their SANs, DNS and HTTP rules, the workload's selection and
 management by Cilium, proxies in its environment, CA trust, agent logs) and
 name the first failure as the root cause, with its fix.
