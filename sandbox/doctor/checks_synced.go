@@ -2,11 +2,11 @@ package doctor
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
+	syncnames "github.com/cilium/cilium/pkg/secretsync/names"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -26,13 +26,13 @@ func isSyncedCopy(labels map[string]string) bool {
 
 // SyncedSecretName is the name the agent of Cilium release v gives Envoy
 // over SDS for the operator's copy of secret ns/name: "<ns>-<name>" up to
-// 1.19, "cilium-sync-secret-<sha256>" from 1.20 (pkg/secretsync/names).
+// 1.19, "cilium-sync-secret-<sha256>" from 1.20 (Cilium's pkg/secretsync/names).
 func SyncedSecretName(v versions.Cilium, ns, name string) string {
+	src := types.NamespacedName{Namespace: ns, Name: name}
 	if !v.AtLeast(20) {
-		return ns + "-" + name
+		return syncnames.LegacySyncedSecretName(src)
 	}
-	sum := sha256.Sum256([]byte("secret\x00" + ns + "\x00" + name))
-	return "cilium-sync-secret-" + hex.EncodeToString(sum[:])
+	return syncnames.SyncedSecretName(src)
 }
 
 // syncedCopy returns the operator's copy of secret ns/name in secretsNS,
