@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -222,7 +221,11 @@ func unsyncedSecrets(ctx context.Context, st *state, secretsNS string) (missing,
 	}
 	seen := map[string]bool{}
 	for i := range policies.Items {
-		for _, ref := range policySecrets(policies.Items[i].Object, policies.Items[i].GetNamespace()) {
+		refs, err := doctor.PolicySecretRefs(&policies.Items[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, ref := range refs {
 			if !strings.HasPrefix(ref, secretsNS+"/") && !have[ref] && !seen[ref] {
 				seen[ref] = true
 				missing = append(missing, ref)
@@ -231,37 +234,6 @@ func unsyncedSecrets(ctx context.Context, st *state, secretsNS string) (missing,
 	}
 	sort.Strings(missing)
 	return missing, copies, nil
-}
-
-// policySecrets returns "namespace/name" of every terminatingTLS and
-// originatingTLS secret in a policy object (a secret without a namespace is
-// in the policy's).
-func policySecrets(obj any, policyNS string) []string {
-	var out []string
-	switch v := obj.(type) {
-	case map[string]any:
-		for k, sub := range v {
-			if k != "terminatingTLS" && k != "originatingTLS" {
-				out = append(out, policySecrets(sub, policyNS)...)
-				continue
-			}
-			ns, _, _ := unstructured.NestedString(asMap(sub), "secret", "namespace")
-			name, _, _ := unstructured.NestedString(asMap(sub), "secret", "name")
-			if name != "" {
-				out = append(out, cmp.Or(ns, policyNS)+"/"+name)
-			}
-		}
-	case []any:
-		for _, sub := range v {
-			out = append(out, policySecrets(sub, policyNS)...)
-		}
-	}
-	return out
-}
-
-func asMap(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
 }
 
 // CoreDNS returns kind's cluster DNS Deployment. Its pods start only once Cilium is the

@@ -70,13 +70,3 @@ func TestWaitSyncedSecrets(t *testing.T) {
 		})
 	}
 }
-
-func TestPolicySecrets(t *testing.T) {
-	obj := map[string]any{"specs": []any{map[string]any{"egress": []any{map[string]any{"toPorts": []any{map[string]any{
-		"terminatingTLS": map[string]any{"secret": map[string]any{"name": "local"}},
-	}}}}}}}
-	got := policySecrets(obj, "apps")
-	if len(got) != 1 || got[0] != "apps/local" {
-		t.Fatalf("policySecrets = %v, want [apps/local]: a secret without a namespace is in the policy's", got)
-	}
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cilium/cilium/pkg/policy/api"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -105,6 +106,21 @@ func secretRefs(ports []tlsPort) []secretRef {
 		add(tp, "originatingTLS", tp.Port.OriginatingTLS)
 	}
 	return out
+}
+
+// PolicySecretRefs returns "namespace/name" of every secret the TLS contexts
+// of a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy name, resolved
+// as the doctor's checks resolve them (see secretRefs).
+func PolicySecretRefs(policy *unstructured.Unstructured) ([]string, error) {
+	var s State
+	if err := s.addObject(policy); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range secretRefs(s.tlsPorts()) {
+		out = append(out, r.String())
+	}
+	return out, nil
 }
 
 // interceptedNames returns the names a terminating context serves: the
