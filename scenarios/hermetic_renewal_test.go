@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
-	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
-	cmmeta "github.com/cert-manager/cert-manager/pkg/apis/meta/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/e2e-framework/pkg/features"
@@ -30,12 +27,7 @@ func (h *hermeticCluster) featureRotation() features.Feature {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before.Status.Conditions = append(before.Status.Conditions, cmapi.CertificateCondition{
-				Type: cmapi.CertificateConditionIssuing, Status: cmmeta.ConditionTrue,
-				Reason: "ManuallyTriggered", Message: "renewal requested by the hermetic scenario",
-				LastTransitionTime: &metav1.Time{Time: time.Now()}, ObservedGeneration: before.Generation,
-			})
-			if _, err := h.cm.CertmanagerV1().Certificates(ns).UpdateStatus(ctx, before, metav1.UpdateOptions{}); err != nil {
+			if err := renew(ctx, h.dyn, ns, name); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := h.waitCertificateReady(ctx, ns, name, *before.Status.Revision+1); err != nil {

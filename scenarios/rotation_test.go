@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
@@ -48,7 +49,7 @@ func TestRotation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := suite.renew(ctx, gc.namespace, gc.name); err != nil {
+			if err := renew(ctx, suite.dyn, gc.namespace, gc.name); err != nil {
 				t.Fatal(err)
 			}
 			suite.expectNewSerial(ctx, t, before.serial, gc)
@@ -69,9 +70,10 @@ func TestRotation(t *testing.T) {
 }
 
 // renew triggers a renewal as cmctl renew does: the Issuing condition set
-// True with reason ManuallyTriggered, through the status subresource.
-func (s *suiteState) renew(ctx context.Context, namespace, name string) error {
-	certs := s.dyn.Resource(certificateGVR).Namespace(namespace)
+// True with reason ManuallyTriggered, through the status subresource. Both
+// the data-path and the hermetic rotation scenarios use it.
+func renew(ctx context.Context, dyn dynamic.Interface, namespace, name string) error {
+	certs := dyn.Resource(certificateGVR).Namespace(namespace)
 	// cert-manager writes the status too: a conflict is retried on a fresh copy.
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		c, err := certs.Get(ctx, name, metav1.GetOptions{})

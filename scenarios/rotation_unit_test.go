@@ -42,7 +42,7 @@ func TestRenew(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "cert-manager", Name: "intercept-github-tls"},
 		Data:       map[string][]byte{"tls.crt": []byte("not PEM")}})}
 	ctx := context.Background()
-	if err := s.renew(ctx, "cert-manager", "intercept-github"); err != nil {
+	if err := renew(ctx, dyn, "cert-manager", "intercept-github"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := dyn.Resource(certificateGVR).Namespace("cert-manager").Get(ctx, "intercept-github", metav1.GetOptions{})
@@ -59,7 +59,7 @@ func TestRenew(t *testing.T) {
 			t.Errorf("renewal state %q lacks %q", state, want)
 		}
 	}
-	if err := s.renew(ctx, "cert-manager", "missing"); err == nil || !strings.Contains(err.Error(), "certificate cert-manager/missing") {
+	if err := renew(ctx, dyn, "cert-manager", "missing"); err == nil || !strings.Contains(err.Error(), "certificate cert-manager/missing") {
 		t.Errorf("renew of a missing certificate: %v", err)
 	}
 }
