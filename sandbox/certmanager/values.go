@@ -24,9 +24,9 @@ const (
 // it equal to the chart's values.yaml.
 const UpstreamTrustSecret = intercept.UpstreamTrustSecret
 
-// trustPackageTag is the tag of trust-manager v0.25.0's default CA package
+// trustPackageTag is the tag of trust-manager v0.24.0's default CA package
 // image (trust-pkg-debian-trixie), stamped into the released chart.
-const trustPackageTag = "20250419.2"
+const trustPackageTag = "20250419.1"
 
 // CertManagerChart is where the cert-manager chart comes from.
 func CertManagerChart() release.Source {

@@ -7,5 +7,5 @@ const (
 	// CertManager is the cert-manager chart and image version.
 	CertManager = "v1.21.2"
 	// TrustManager is the trust-manager chart and image version.
-	TrustManager = "v0.25.0"
+	TrustManager = "v0.24.0"
 )
