@@ -45,7 +45,7 @@ lint: fmt-check check-tracked vet ## static checks, and actionlint over .github/
 
 golden: ## refresh golden files after an intended change (review the diff)
 	$(GO) test ./sandbox/intercept ./sandbox/validate ./sandbox/doctor ./sandbox/cilium ./sandbox/certmanager \
-		./sandbox/matrix ./sandbox/upstream ./cmd/sandbox/app -update
+		./sandbox/matrix ./scenarios/kit/upstream ./cmd/sandbox/app -update
 
 crds: ## refresh sandbox/crds/files after bumping cert-manager or trust-manager
 	$(GO) generate ./sandbox/crds
@@ -68,7 +68,7 @@ sandbox-status: ## show the sandbox's cluster, releases and readiness
 	$(SANDBOX) status
 
 sandbox-live-test: ## bring the sandbox up twice on a Docker host; the second run must change nothing
-	SANDBOX_LIVE=1 $(GO) test -count=1 -run TestUpLive -timeout 30m ./sandbox/
+	SANDBOX_LIVE=1 $(GO) test -count=1 -run TestUpLive -timeout 30m ./sandbox/pipeline
 
 e2e: ## the scenarios against the sandbox, JUnit in .sandbox/; E2E_ARGS="--upstream=local --labels scenario=intercept"
 	@mkdir -p $(dir $(E2E_JUNIT))

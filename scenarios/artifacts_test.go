@@ -21,8 +21,8 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/probe/hubble"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe/hubble"
 )
 
 // collectOnFailure writes a failed feature's artifacts and prints their path.

@@ -9,7 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
 
 // settleTimeout bounds how long a probe is retried until it gives the

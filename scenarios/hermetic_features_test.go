@@ -15,9 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
 // certificateName is the Certificate behind a group's secret.

@@ -25,7 +25,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 )
 
 // testenv is the suite's environment, built in TestMain.

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -42,7 +42,7 @@ type runOptions struct {
 func registerFlags(fs *flag.FlagSet) *runOptions {
 	o := &runOptions{}
 	fs.StringVar(&o.provider, "provider", "", "cluster provider: kind, existing or hermetic (default kind, or existing when --kubeconfig is set)")
-	fs.StringVar(&o.clusterName, "cluster-name", sandbox.DefaultClusterName, "kind cluster name (providers kind and hermetic)")
+	fs.StringVar(&o.clusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name (providers kind and hermetic)")
 	fs.StringVar(&o.ciliumVersion, "cilium-version", versions.DefaultCilium, "Cilium release of the kind sandbox (providers kind and hermetic)")
 	fs.StringVar(&o.nodeImage, "node-image", "", "kind node image; empty pairs one with the Cilium release")
 	fs.StringVar(&o.upstream, "upstream", upstreamInternet, "test domains served by: internet (the real sites) or local (fake upstream on the kind network)")

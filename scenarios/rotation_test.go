@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
 
 var certificateGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}

@@ -19,11 +19,11 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/upstream"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
 )
 
 // suiteState is what the setup built, shared by the features.
@@ -89,11 +89,11 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 		}
 		fakeCA = certs.CAPEM
 	}
-	rep, err := sandbox.Up(ctx, sandbox.Options{
+	rep, err := pipeline.Up(ctx, pipeline.Options{
 		ClusterName:    s.opts.clusterName,
 		CiliumVersion:  s.opts.ciliumVersion,
 		NodeImage:      s.opts.nodeImage,
-		KubeconfigPath: cmp.Or(s.opts.kubeconfig, filepath.Join("..", sandbox.DefaultKubeconfig)),
+		KubeconfigPath: cmp.Or(s.opts.kubeconfig, filepath.Join("..", pipeline.DefaultKubeconfig)),
 		ChartValues:    chartValues(s.opts.upstream, fakeCA),
 	})
 	if err != nil {

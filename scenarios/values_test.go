@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/upstream"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
 )
 
 // The requests the scenarios make.

@@ -10,7 +10,7 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
 func main() {

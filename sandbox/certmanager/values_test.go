@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	root "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -19,7 +19,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 func TestUpstreamTrustSecretMatchesChart(t *testing.T) {
-	c, err := release.LoadChartFS(root.InterceptChart())
+	c, err := release.LoadChartFS(sandbox.InterceptChart())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	root "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox"
 )
 
 func TestLoadConfigRepositoryFile(t *testing.T) {
-	cfg, err := LoadConfig(root.KindConfig())
+	cfg, err := LoadConfig(sandbox.KindConfig())
 	if err != nil {
 		t.Fatalf("kind-config.yaml: %v", err)
 	}

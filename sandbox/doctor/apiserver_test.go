@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
 // fixtureResources maps the kinds of the recorded states to their API

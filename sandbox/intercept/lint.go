@@ -10,7 +10,7 @@ import (
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
 
-	root "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -41,7 +41,7 @@ func Lint(opts RenderOptions) ([]support.Message, error) {
 	}
 	defer os.RemoveAll(dir)
 	chartDir := filepath.Join(dir, "cilium-tls-intercept")
-	if err := os.CopyFS(chartDir, root.InterceptChart()); err != nil {
+	if err := os.CopyFS(chartDir, sandbox.InterceptChart()); err != nil {
 		return nil, fmt.Errorf("lint: write chart: %w", err)
 	}
 	linter := lint.AllWithKubeVersionAndSchemaValidation(chartDir, vals, orDefault(opts.Namespace, DefaultNamespace), kv, false)
@@ -51,7 +51,7 @@ func Lint(opts RenderOptions) ([]support.Message, error) {
 // chartFiles lists the embedded chart's files, for tests and diagnostics.
 func chartFiles() ([]string, error) {
 	var out []string
-	err := fs.WalkDir(root.InterceptChart(), ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(sandbox.InterceptChart(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			out = append(out, p)
 		}

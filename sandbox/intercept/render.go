@@ -9,7 +9,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 
-	root "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -126,7 +126,7 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 
 // Chart loads the embedded cilium-tls-intercept chart.
 func Chart() (*chart.Chart, error) {
-	c, err := release.LoadChartFS(root.InterceptChart())
+	c, err := release.LoadChartFS(sandbox.InterceptChart())
 	if err != nil {
 		return nil, fmt.Errorf("load embedded chart: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	sandboxfiles "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"sigs.k8s.io/yaml"
 )
@@ -180,7 +180,7 @@ func parseUpstream(s string) (string, error) {
 
 // interceptChartVersion reads the embedded chart's Chart.yaml version.
 func interceptChartVersion() (string, error) {
-	b, err := fs.ReadFile(sandboxfiles.InterceptChart(), "Chart.yaml")
+	b, err := fs.ReadFile(sandbox.InterceptChart(), "Chart.yaml")
 	if err != nil {
 		return "", fmt.Errorf("read intercept chart: %w", err)
 	}

@@ -7,27 +7,29 @@ import (
 	"io"
 	"time"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
 // Installer brings a combination's sandbox up and down; Sandbox is the
 // real one.
 type Installer interface {
-	Up(ctx context.Context, opts sandbox.Options) (*sandbox.Report, error)
-	Down(ctx context.Context, opts sandbox.Options) error
+	Up(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error)
+	Down(ctx context.Context, opts pipeline.Options) error
 }
 
-// Sandbox installs with sandbox.Up and removes with sandbox.Down.
+// Sandbox installs with pipeline.Up and removes with pipeline.Down.
 type Sandbox struct{}
 
-// Up calls sandbox.Up.
-func (Sandbox) Up(ctx context.Context, opts sandbox.Options) (*sandbox.Report, error) {
-	return sandbox.Up(ctx, opts)
+// Up calls pipeline.Up.
+func (Sandbox) Up(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
+	return pipeline.Up(ctx, opts)
 }
 
-// Down calls sandbox.Down.
-func (Sandbox) Down(ctx context.Context, opts sandbox.Options) error { return sandbox.Down(ctx, opts) }
+// Down calls pipeline.Down.
+func (Sandbox) Down(ctx context.Context, opts pipeline.Options) error {
+	return pipeline.Down(ctx, opts)
+}
 
 // Runner executes a plan, one combination at a time.
 type Runner struct {
@@ -39,7 +41,7 @@ type Runner struct {
 	Preflight func(context.Context) error
 	// Progress receives one status line per phase; optional.
 	Progress io.Writer
-	// Logf receives sandbox.Up's detail (kind's and Helm's progress); optional.
+	// Logf receives pipeline.Up's detail (kind's and Helm's progress); optional.
 	Logf func(format string, args ...any)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -79,7 +81,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 	run := Run{Cilium: c.Cilium, NodeImage: c.NodeImage, CertManager: c.Charts.CertManager,
 		TrustManager: c.Charts.TrustManager, InterceptChart: c.Charts.InterceptChart,
 		Upstream: p.Upstream, ClusterName: c.ClusterName}
-	opts := sandbox.Options{ClusterName: c.ClusterName, CiliumVersion: c.Cilium,
+	opts := pipeline.Options{ClusterName: c.ClusterName, CiliumVersion: c.Cilium,
 		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c), Logf: r.Logf}
 	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
 	report, upErr := r.freshUp(ctx, opts)
@@ -108,7 +110,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 // freshUp deletes a cluster of the same name left by an earlier run (a
 // kept failure), so every combination starts from a new cluster, then
 // brings the sandbox up.
-func (r *Runner) freshUp(ctx context.Context, opts sandbox.Options) (*sandbox.Report, error) {
+func (r *Runner) freshUp(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
 	if err := r.Installer.Down(ctx, opts); err != nil {
 		return nil, fmt.Errorf("remove the previous cluster %s: %w", opts.ClusterName, err)
 	}
@@ -129,7 +131,7 @@ func (r *Runner) scenarios(ctx context.Context, p *Plan, c Combination, started 
 	return results
 }
 
-func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts sandbox.Options, run *Run) {
+func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts pipeline.Options, run *Run) {
 	if p.KeepFailed && failed(*run) {
 		run.KeptCluster = true
 		r.say("%s: kept cluster %s (kubeconfig %s)", c.Cilium, c.ClusterName, c.KubeconfigPath)
@@ -183,7 +185,7 @@ func notRun(ids []string, why string, at time.Time) []ScenarioResult {
 	return out
 }
 
-func phases(rep *sandbox.Report) []Phase {
+func phases(rep *pipeline.Report) []Phase {
 	if rep == nil {
 		return nil
 	}
@@ -212,12 +214,12 @@ func (r *Runner) now() time.Time {
 	return time.Now().UTC()
 }
 
-// onStep relays sandbox.Up's finished steps as status lines.
-func (r *Runner) onStep(c Combination) func(sandbox.StepEvent) {
+// onStep relays pipeline.Up's finished steps as status lines.
+func (r *Runner) onStep(c Combination) func(pipeline.StepEvent) {
 	if r.Progress == nil {
 		return nil
 	}
-	return func(ev sandbox.StepEvent) {
+	return func(ev pipeline.StepEvent) {
 		if !ev.Done {
 			return
 		}

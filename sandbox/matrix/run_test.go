@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
 // fakeInstaller records calls; upErr fails Up for the named clusters.
@@ -20,17 +20,17 @@ type fakeInstaller struct {
 	upErr map[string]error
 }
 
-func (f *fakeInstaller) Up(_ context.Context, o sandbox.Options) (*sandbox.Report, error) {
+func (f *fakeInstaller) Up(_ context.Context, o pipeline.Options) (*pipeline.Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "up "+o.ClusterName+" "+o.CiliumVersion+" "+o.NodeImage)
-	rep := &sandbox.Report{ClusterName: o.ClusterName, Steps: []sandbox.StepResult{
+	rep := &pipeline.Report{ClusterName: o.ClusterName, Steps: []pipeline.StepResult{
 		{Name: "cluster", Duration: 41234 * time.Millisecond, Changed: true},
 	}}
 	return rep, f.upErr[o.ClusterName]
 }
 
-func (f *fakeInstaller) Down(_ context.Context, o sandbox.Options) error {
+func (f *fakeInstaller) Down(_ context.Context, o pipeline.Options) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "down "+o.ClusterName)

@@ -16,7 +16,7 @@ import (
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 
-	root "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox"
 )
 
 func testChart(version, data string) *chart.Chart {
@@ -175,7 +175,7 @@ func TestChartDigest(t *testing.T) {
 // ones given to install, or every second `up` would upgrade.
 func TestChartDigestSurvivesStorage(t *testing.T) {
 	charts := map[string]*chart.Chart{}
-	ic, err := LoadChartFS(root.InterceptChart())
+	ic, err := LoadChartFS(sandbox.InterceptChart())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
 // doctorOptions are the flags of sandbox doctor.
@@ -44,7 +44,7 @@ could not run (bad flags, unreachable cluster, unreadable dump).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: $KUBECONFIG, else "+sandbox.DefaultKubeconfig+" when it exists, else ~/.kube/config)")
+	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: $KUBECONFIG, else "+pipeline.DefaultKubeconfig+" when it exists, else ~/.kube/config)")
 	f.StringVarP(&opts.namespace, "namespace", "n", doctor.DefaultWorkloadNamespace, "namespace of the intercepted workload and its policies")
 	f.StringVar(&opts.ciliumNamespace, "cilium-namespace", doctor.DefaultCiliumNamespace, "namespace of the Cilium agents and cilium-config")
 	f.StringVar(&opts.from, "from", "", "read a dump directory (kubectl get -o yaml output, agent *.log files) instead of a cluster")
@@ -101,8 +101,8 @@ func doctorKubeconfig(flag string) string {
 	if flag != "" || os.Getenv("KUBECONFIG") != "" {
 		return flag
 	}
-	if _, err := os.Stat(sandbox.DefaultKubeconfig); err == nil {
-		return sandbox.DefaultKubeconfig
+	if _, err := os.Stat(pipeline.DefaultKubeconfig); err == nil {
+		return pipeline.DefaultKubeconfig
 	}
 	return ""
 }

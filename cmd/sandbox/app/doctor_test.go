@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
 func TestDoctorCommand(t *testing.T) {
@@ -91,14 +91,14 @@ func TestDoctorKubeconfig(t *testing.T) {
 	if got := doctorKubeconfig(""); got != "" {
 		t.Fatalf("without a sandbox kubeconfig: %q, want client-go's default", got)
 	}
-	if err := os.MkdirAll(filepath.Dir(sandbox.DefaultKubeconfig), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(pipeline.DefaultKubeconfig), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(sandbox.DefaultKubeconfig, nil, 0o600); err != nil {
+	if err := os.WriteFile(pipeline.DefaultKubeconfig, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got := doctorKubeconfig(""); got != sandbox.DefaultKubeconfig {
-		t.Fatalf("with %s present: %q", sandbox.DefaultKubeconfig, got)
+	if got := doctorKubeconfig(""); got != pipeline.DefaultKubeconfig {
+		t.Fatalf("with %s present: %q", pipeline.DefaultKubeconfig, got)
 	}
 	if got := doctorKubeconfig("mine"); got != "mine" {
 		t.Fatalf("flag: %q, want mine", got)

@@ -6,18 +6,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
 func newDownCmd(s streams, g *globalOptions) *cobra.Command {
-	o := &sandbox.Options{}
+	o := &pipeline.Options{}
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Delete the sandbox's kind cluster (and nothing else)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := sandbox.Down(cmd.Context(), *o); err != nil {
+			if err := pipeline.Down(cmd.Context(), *o); err != nil {
 				if errors.Is(err, cluster.ErrNoDocker) {
 					return withCode(ExitUsage, err)
 				}
@@ -27,7 +27,7 @@ func newDownCmd(s streams, g *globalOptions) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.ClusterName, "cluster-name", sandbox.DefaultClusterName, "kind cluster name")
-	cmd.Flags().StringVar(&o.KubeconfigPath, "kubeconfig", sandbox.DefaultKubeconfig, "kubeconfig file whose entry for the cluster is removed")
+	cmd.Flags().StringVar(&o.ClusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name")
+	cmd.Flags().StringVar(&o.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, "kubeconfig file whose entry for the cluster is removed")
 	return cmd
 }

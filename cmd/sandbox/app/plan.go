@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -27,7 +27,7 @@ chart cache (.sandbox/charts) or the Go module cache; a chart in neither is note
 			if err := f.resolve(); err != nil {
 				return err
 			}
-			p, err := sandbox.BuildPlan(cmd.Context(), f.opts)
+			p, err := pipeline.BuildPlan(cmd.Context(), f.opts)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -41,7 +41,7 @@ chart cache (.sandbox/charts) or the Go module cache; a chart in neither is note
 	return cmd
 }
 
-func printPlan(w io.Writer, p *sandbox.Plan) error {
+func printPlan(w io.Writer, p *pipeline.Plan) error {
 	fmt.Fprintf(w, "cluster:    %s (kubeconfig %s)\n", p.ClusterName, p.KubeconfigPath)
 	fmt.Fprintf(w, "cilium:     %s\n", p.CiliumVersion)
 	kube := p.NodeImage.Kubernetes

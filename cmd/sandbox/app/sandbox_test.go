@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -140,13 +140,13 @@ func TestUpJSONReportWithoutDocker(t *testing.T) {
 func TestPrintStatus(t *testing.T) {
 	cases := []struct {
 		name string
-		st   sandbox.Status
+		st   pipeline.Status
 		want []string
 	}{
-		{"missing", sandbox.Status{ClusterName: "c"}, []string{`cluster "c": not found (run ` + "`sandbox up`)"}},
-		{"up", sandbox.Status{ClusterName: "c", Exists: true, Kubernetes: "v1.36.4", Nodes: []string{"c-control-plane"},
-			Releases:  []sandbox.ReleaseStatus{{Release: "cilium", Namespace: "kube-system", Chart: "cilium", Version: "1.20.2", Revision: 1, Status: "deployed"}},
-			Workloads: []sandbox.ReadyStatus{{Workload: "DaemonSet kube-system/cilium", Ready: false, State: "DaemonSet kube-system/cilium: 1/2 ready, 2 updated"}}},
+		{"missing", pipeline.Status{ClusterName: "c"}, []string{`cluster "c": not found (run ` + "`sandbox up`)"}},
+		{"up", pipeline.Status{ClusterName: "c", Exists: true, Kubernetes: "v1.36.4", Nodes: []string{"c-control-plane"},
+			Releases:  []pipeline.ReleaseStatus{{Release: "cilium", Namespace: "kube-system", Chart: "cilium", Version: "1.20.2", Revision: 1, Status: "deployed"}},
+			Workloads: []pipeline.ReadyStatus{{Workload: "DaemonSet kube-system/cilium", Ready: false, State: "DaemonSet kube-system/cilium: 1/2 ready, 2 updated"}}},
 			[]string{`cluster "c": Kubernetes v1.36.4, 1 nodes`, "release cilium", "1.20.2 revision 1: deployed", " ✗ DaemonSet kube-system/cilium DaemonSet kube-system/cilium: 1/2 ready"}},
 	}
 	for _, c := range cases {
@@ -164,7 +164,7 @@ func TestPrintStatus(t *testing.T) {
 
 func TestPrintArtifacts(t *testing.T) {
 	var out bytes.Buffer
-	printArtifacts(&out, &sandbox.Report{Artifacts: ".sandbox/artifacts/up-20260101-000000"})
+	printArtifacts(&out, &pipeline.Report{Artifacts: ".sandbox/artifacts/up-20260101-000000"})
 	printArtifacts(&out, nil)
 	if want := "artifacts (kind logs, Cilium and Envoy logs, certificates, pods, events): .sandbox/artifacts/up-20260101-000000\n"; out.String() != want {
 		t.Fatalf("printed %q, want %q", out.String(), want)

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
 func newStatusCmd(s streams, g *globalOptions) *cobra.Command {
@@ -22,7 +22,7 @@ func newStatusCmd(s streams, g *globalOptions) *cobra.Command {
 			if err := f.resolve(); err != nil {
 				return err
 			}
-			st, err := sandbox.GetStatus(cmd.Context(), f.opts)
+			st, err := pipeline.GetStatus(cmd.Context(), f.opts)
 			if err != nil {
 				if st == nil || errors.Is(err, cluster.ErrNoDocker) {
 					return withCode(ExitUsage, err)
@@ -46,7 +46,7 @@ func newStatusCmd(s streams, g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-func printStatus(w io.Writer, st *sandbox.Status) {
+func printStatus(w io.Writer, st *pipeline.Status) {
 	if !st.Exists {
 		fmt.Fprintf(w, "cluster %q: not found (run `sandbox up`)\n", st.ClusterName)
 		return

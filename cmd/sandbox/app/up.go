@@ -10,21 +10,21 @@ import (
 	"github.com/spf13/cobra"
 	"helm.sh/helm/v3/pkg/strvals"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
 // sandboxFlags are the flags up, plan and status share.
 type sandboxFlags struct {
-	opts   sandbox.Options
+	opts   pipeline.Options
 	set    []string
 	output string
 }
 
 func (f *sandboxFlags) bind(cmd *cobra.Command, full bool) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.opts.ClusterName, "cluster-name", sandbox.DefaultClusterName, "kind cluster name")
-	fl.StringVar(&f.opts.KubeconfigPath, "kubeconfig", sandbox.DefaultKubeconfig, "where the cluster's kubeconfig is written (mode 0600)")
+	fl.StringVar(&f.opts.ClusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name")
+	fl.StringVar(&f.opts.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, "where the cluster's kubeconfig is written (mode 0600)")
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	if !full {
 		return
@@ -80,7 +80,7 @@ func runUp(cmd *cobra.Command, s streams, g *globalOptions, f *sandboxFlags) err
 	if g.verbosity >= 2 {
 		f.opts.Logf = func(format string, args ...any) { fmt.Fprintf(s.err, "  "+format+"\n", args...) }
 	}
-	rep, err := sandbox.Up(cmd.Context(), f.opts)
+	rep, err := pipeline.Up(cmd.Context(), f.opts)
 	if rep != nil && f.output == "json" {
 		if perr := printJSON(s.out, rep); perr != nil {
 			return perr
@@ -100,7 +100,7 @@ func runUp(cmd *cobra.Command, s streams, g *globalOptions, f *sandboxFlags) err
 }
 
 // printArtifacts says where a failed up left its artifact bundle.
-func printArtifacts(w io.Writer, rep *sandbox.Report) {
+func printArtifacts(w io.Writer, rep *pipeline.Report) {
 	if rep == nil {
 		return
 	}
@@ -114,9 +114,9 @@ func printArtifacts(w io.Writer, rep *sandbox.Report) {
 
 // stepPrinter prints a status line per step like kind: "✓ cilium (41.2s)".
 // Steps of one stage run concurrently, so lines are written under a lock.
-func stepPrinter(w io.Writer, verbosity int) func(sandbox.StepEvent) {
+func stepPrinter(w io.Writer, verbosity int) func(pipeline.StepEvent) {
 	var mu sync.Mutex
-	return func(e sandbox.StepEvent) {
+	return func(e pipeline.StepEvent) {
 		mu.Lock()
 		defer mu.Unlock()
 		if !e.Done {

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
 // Namespaces the control plane prepares.

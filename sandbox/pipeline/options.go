@@ -1,4 +1,4 @@
-package sandbox
+package pipeline
 
 import (
 	"fmt"
@@ -6,7 +6,7 @@ import (
 
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
-	root "github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
@@ -47,7 +47,7 @@ func resolve(opts Options) (*resolved, error) {
 			return nil, err
 		}
 	}
-	raw := root.KindConfig()
+	raw := sandbox.KindConfig()
 	if r.KindConfigPath != "" {
 		raw, err = os.ReadFile(r.KindConfigPath)
 		if err != nil {

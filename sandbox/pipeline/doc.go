@@ -1,4 +1,4 @@
-// Package sandbox brings the interception sandbox up and down: a kind
+// Package pipeline brings the interception sandbox up and down: a kind
 // cluster with Cilium (L7 proxy, Envoy DaemonSet, secret sync), cert-manager,
 // trust-manager, the cilium-tls-intercept chart and a test workload.
 //
@@ -12,4 +12,4 @@
 // BuildPlan computes what Up would do without Docker, a cluster or the
 // network; GetStatus observes what exists; Down deletes the kind cluster and
 // nothing else.
-package sandbox
+package pipeline

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/probe"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
 
 // TestFakeUpstreamProgram builds cmd/fake-upstream, runs it with certificates
@@ -65,7 +65,7 @@ func TestFakeUpstreamProgram(t *testing.T) {
 func startProgram(t *testing.T, certDir string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "fake-upstream")
-	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join("..", "..", "cmd", "fake-upstream")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, filepath.Join("..", "..", "..", "cmd", "fake-upstream")).CombinedOutput(); err != nil {
 		t.Fatalf("build fake-upstream: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0",

@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
 // startOrSkip starts a control plane without the chart, or skips when the

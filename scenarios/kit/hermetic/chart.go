@@ -6,9 +6,9 @@ import (
 
 	"helm.sh/helm/v3/pkg/action"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/hermetic/assets"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
 // ChartOptions say which release of the interception chart to install.

@@ -17,8 +17,8 @@ func TestContainerRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := containerRequest("../../cmd/fake-upstream", "kind", certs, time.Minute)
-	if req.FromDockerfile.Context != "../../cmd/fake-upstream" || !req.FromDockerfile.KeepImage {
+	req := containerRequest("../../../cmd/fake-upstream", "kind", certs, time.Minute)
+	if req.FromDockerfile.Context != "../../../cmd/fake-upstream" || !req.FromDockerfile.KeepImage {
 		t.Errorf("build %+v", req.FromDockerfile)
 	}
 	if len(req.Networks) != 1 || req.Networks[0] != "kind" {
@@ -45,7 +45,7 @@ func TestStartLive(t *testing.T) {
 	if err := cluster.CheckDocker(ctx); err != nil {
 		t.Skipf("needs a Docker daemon to build and run the fake upstream: %v", err)
 	}
-	u, err := Start(ctx, Options{BuildContext: filepath.Join("..", "..", "cmd", "fake-upstream"), Network: "bridge",
+	u, err := Start(ctx, Options{BuildContext: filepath.Join("..", "..", "..", "cmd", "fake-upstream"), Network: "bridge",
 		Names: []string{"api.github.com"}})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestBuildContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := containerRequest(filepath.Join("..", "..", "cmd", "fake-upstream"), "kind", certs, time.Minute)
+	req := containerRequest(filepath.Join("..", "..", "..", "cmd", "fake-upstream"), "kind", certs, time.Minute)
 	r, err := req.GetContext()
 	if err != nil {
 		t.Fatal(err)
