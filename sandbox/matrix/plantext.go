@@ -36,6 +36,11 @@ func (p *Plan) Text() []byte {
 		rows = append(rows, []string{c.Cilium, orDash(c.NodeImage.Kubernetes), c.ClusterName, img})
 	}
 	writeColumns(&b, rows)
+	for _, c := range p.Combinations {
+		if c.NodeImage.Note != "" {
+			fmt.Fprintf(&b, "  %s on Kubernetes %s: %s\n", c.Cilium, c.NodeImage.Kubernetes, c.NodeImage.Note)
+		}
+	}
 	if len(p.Combinations) > 0 {
 		c := p.Combinations[0]
 		fmt.Fprintf(&b, "\nCharts: cilium <release>, cert-manager %s, trust-manager %s, cilium-tls-intercept %s\n",

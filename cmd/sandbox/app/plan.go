@@ -24,7 +24,7 @@ version, values) and the image list that sandbox up would use. Charts come from 
 chart cache (.sandbox/charts) or the Go module cache; a chart in neither is noted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := f.resolve(); err != nil {
+			if err := f.resolve(cmd); err != nil {
 				return err
 			}
 			p, err := pipeline.BuildPlan(cmd.Context(), f.opts)
@@ -48,7 +48,11 @@ func printPlan(w io.Writer, p *pipeline.Plan) error {
 	if kube == "" {
 		kube = "version not in the tag"
 	}
-	fmt.Fprintf(w, "node image: %s (Kubernetes %s)\n\nkind config:\n%s\n", p.NodeImage.Ref, kube, indent(p.KindConfig))
+	fmt.Fprintf(w, "node image: %s (Kubernetes %s)\n", p.NodeImage.Ref, kube)
+	if p.NodeImage.Note != "" {
+		fmt.Fprintf(w, "  note: %s\n", p.NodeImage.Note)
+	}
+	fmt.Fprintf(w, "\nkind config:\n%s\n", indent(p.KindConfig))
 	for _, r := range p.Releases {
 		vals, err := yaml.Marshal(r.Values)
 		if err != nil {
