@@ -19,9 +19,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/types"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe/hubble"
 )
 
@@ -146,7 +146,7 @@ func (s *suiteState) collectResources(ctx context.Context, dir string) error {
 // interception uses, never their values.
 func (s *suiteState) collectSecretKeys(ctx context.Context, dir string) error {
 	var b strings.Builder
-	for _, ns := range []string{versions.SecretsNamespace, "cert-manager", intercept.WorkloadNamespace} {
+	for _, ns := range []string{ciliumtls.SecretsNamespace, "cert-manager", intercept.WorkloadNamespace} {
 		list, err := s.cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			fmt.Fprintf(&b, "%s: %v\n", ns, err)

@@ -26,7 +26,7 @@ import (
 func TestFindGroupCertPerRelease(t *testing.T) {
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.String(), func(t *testing.T) {
-			r, err := intercept.Render(context.Background(), intercept.RenderOptions{CiliumVersion: v.String(), Values: scenarioValues()})
+			r, err := intercept.Render(context.Background(), intercept.RenderOptions{Cilium: v, Values: scenarioValues()})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -44,7 +44,7 @@ func (h *hermeticCluster) lifecycleChart(upgraded bool) hermetic.ChartOptions {
 		groups["lca"] = map[string]any{"enabled": true, "domains": []any{"example.org", "*.example.org", "*.example.com"}}
 	}
 	return hermetic.ChartOptions{
-		ReleaseName: lifecycleRelease, Namespace: lifecycleNamespace, CiliumVersion: h.cilium.String(),
+		ReleaseName: lifecycleRelease, Namespace: lifecycleNamespace, Cilium: h.cilium,
 		Values: map[string]any{
 			"intercept":     groups,
 			"ca":            map[string]any{"issuerName": lifecycleCA, "secretName": lifecycleCA},

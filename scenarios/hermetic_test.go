@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 )
 
@@ -23,11 +22,9 @@ func TestHermetic(t *testing.T) {
 		t.Skipf("needs --provider=hermetic; provider is %s", p)
 	}
 	requireCluster(t)
-	cilium, err := versions.ParseCilium(suite.opts.ciliumVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cilium := suite.opts.cilium
 	var h *hermeticCluster
+	var err error
 	switch cp := controlPlane(); {
 	case cp != nil:
 		t.Logf("control plane started: %s", describePhases(cp.Phases))

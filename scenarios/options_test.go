@@ -31,8 +31,10 @@ type runOptions struct {
 	// kubeconfig is e2e-framework's --kubeconfig: the cluster to use
 	// (existing), or where the kind sandbox's kubeconfig is written (kind;
 	// ../.sandbox/kubeconfig, the one make sandbox writes, when empty).
-	kubeconfig                              string
-	clusterName, ciliumVersion, nodeImage   string
+	kubeconfig                            string
+	clusterName, ciliumVersion, nodeImage string
+	// cilium is --cilium-version, parsed by resolve.
+	cilium                                  versions.Cilium
 	upstream                                string
 	artifacts                               string
 	probeTimeout, rotationTimeout, waitTime time.Duration
@@ -72,8 +74,10 @@ func (o *runOptions) resolve() error {
 	if o.upstream == upstreamLocal && o.provider != providerKind {
 		errs = append(errs, fmt.Errorf("--upstream=local with --provider=%s: the fake upstream runs on kind's Docker network, use --provider=kind", o.provider))
 	}
-	if _, err := versions.ParseCilium(o.ciliumVersion); err != nil {
+	if v, err := versions.ParseCilium(o.ciliumVersion); err != nil {
 		errs = append(errs, fmt.Errorf("--cilium-version=%q: %w", o.ciliumVersion, err))
+	} else {
+		o.cilium = v
 	}
 	if o.provider == providerExisting {
 		if o.kubeconfig == "" {

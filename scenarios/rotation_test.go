@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
@@ -125,7 +126,7 @@ func (s *suiteState) expectNewSerial(ctx context.Context, t *testing.T, old stri
 	})
 	if err != nil {
 		t.Fatalf("still serving serial %s after %s (last: %s serial %s; %s): %v%s", old, s.opts.rotationTimeout,
-			last.Expectation, serialOf(last), s.renewalState(context.WithoutCancel(ctx), gc), err, inlineSecretsHint(s.opts.ciliumVersion))
+			last.Expectation, serialOf(last), s.renewalState(context.WithoutCancel(ctx), gc), err, inlineSecretsHint(s.opts.cilium))
 	}
 	t.Logf("renewed serial %s served %s after the trigger (was %s)", serialOf(last), time.Since(start).Round(time.Second), old)
 }
@@ -191,11 +192,10 @@ func conditionsOf(c *unstructured.Unstructured) string {
 // inlineSecretsHint explains an unserved renewal on releases before 1.17,
 // which send policy secrets to Envoy inline (no SDS) and read them again
 // only when the endpoint's policy is recomputed (cilium/cilium#35513).
-func inlineSecretsHint(ciliumVersion string) string {
-	v, err := versions.ParseCilium(ciliumVersion)
-	if err != nil || v.AtLeast(17) {
+func inlineSecretsHint(v versions.Cilium) string {
+	if v.AtLeast(17) {
 		return ""
 	}
-	return fmt.Sprintf("\nCilium %s sends policy secrets to Envoy inline and reads a renewed secret only when the policy is recomputed; "+
-		"SDS, which serves renewals as they happen, came with 1.17 (cilium/cilium#35513). The matrix expects this failure on 1.16.", v)
+	return fmt.Sprintf("\nCilium %s: a renewal reaches Envoy %s. SDS, which serves renewals as they happen, came with 1.17. The matrix expects this failure on 1.16.",
+		v, ciliumtls.RenewalDelivery(v))
 }

@@ -91,7 +91,7 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 	}
 	rep, err := pipeline.Up(ctx, pipeline.Options{
 		ClusterName:    s.opts.clusterName,
-		CiliumVersion:  s.opts.ciliumVersion,
+		Cilium:         s.opts.cilium,
 		NodeImage:      s.opts.nodeImage,
 		KubeconfigPath: cmp.Or(s.opts.kubeconfig, filepath.Join("..", pipeline.DefaultKubeconfig)),
 		ChartValues:    chartValues(s.opts.upstream, fakeCA),
@@ -133,7 +133,7 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 // setupHermetic starts the hermetic control plane; without its binaries the
 // cluster tests skip.
 func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) error {
-	cp, err := hermetic.Start(ctx, hermetic.Options{Chart: &hermetic.ChartOptions{CiliumVersion: s.opts.ciliumVersion}})
+	cp, err := hermetic.Start(ctx, hermetic.Options{Chart: &hermetic.ChartOptions{Cilium: s.opts.cilium}})
 	if errors.Is(err, hermetic.ErrNoAssets) {
 		s.skip = fmt.Sprintf("needs the hermetic control-plane binaries (%v)", err)
 		return nil

@@ -1,6 +1,7 @@
 package cilium
 
 import (
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -32,7 +33,8 @@ type ValuesInput struct {
 //
 // DNS on kind: with BPF host routing, pod traffic skips the node's iptables
 // rules that send DNS to Docker's embedded resolver, so CoreDNS cannot
-// resolve external names (cilium/cilium#24713). Cilium's kind CI patches
+// resolve external names (Cilium's contrib/scripts/kind.sh, citing
+// cilium/cilium#23330). Cilium's kind CI patches
 // CoreDNS to a public resolver; the sandbox sets bpf.hostLegacyRouting
 // instead, which keeps Docker's resolver (and so works where public
 // resolvers are blocked) and does not change what the L7 proxy sees.
@@ -56,18 +58,20 @@ func Values(v versions.Cilium, in ValuesInput) map[string]any {
 	return vals
 }
 
-// tlsValues makes the agent read the secrets TLS policies name: 1.16 needs
-// the k8s secrets backend (the default "local" reads files); 1.17 and later
-// read only from the secrets namespace and serve secrets to Envoy over SDS,
-// which needs both read-only mode and secret sync.
+// tlsValues makes the agent able to read the secrets TLS policies name. The
+// 1.16 agent always GETs them from the API server (after looking for files
+// under ciliumtls.CertsDir); tls.secretsBackend=k8s is what grants its
+// ClusterRole that get on secrets. 1.17 and later read only from the secrets
+// namespace and serve secrets to Envoy over SDS, which needs both read-only
+// mode and secret sync.
 func tlsValues(v versions.Cilium) map[string]any {
-	if v.SecretsMode() == versions.SecretsModeK8sBackend {
+	if ciliumtls.ModeOf(v) == ciliumtls.ModeK8sBackend {
 		return map[string]any{"secretsBackend": "k8s"}
 	}
 	return map[string]any{
 		"readSecretsOnlyFromSecretsNamespace": true,
 		"secretSync":                          map[string]any{"enabled": true},
-		"secretsNamespace":                    map[string]any{"create": true, "name": versions.SecretsNamespace},
+		"secretsNamespace":                    map[string]any{"create": true, "name": ciliumtls.SecretsNamespace},
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
 
 func checkAgents(e *env) Finding {
@@ -81,6 +83,9 @@ type secretsMode struct {
 	// Sync: the operator copies referenced secrets into Namespace and the
 	// agent serves them to Envoy over SDS (1.17+ read-only with sync).
 	Sync bool
+	// SDS: the agent gives Envoy the copies by name (Sync with a Namespace);
+	// otherwise the secrets go inline in the network policy.
+	SDS bool
 	// Describe says the mode in words.
 	Describe string
 	// Evidence are the config keys or RBAC rules the mode was read from.
@@ -88,8 +93,8 @@ type secretsMode struct {
 }
 
 // secretsMode derives the mode from the running release: the agent's
-// ClusterRole in 1.16 (tls.secretsBackend k8s grants it secrets), cilium-config
-// keys in 1.17 and later.
+// ClusterRole in 1.16 (tls.secretsBackend=k8s grants it get on secrets),
+// cilium-config keys in 1.17 and later (ciliumtls.ConfigFrom).
 func (e *env) secretsMode() (secretsMode, error) {
 	if e.version == nil {
 		return secretsMode{}, fmt.Errorf("the Cilium release is unknown (image %q)", e.image)
@@ -97,14 +102,11 @@ func (e *env) secretsMode() (secretsMode, error) {
 	if !e.version.AtLeast(17) {
 		return e.secretsMode116()
 	}
-	get := func(k string) string { v, _ := e.configValue(k); return v }
-	m := secretsMode{Namespace: get("policy-secrets-namespace")}
-	readOnly := get("policy-secrets-only-from-secrets-namespace") == "true"
-	m.Sync = readOnly && get("enable-policy-secrets-sync") == "true"
-	m.Evidence = []string{fmt.Sprintf("%s: policy-secrets-only-from-secrets-namespace=%q policy-secrets-namespace=%q enable-policy-secrets-sync=%q",
-		e.configRef(), get("policy-secrets-only-from-secrets-namespace"), m.Namespace, get("enable-policy-secrets-sync"))}
+	c := ciliumtls.ConfigFrom(e.config)
+	m := secretsMode{Namespace: c.Namespace, Sync: c.Sync, SDS: c.SDS()}
+	m.Evidence = []string{fmt.Sprintf("%s: %s", e.configRef(), c.Evidence(e.config))}
 	switch {
-	case !readOnly:
+	case !c.ReadOnly:
 		m.AnyNamespace, m.Namespace = true, ""
 		m.Describe = "the agent reads policy secrets from any namespace (tls.readSecretsOnlyFromSecretsNamespace=false)"
 	case m.Sync:
@@ -124,21 +126,22 @@ func (e *env) secretsMode116() (secretsMode, error) {
 		return secretsMode{}, fmt.Errorf("no ClusterRole %q for the 1.16 agent", agentDaemonSet)
 	}
 	m := secretsMode{AnyNamespace: grantsSecrets(cr.Rules)}
-	m.Evidence = []string{fmt.Sprintf("ClusterRole/%s grants get/list/watch on secrets: %t", cr.Name, m.AnyNamespace)}
+	m.Evidence = []string{fmt.Sprintf("ClusterRole/%s grants %s on secrets: %t", cr.Name, ciliumtls.SecretsBackendVerb, m.AnyNamespace)}
 	if m.AnyNamespace {
-		m.Describe = "Cilium 1.16 with tls.secretsBackend=k8s: the agent reads policy secrets from any namespace"
+		m.Describe = "Cilium 1.16 with tls.secretsBackend=k8s: the agent's ClusterRole may get secrets, so it reads policy secrets from any namespace"
 	} else {
-		m.Describe = "Cilium 1.16 with tls.secretsBackend=local (the default): the agent reads policy secrets from files and cannot read them from Kubernetes"
+		m.Describe = fmt.Sprintf("Cilium 1.16 with tls.secretsBackend=local (the default): the agent looks for each policy secret's files under %s/<namespace>/<name>, then GETs it from the API server, which its ClusterRole does not allow", ciliumtls.CertsDir)
 	}
 	return m, nil
 }
 
-// grantsSecrets reports whether rules let the agent get secrets cluster-wide.
+// grantsSecrets reports whether rules let the agent get secrets cluster-wide,
+// the one verb 1.16's agent uses on them (ciliumtls.SecretsBackendVerb).
 func grantsSecrets(rules []rbacv1.PolicyRule) bool {
 	for _, r := range rules {
 		core := slices.Contains(r.APIGroups, "") || slices.Contains(r.APIGroups, "*")
 		res := slices.Contains(r.Resources, "secrets") || slices.Contains(r.Resources, "*")
-		get := slices.Contains(r.Verbs, "get") || slices.Contains(r.Verbs, "*")
+		get := slices.Contains(r.Verbs, ciliumtls.SecretsBackendVerb) || slices.Contains(r.Verbs, "*")
 		if core && res && get && len(r.ResourceNames) == 0 {
 			return true
 		}
@@ -156,7 +159,7 @@ func checkSecretsMode(e *env) Finding {
 			if cr := e.st.clusterRole(agentDaemonSet); cr != nil && !grantsSecrets(cr.Rules) {
 				return fail("tls.readSecretsOnlyFromSecretsNamespace is false, but the agent's ClusterRole cannot read secrets: every TLS context fails",
 					"let the chart grant it ("+e.helmUpgrade("tls.readSecretsOnlyFromSecretsNamespace=false")+"), or turn read-only mode and secret sync back on, the default",
-					append(m.Evidence, fmt.Sprintf("ClusterRole/%s grants get/list/watch on secrets: false", cr.Name))...)
+					append(m.Evidence, fmt.Sprintf("ClusterRole/%s grants %s on secrets: false", cr.Name, ciliumtls.SecretsBackendVerb))...)
 			}
 		}
 		if !m.AnyNamespace && m.Namespace == "" {

@@ -8,6 +8,8 @@ import (
 	"github.com/cilium/cilium/pkg/policy/api"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
 
 // scopedRules returns the policy rules of the workload namespace and the
@@ -100,7 +102,7 @@ func checkHTTPRule(e *env) Finding {
 		if tp.Port.TerminatingTLS == nil {
 			continue
 		}
-		if tp.Port.Rules == nil || len(tp.Port.Rules.HTTP) == 0 {
+		if !ciliumtls.ParsesHTTP(tp.Port) {
 			p.add("add rules: {http: [{}]} to the toPorts entry (an empty rule allows every request and turns on HTTP parsing)",
 				"%s: port %s terminates TLS but has no rules.http: Envoy does not parse HTTP, so no L7 rule applies and Hubble sees no HTTP", tp.Policy, portList(tp))
 			continue

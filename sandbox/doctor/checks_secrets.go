@@ -2,8 +2,11 @@ package doctor
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
 
 // ports returns the TLS ports of the policies in the workload namespace and
@@ -109,7 +112,13 @@ func checkSecretLocation(e *env) Finding {
 		case r.Namespace == "":
 			p.add("set secret.namespace in the clusterwide policy's TLS contexts",
 				"%s: %s secret %q names no namespace", r.Policy, r.Direction, r.Name)
-		case m.Sync && r.Namespace == m.Namespace:
+		case r.unresolved(m.Sync):
+			// The agent keeps the empty namespace for the SDS name and the
+			// operator enqueues it as written: nothing is ever copied.
+			p.add(fmt.Sprintf("set secret.namespace: %q in the policy's %s", r.Namespace, r.Direction),
+				"%s: %s secret %q names no namespace: under secret sync Cilium does not default it to the policy's namespace %q, so its operator never copies it and Envoy is told to use a secret nothing supplies",
+				r.Policy, r.Direction, r.Name, r.PolicyNamespace)
+		case m.Sync && !ciliumtls.OperatorCopies(m.Namespace, r.Namespace):
 			// Cilium's operator copies policy secrets into the secrets
 			// namespace, watching secrets outside it only
 			// (operator/pkg/secretsync notInSecretsNamespace), and Envoy is
@@ -131,11 +140,15 @@ func checkSecretLocation(e *env) Finding {
 
 func checkSecretKeys(e *env) Finding {
 	m, modeErr := e.secretsMode()
-	fullTLS, _ := e.configValue("use-full-tls-context")
+	sds := modeErr == nil && m.SDS
+	fullTLS, _ := e.configValue(ciliumtls.ConfigFullTLSContext)
 	var p problems
 	var ok []string
 	for _, tp := range e.ports() {
 		for _, r := range secretRefs([]tlsPort{tp}) {
+			if r.unresolved(modeErr == nil && m.Sync) {
+				continue // secret-location names it
+			}
 			sec := e.st.secret(r.Namespace, r.Name)
 			if sec == nil {
 				p.add("create the secret, or check the Certificate that should write it (kubectl describe certificate)",
@@ -143,22 +156,18 @@ func checkSecretKeys(e *env) Finding {
 				continue
 			}
 			keys := secretKeys(sec.Data, sec.StringData)
-			ctx := tp.Port.TerminatingTLS
-			if r.Originated {
-				ctx = tp.Port.OriginatingTLS
-			}
-			want := neededKeys(r.Originated, ctx.TrustedCA, ctx.Certificate, ctx.PrivateKey)
-			for _, k := range want {
+			dir := ciliumtls.Direction(r.Direction)
+			for _, k := range ciliumtls.RequiredKeys(dir, r.Context, sds) {
 				if !keys[k] {
 					p.add(fmt.Sprintf("put %q in secret %s", k, r),
-						"%s secret %s has no %q (keys: %s): the agent cannot build the TLS context", r.Direction, r, k, keyList(keys))
+						"%s secret %s has no %q (keys: %s): %s", r.Direction, r, k, keyList(keys), missingKeyEffect(sds))
 				}
 			}
-			if r.Originated && modeErr == nil && m.Sync && (keys["tls.crt"] || keys["tls.key"]) {
+			if sds && slices.ContainsFunc(ciliumtls.ForbiddenUnderSync(dir), func(k string) bool { return keys[k] }) {
 				p.add(fmt.Sprintf("keep only ca.crt in secret %s (a trust-manager Bundle target, or a secret without tls.*)", r),
 					"originatingTLS secret %s holds tls.* keys (keys: %s): under secret sync it must hold ca.crt and no tls.* keys", r, keyList(keys))
 			}
-			if !r.Originated && keys["ca.crt"] && fullTLS == "true" {
+			if !r.Originated && keys[ciliumtls.KeyTrustedCA] && fullTLS == "true" && ciliumtls.FullTLSContextApplies(sds) {
 				p.add("set use-full-tls-context to false, or drop ca.crt from the terminating secret",
 					"terminatingTLS secret %s has ca.crt and use-full-tls-context is true: Envoy demands client certificates", r)
 			}
@@ -168,19 +177,13 @@ func checkSecretKeys(e *env) Finding {
 	return p.finding("every secret holds the keys its context needs", dedupeKeepOrder(ok)...)
 }
 
-// neededKeys returns the keys a context reads, honouring its overrides.
-func neededKeys(originated bool, ca, cert, key string) []string {
-	if originated {
-		return []string{orDefault(ca, "ca.crt")}
+// missingKeyEffect says what a missing key does: inline the agent cannot
+// build the TLS context; over SDS Envoy gets an unusable secret.
+func missingKeyEffect(sds bool) string {
+	if sds {
+		return "Envoy is sent a copy it cannot use for this context, and the handshake fails"
 	}
-	return []string{orDefault(cert, "tls.crt"), orDefault(key, "tls.key")}
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
+	return "the agent cannot build the TLS context"
 }
 
 func secretKeys(data map[string][]byte, str map[string]string) map[string]bool {

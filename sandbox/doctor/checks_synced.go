@@ -4,43 +4,17 @@ import (
 	"bytes"
 	"fmt"
 
-	syncnames "github.com/cilium/cilium/pkg/secretsync/names"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
-
-// The labels Cilium's operator puts on its copy of a policy secret in the
-// secrets namespace (operator/pkg/secretsync, the same in 1.17 to 1.20),
-// naming the secret it copied.
-const (
-	OwningSecretNamespaceLabel = "secretsync.cilium.io/owning-secret-namespace"
-	OwningSecretNameLabel      = "secretsync.cilium.io/owning-secret-name"
-)
-
-// isSyncedCopy reports whether labels mark a secret as the operator's copy.
-func isSyncedCopy(labels map[string]string) bool {
-	return labels[OwningSecretNamespaceLabel] != "" && labels[OwningSecretNameLabel] != ""
-}
-
-// SyncedSecretName is the name the agent of Cilium release v gives Envoy
-// over SDS for the operator's copy of secret ns/name: "<ns>-<name>" up to
-// 1.19, "cilium-sync-secret-<sha256>" from 1.20 (Cilium's pkg/secretsync/names).
-func SyncedSecretName(v versions.Cilium, ns, name string) string {
-	src := types.NamespacedName{Namespace: ns, Name: name}
-	if !v.AtLeast(20) {
-		return syncnames.LegacySyncedSecretName(src)
-	}
-	return syncnames.SyncedSecretName(src)
-}
 
 // syncedCopy returns the operator's copy of secret ns/name in secretsNS,
 // found by its owning-secret labels, or nil.
 func (s *State) syncedCopy(secretsNS, ns, name string) *corev1.Secret {
 	for i := range s.SyncedSecrets {
 		c := &s.SyncedSecrets[i]
-		if c.Namespace == secretsNS && c.Labels[OwningSecretNamespaceLabel] == ns && c.Labels[OwningSecretNameLabel] == name {
+		if srcNS, srcName := ciliumtls.CopyOf(c.Labels); c.Namespace == secretsNS && srcNS == ns && srcName == name {
 			return c
 		}
 	}
@@ -65,7 +39,10 @@ func checkSecretSynced(e *env) Finding {
 	p := problems{context: m.Evidence}
 	var ok, warnings []string
 	for _, r := range secretRefs(e.ports()) {
-		want := SyncedSecretName(*e.version, r.Namespace, r.Name)
+		if r.unresolved(true) {
+			continue // never copied: secret-location names the missing namespace
+		}
+		want := ciliumtls.SyncedSecretName(*e.version, r.Namespace, r.Name)
 		c := e.st.syncedCopy(m.Namespace, r.Namespace, r.Name)
 		if c == nil {
 			p.add(fmt.Sprintf("look at Cilium's operator, which makes the copy when a policy naming the secret or the secret changes: kubectl -n %[1]s get deploy cilium-operator, kubectl -n %[1]s logs deploy/cilium-operator | grep -i secret; kubectl -n %[1]s rollout restart deploy/cilium-operator makes it copy every policy secret again", e.scope.CiliumNamespace),
@@ -91,7 +68,7 @@ func checkSecretSynced(e *env) Finding {
 
 // stale reports whether the copy's certificates differ from the source's.
 func stale(src, c *corev1.Secret) bool {
-	for _, k := range []string{"tls.crt", "ca.crt"} {
+	for _, k := range []string{ciliumtls.KeyCertificate, ciliumtls.KeyTrustedCA} {
 		if !bytes.Equal(src.Data[k], c.Data[k]) {
 			return true
 		}

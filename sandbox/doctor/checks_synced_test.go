@@ -7,37 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	syncnames "github.com/cilium/cilium/pkg/secretsync/names"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
-
-// TestSyncedSecretNameMatchesCilium compares the copy's name with Cilium's
-// own naming: the legacy "<ns>-<name>" before 1.20, the hash from 1.20.
-func TestSyncedSecretNameMatchesCilium(t *testing.T) {
-	src := types.NamespacedName{Namespace: "cert-manager", Name: "intercept-github-tls"}
-	cases := map[string]string{
-		"1.17.16": syncnames.LegacySyncedSecretName(src),
-		"1.19.5":  syncnames.LegacySyncedSecretName(src),
-		"1.20.2":  syncnames.SyncedSecretName(src),
-	}
-	for release, want := range cases {
-		v, err := versions.ParseCilium(release)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := SyncedSecretName(v, src.Namespace, src.Name); got != want {
-			t.Errorf("SyncedSecretName(%s) = %q, want %q", release, got, want)
-		}
-	}
-}
 
 // TestSecretSyncedFindings changes the healthy 1.20 state's copies and
 // expects the finding each change calls for.
 func TestSecretSyncedFindings(t *testing.T) {
-	github := SyncedSecretName(versions.Cilium{Major: 1, Minor: 20}, "cert-manager", "intercept-github-tls")
+	github := ciliumtls.SyncedSecretName(versions.Cilium{Major: 1, Minor: 20}, "cert-manager", "intercept-github-tls")
 	cases := []struct {
 		name       string
 		change     func(st *State)
@@ -119,7 +98,7 @@ func TestDumpWithoutCopiesSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := rep.Finding("secret-synced")
-	if f.Status != StatusSkip || !strings.Contains(f.Reason, "kubectl get secrets -n cilium-secrets -l "+OwningSecretNameLabel) {
+	if f.Status != StatusSkip || !strings.Contains(f.Reason, "kubectl get secrets -n cilium-secrets -l "+ciliumtls.OwningSecretNameLabel) {
 		t.Fatalf("secret-synced = %s %q, want a skip naming the kubectl that dumps the copies", f.Status, f.Reason)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 func checkEndpoints(e *env) Finding {
@@ -34,7 +37,7 @@ func checkEndpoints(e *env) Finding {
 		// endpoint_status.go), so there a failed TLS context shows only in
 		// the agent logs.
 		if st.Policy != nil && st.Policy.Egress != nil && !st.Policy.Egress.Enforcing {
-			p.add("read the agent log of the pod's node for policy errors (\"Error getting TLS Context\", \"unable to regenerate\")",
+			p.add("read the agent log of the pod's node for policy errors (\"Error getting TLS Context\", or \"Error getting terminating TLS Context\" before 1.18; \"unable to regenerate\")",
 				"CiliumEndpoint %s/%s does not enforce egress policy (state %q): the TLS rule is not applied", cep.Namespace, cep.Name, st.State)
 			continue
 		}
@@ -189,9 +192,24 @@ func orNone(l []string) string {
 // failed" (slog, 1.18+) at error level; "Regeneration of endpoint failed"
 // at warning level; "unable to regenerate policy for '<id>'" (1.16, 1.17)
 // and "unable to regenerate initial policy" in the error or message.
-func logMarkers() []string {
-	return []string{"error getting tls context", "unable to regenerate", "regeneration of endpoint failed",
+// logMarkers returns, lowercased, what the agent of release v (every
+// supported release when v is unknown) logs when a TLS context, a policy
+// regeneration or a secret read fails.
+func logMarkers(v *versions.Cilium) []string {
+	var tls []string
+	if v != nil {
+		tls = ciliumtls.TLSContextErrorLogs(*v)
+	} else {
+		for _, r := range versions.DefaultReleases() {
+			tls = append(tls, ciliumtls.TLSContextErrorLogs(r)...)
+		}
+	}
+	out := []string{"unable to regenerate", "regeneration of endpoint failed",
 		"endpoint regeneration failed", "failed to regenerate", "secrets is forbidden"}
+	for _, m := range tls {
+		out = append(out, strings.ToLower(strings.TrimSuffix(m, ".")))
+	}
+	return out
 }
 
 // maxLogEvidence bounds the log lines quoted as evidence.
@@ -203,7 +221,7 @@ func checkAgentLogs(e *env) Finding {
 	}
 	var hits []string
 	total := 0
-	markers := logMarkers()
+	markers := logMarkers(e.version)
 	for _, l := range e.st.AgentLogs {
 		for _, line := range strings.Split(l.Text, "\n") {
 			if !hasMarker(line, markers) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
 
 // dumpKind is an object kind a State holds, with the kubectl arguments that
@@ -23,7 +25,7 @@ func dumpKinds() []dumpKind {
 		{KindDaemonSet, "daemonsets -A", []string{"daemonsets", "ds"}},
 		{KindPod, "pods -A", []string{"pods", "po"}},
 		{KindSecret, "secrets -A", []string{"secrets"}},
-		{KindSyncedSecret, "secrets -n cilium-secrets -l " + OwningSecretNameLabel, []string{"synced-secrets", "cilium-secrets"}},
+		{KindSyncedSecret, "secrets -n cilium-secrets -l " + ciliumtls.OwningSecretNameLabel, []string{"synced-secrets", "cilium-secrets"}},
 		{KindClusterRole, "clusterroles", []string{"clusterroles", "rbac"}},
 		{KindPolicy, "ciliumnetworkpolicies -A", []string{"ciliumnetworkpolicies", "cnp", "policies"}},
 		{KindClusterPolicy, "ciliumclusterwidenetworkpolicies", []string{"ciliumclusterwidenetworkpolicies", "ccnp"}},
@@ -53,7 +55,7 @@ func (s *State) addObject(u *unstructured.Unstructured) error {
 	case KindPod:
 		s.Pods, err = appendAs(s.Pods, u)
 	case KindSecret:
-		if isSyncedCopy(u.GetLabels()) {
+		if ciliumtls.IsSyncedCopy(u.GetLabels()) {
 			s.SyncedSecrets, err = appendAs(s.SyncedSecrets, u)
 		} else {
 			s.Secrets, err = appendAs(s.Secrets, u)

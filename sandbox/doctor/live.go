@@ -14,6 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
 
 // customResource is a resource the live source reads through the dynamic
@@ -215,7 +217,7 @@ func (l *LiveSource) gatherSyncedSecrets(ctx context.Context, st *State, scope S
 		st.markMissing(KindSyncedSecret, "cilium-config does not turn secret sync on: there are no copies to read")
 		return nil
 	}
-	list, err := l.Clientset.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: OwningSecretNameLabel})
+	list, err := l.Clientset.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: ciliumtls.OwningSecretNameLabel})
 	if err := tolerate(st, KindSyncedSecret, "secrets in "+ns, err); err != nil || list == nil {
 		return err
 	}

@@ -8,8 +8,9 @@ import (
 
 	"github.com/cilium/cilium/pkg/policy/api"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
 
 // policyRule is one rule of a CiliumNetworkPolicy or
@@ -32,13 +33,28 @@ type tlsPort struct {
 	Port      *api.PortRule
 }
 
-// secretRef is a secret a TLS context names, resolved to a namespace.
+// secretRef is a secret a TLS context names. Namespace is the one its author
+// meant: as written, or the policy's when it names none, as Cilium's
+// certificate manager resolves it inline. Under secret sync Cilium keeps an
+// empty namespace instead (see unresolved).
 type secretRef struct {
 	Policy     string
 	Direction  string // "terminatingTLS" or "originatingTLS"
 	Namespace  string
 	Name       string
 	Originated bool
+	// Written is the namespace as the policy writes it ("" for none);
+	// PolicyNamespace is the policy's ("" for clusterwide policies).
+	Written, PolicyNamespace string
+	// Context is the TLS context naming the secret.
+	Context *api.TLSContext
+}
+
+// unresolved reports whether Cilium cannot place the secret in any
+// namespace: a clusterwide policy's reference without a namespace, or under
+// secret sync any reference without one (ciliumtls.ResolveNamespace).
+func (r secretRef) unresolved(sync bool) bool {
+	return ciliumtls.ResolveNamespace(r.Written, r.PolicyNamespace, sync) == ""
 }
 
 func (r secretRef) String() string { return r.Namespace + "/" + r.Name }
@@ -80,47 +96,24 @@ func (s *State) tlsPorts() []tlsPort {
 	return out
 }
 
-// secretRefs returns the secrets the TLS contexts name. A context without a
-// namespace means the policy's namespace, as Cilium's certificate manager
-// resolves it; for clusterwide policies it stays empty.
+// secretRefs returns the secrets the TLS contexts name, each once per
+// direction, with the namespace their authors meant (see secretRef).
 func secretRefs(ports []tlsPort) []secretRef {
 	seen := map[string]bool{}
 	var out []secretRef
-	add := func(tp tlsPort, dir string, c *api.TLSContext) {
-		if c == nil || c.Secret == nil {
-			return
-		}
-		ns := c.Secret.Namespace
-		if ns == "" {
-			ns = tp.Namespace
-		}
-		r := secretRef{Policy: tp.Policy, Direction: dir, Namespace: ns, Name: c.Secret.Name, Originated: dir == "originatingTLS"}
-		key := dir + " " + r.String()
-		if !seen[key] {
-			seen[key] = true
-			out = append(out, r)
-		}
-	}
 	for _, tp := range ports {
-		add(tp, "terminatingTLS", tp.Port.TerminatingTLS)
-		add(tp, "originatingTLS", tp.Port.OriginatingTLS)
+		for _, s := range ciliumtls.PortSecrets(tp.Port, tp.Namespace, false) {
+			r := secretRef{Policy: tp.Policy, Direction: string(s.Direction), Namespace: s.Namespace, Name: s.Name,
+				Originated: s.Direction == ciliumtls.Originating, Written: s.Context.Secret.Namespace,
+				PolicyNamespace: tp.Namespace, Context: s.Context}
+			key := r.Direction + " " + r.String()
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, r)
+			}
+		}
 	}
 	return out
-}
-
-// PolicySecretRefs returns "namespace/name" of every secret the TLS contexts
-// of a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy name, resolved
-// as the doctor's checks resolve them (see secretRefs).
-func PolicySecretRefs(policy *unstructured.Unstructured) ([]string, error) {
-	var s State
-	if err := s.addObject(policy); err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, r := range secretRefs(s.tlsPorts()) {
-		out = append(out, r.String())
-	}
-	return out, nil
 }
 
 // interceptedNames returns the names a terminating context serves: the

@@ -81,7 +81,7 @@ type State struct {
 	Pods       []corev1.Pod
 	Secrets    []corev1.Secret
 	// SyncedSecrets are Cilium's operator's copies of policy secrets in
-	// the secrets namespace (labelled with OwningSecretNameLabel).
+	// the secrets namespace (labelled with ciliumtls.OwningSecretNameLabel).
 	SyncedSecrets   []corev1.Secret
 	ClusterRoles    []rbacv1.ClusterRole
 	Policies        []ciliumv2.CiliumNetworkPolicy

@@ -26,7 +26,7 @@ func TestPoliciesParseWithCilium(t *testing.T) {
 			if !c.Supports(v) {
 				continue
 			}
-			out, err := Render(context.Background(), RenderOptions{CiliumVersion: v.String(), ValuesFiles: []string{c.Path}})
+			out, err := Render(context.Background(), RenderOptions{Cilium: v, ValuesFiles: []string{c.Path}})
 			if err != nil {
 				t.Fatalf("%s for %s: %v", c.Name, v, err)
 			}

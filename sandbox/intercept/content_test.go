@@ -67,7 +67,7 @@ func TestSecretsNamespaceByVersion(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.version+"/"+c.create, func(t *testing.T) {
-			objs := render(t, RenderOptions{CiliumVersion: c.version, Set: []string{"secretsNamespace.create=" + c.create}})
+			objs := render(t, RenderOptions{Cilium: versions.MustParseCilium(c.version), Set: []string{"secretsNamespace.create=" + c.create}})
 			ns := find(objs, "Namespace", "cilium-secrets")
 			if (ns != nil) != c.want {
 				t.Fatalf("cilium-secrets Namespace rendered = %v, want %v", ns != nil, c.want)
@@ -168,7 +168,7 @@ func TestTLSSecretsNamespace(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.version+"/"+strings.Join(c.set, ","), func(t *testing.T) {
-			objs := render(t, RenderOptions{CiliumVersion: c.version, Set: c.set})
+			objs := render(t, RenderOptions{Cilium: versions.MustParseCilium(c.version), Set: c.set})
 			if c.set == nil {
 				if want := TLSSecretsNamespace(versions.MustParseCilium(c.version)); want != c.want {
 					t.Errorf("TLSSecretsNamespace(%s) = %s, want %s", c.version, want, c.want)
@@ -201,7 +201,7 @@ func TestPolicyRules(t *testing.T) {
 	if got := field(&unstructured.Unstructured{Object: port.(map[string]any)}, "rules", "http"); !reflect.DeepEqual(got, want) {
 		t.Errorf("http rules = %v, want %v", got, want)
 	}
-	sni := render(t, RenderOptions{CiliumVersion: "1.18", ValuesFiles: []string{fixturesDir + "/since-1.18/server-names-prefix.yaml"}})
+	sni := render(t, RenderOptions{Cilium: versions.MustParseCilium("1.18"), ValuesFiles: []string{fixturesDir + "/since-1.18/server-names-prefix.yaml"}})
 	if got := field(find(sni, "CiliumNetworkPolicy", "intercept-tls-github"), "spec", "egress", 0, "toPorts", 0, "serverNames"); !reflect.DeepEqual(got, []any{"github.com", "*.github.com"}) {
 		t.Errorf("serverNames = %v", got)
 	}

@@ -25,7 +25,7 @@ func TestRenderValuesCases(t *testing.T) {
 	for _, c := range cases {
 		for _, v := range versions.DefaultReleases() {
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
-				out, err := Render(context.Background(), RenderOptions{CiliumVersion: v.String(), ValuesFiles: []string{c.Path}})
+				out, err := Render(context.Background(), RenderOptions{Cilium: v, ValuesFiles: []string{c.Path}})
 				if !c.Supports(v) {
 					if !errors.Is(err, ErrInvalidValues) {
 						t.Fatalf("Render for %s = %v, want ErrInvalidValues (case needs 1.%d)", v, err, c.SinceMinor)

@@ -3,10 +3,13 @@ package intercept
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // group returns intercept.<name> values with the given domains enabled.
@@ -30,19 +33,17 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 		opts RenderOptions
 		want []string
 	}{
-		{"unsupported cilium version flag", RenderOptions{CiliumVersion: "1.15.3"},
-			[]string{`unsupported Cilium version "1.15.3"`, "1.16 to 1.20"}},
 		{"cilium version not a release", RenderOptions{Set: []string{"cilium.version=latest"}},
 			[]string{`invalid Cilium version "latest"`}},
 		{"cilium version a number", RenderOptions{ValuesFiles: []string{writeValues(t, "cilium:\n  version: 1.18\n")}},
 			[]string{`cilium.version 1.18 is a float64, not a string: quote it`}},
-		{"tls secrets in the secrets namespace with sync", RenderOptions{CiliumVersion: "1.17", Set: []string{"tlsSecrets.namespace=cilium-secrets"}},
+		{"tls secrets in the secrets namespace with sync", RenderOptions{Cilium: versions.MustParseCilium("1.17"), Set: []string{"tlsSecrets.namespace=cilium-secrets"}},
 			[]string{`tlsSecrets.namespace "cilium-secrets" is Cilium's secrets namespace`, "does not watch the ones already there"}},
-		{"tls secrets outside the secrets namespace without sync", RenderOptions{CiliumVersion: "1.20", Set: []string{"cilium.secretSync=false", "tlsSecrets.namespace=cert-manager"}},
+		{"tls secrets outside the secrets namespace without sync", RenderOptions{Cilium: versions.MustParseCilium("1.20"), Set: []string{"cilium.secretSync=false", "tlsSecrets.namespace=cert-manager"}},
 			[]string{`tlsSecrets.namespace "cert-manager" is not secretsNamespace.name "cilium-secrets"`, "without secret sync"}},
-		{"group named like the CA in the same namespace", RenderOptions{CiliumVersion: "1.18", Values: group("ca", "x.example.com")},
+		{"group named like the CA in the same namespace", RenderOptions{Cilium: versions.MustParseCilium("1.18"), Values: group("ca", "x.example.com")},
 			[]string{"intercept.ca: its Certificate cert-manager/intercept-ca is the CA's Certificate (ca.secretName)"}},
-		{"group secret named like the upstream trust secret", RenderOptions{CiliumVersion: "1.16", Set: []string{"upstreamTrust.secretName=intercept-github-tls"}},
+		{"group secret named like the upstream trust secret", RenderOptions{Cilium: versions.MustParseCilium("1.16"), Set: []string{"upstreamTrust.secretName=intercept-github-tls"}},
 			[]string{"intercept.github: its secret cilium-secrets/intercept-github-tls is upstreamTrust's secret"}},
 		{"cilium secretSync not a boolean", RenderOptions{Values: map[string]any{"cilium": map[string]any{"secretSync": "yes"}}},
 			[]string{"cilium/secretSync"}},
@@ -56,11 +57,11 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 			[]string{"Bad_Group"}},
 		{"double star in an intercepted group", RenderOptions{Set: []string{`intercept.github.domains={**.github.com}`}},
 			[]string{`intercept.github.domains: "**.github.com" cannot be intercepted`}},
-		{"double star pass-through before 1.19", RenderOptions{CiliumVersion: "1.18.10", Set: []string{`passThrough.domains={**.example.com}`}},
+		{"double star pass-through before 1.19", RenderOptions{Cilium: versions.MustParseCilium("1.18.10"), Set: []string{`passThrough.domains={**.example.com}`}},
 			[]string{`passThrough.domains: "**.example.com" needs Cilium 1.19`, `"1.18.10"`}},
-		{"serverNames wildcard before 1.18", RenderOptions{CiliumVersion: "1.17", Set: []string{`intercept.github.serverNames={*.github.com}`}},
+		{"serverNames wildcard before 1.18", RenderOptions{Cilium: versions.MustParseCilium("1.17"), Set: []string{`intercept.github.serverNames={*.github.com}`}},
 			[]string{`intercept.github.serverNames: "*.github.com" has a wildcard`, "1.17"}},
-		{"serverNames inner wildcard before 1.20", RenderOptions{CiliumVersion: "1.19", Set: []string{`intercept.github.serverNames={api-*.github.com}`}},
+		{"serverNames inner wildcard before 1.20", RenderOptions{Cilium: versions.MustParseCilium("1.19"), Set: []string{`intercept.github.serverNames={api-*.github.com}`}},
 			[]string{`"api-*.github.com"`, "not a leading"}},
 		{"serverNames not covered by the certificate", RenderOptions{Set: []string{`intercept.aws.serverNames={api.github.com}`}},
 			[]string{`intercept.aws.serverNames: "api.github.com" is not covered`}},
@@ -121,21 +122,26 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 }
 
 // TestChartRejectsCiliumVersion renders through Helm alone (as helm install
-// would, without versions.ParseCilium first): the templates themselves must
-// refuse a version outside 1.16 to 1.20.
+// would, without versions.ParseCilium first): the templates' guard must
+// refuse exactly the releases sandbox/versions does not support, in the
+// same words, so the two ranges cannot drift apart.
 func TestChartRejectsCiliumVersion(t *testing.T) {
 	c, err := Chart()
 	if err != nil {
 		t.Fatal(err)
 	}
+	below := fmt.Sprintf("1.%d.7", versions.OldestMinor-1)
+	above := fmt.Sprintf("1.%d", versions.NewestMinor+1)
 	cases := map[string]string{
-		"1.15.7":  `cilium.version "1.15.7" is not supported: supported are 1.16 to 1.20`,
-		"1.21":    `cilium.version "1.21" is not supported`,
-		"v2.0.0":  `cilium.version "v2.0.0" is not a Cilium release`,
-		"1.18.x":  `does not match pattern`,
-		"1.20.2":  "",
-		"v1.16.3": "",
+		below:    fmt.Sprintf(`cilium.version %q is not supported: supported are %s`, below, versions.SupportedRange()),
+		above:    fmt.Sprintf(`cilium.version %q is not supported: supported are %s`, above, versions.SupportedRange()),
+		"v2.0.0": `cilium.version "v2.0.0" is not a Cilium release`,
+		"1.18.x": `does not match pattern`,
 	}
+	for m := versions.OldestMinor; m <= versions.NewestMinor; m++ {
+		cases[fmt.Sprintf("1.%d.3", m)] = ""
+	}
+	cases["v1.16.3"] = ""
 	for version, want := range cases {
 		t.Run(version, func(t *testing.T) {
 			_, err := release.Render(context.Background(), release.RenderInput{Chart: c, ReleaseName: "r", Namespace: "ns",
@@ -150,5 +156,18 @@ func TestChartRejectsCiliumVersion(t *testing.T) {
 				t.Fatalf("Render error = %v, want it to contain %q", err, want)
 			}
 		})
+	}
+}
+
+// TestUnwatchedRenewalTextFollowsCilium: the chart's refusal of the secrets
+// namespace under sync says when a renewal would arrive, in the words of
+// ciliumtls.UnwatchedRenewal for that release (1.17 has no hourly resync).
+func TestUnwatchedRenewalTextFollowsCilium(t *testing.T) {
+	for _, release := range []string{"1.17", "1.18", "1.20"} {
+		_, err := Render(context.Background(), RenderOptions{Cilium: versions.MustParseCilium(release), Set: []string{"tlsSecrets.namespace=cilium-secrets"}})
+		want := ciliumtls.UnwatchedRenewal(versions.MustParseCilium(release))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("render %s with tlsSecrets in cilium-secrets: %v, want it to say %q", release, err, want)
+		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 func TestLint(t *testing.T) {
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
-			msgs, err := Lint(RenderOptions{CiliumVersion: v.String(), ValuesFiles: []string{fixturesDir + "/extra-groups.yaml"}})
+			msgs, err := Lint(RenderOptions{Cilium: v, ValuesFiles: []string{fixturesDir + "/extra-groups.yaml"}})
 			if err != nil {
 				t.Fatal(err)
 			}

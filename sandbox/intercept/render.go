@@ -10,6 +10,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/cilium-tls-intercept/sandbox"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -40,15 +41,16 @@ const (
 // writes the TLS secrets the policies name for Cilium release v with secret
 // sync as the sandbox installs it. On 1.17+ that is CANamespace: Cilium's
 // operator copies policy secrets into the secrets namespace
-// (versions.SecretsNamespace) from other namespaces only, and does not watch
-// secrets already there, so a certificate issued after its policy would never
-// reach Envoy and a renewal only at the hourly resync. The agent of 1.16
-// reads them in versions.SecretsNamespace.
+// (ciliumtls.SecretsNamespace) from other namespaces only
+// (ciliumtls.OperatorCopies), and does not watch secrets already there, so a
+// certificate issued after its policy would never reach Envoy (and a renewal
+// late: ciliumtls.UnwatchedRenewal). The agent of 1.16 reads them in
+// ciliumtls.SecretsNamespace.
 func TLSSecretsNamespace(v versions.Cilium) string {
-	if v.SecretsMode() == versions.SecretsModeNamespaceSync {
+	if ciliumtls.ModeOf(v) == ciliumtls.ModeNamespaceSync {
 		return CANamespace
 	}
-	return versions.SecretsNamespace
+	return ciliumtls.SecretsNamespace
 }
 
 // ErrInvalidValues marks a render that failed because of the values given:
@@ -58,9 +60,11 @@ var ErrInvalidValues = errors.New("invalid values")
 
 // RenderOptions say what to render.
 type RenderOptions struct {
-	// CiliumVersion sets cilium.version (after every other source) when not
-	// empty; it is checked with versions.ParseCilium before rendering.
-	CiliumVersion string
+	// Cilium sets cilium.version (after every other source) when not zero.
+	// Otherwise the values' cilium.version is parsed with
+	// versions.ParseCilium, and DefaultCilium is used when they have none.
+	// Either way the chart receives the release normalised ("1.18.10").
+	Cilium versions.Cilium
 	// ValuesFiles are values files, merged in order (helm -f).
 	ValuesFiles []string
 	// Set are helm --set expressions, applied after the files.
@@ -133,22 +137,25 @@ func Chart() (*chart.Chart, error) {
 	return c, nil
 }
 
-// ciliumOf checks the merged cilium.version with versions.ParseCilium.
+// ciliumOf parses the merged cilium.version with versions.ParseCilium (the
+// release opts.Cilium set, or one a values file or --set gave) and writes it
+// back normalised ("1.18" becomes "1.18.10"), so the chart receives a
+// parsed release and its own check stays a guard for helm install by hand.
 func ciliumOf(vals map[string]any) (versions.Cilium, error) {
 	raw := versions.DefaultCilium
-	if c, ok := vals["cilium"].(map[string]any); ok {
-		if s, ok := c["version"]; ok {
-			str, isString := s.(string)
-			if !isString {
-				return versions.Cilium{}, fmt.Errorf("%w: cilium.version %v is a %T, not a string: quote it in YAML, for example version: %q", ErrInvalidValues, s, s, versions.DefaultCilium)
-			}
-			raw = str
+	c, _ := vals["cilium"].(map[string]any)
+	if s, ok := c["version"]; ok {
+		str, isString := s.(string)
+		if !isString {
+			return versions.Cilium{}, fmt.Errorf("%w: cilium.version %v is a %T, not a string: quote it in YAML, for example version: %q", ErrInvalidValues, s, s, versions.DefaultCilium)
 		}
+		raw = str
 	}
 	v, err := versions.ParseCilium(raw)
 	if err != nil {
 		return versions.Cilium{}, fmt.Errorf("%w: cilium.version: %w", ErrInvalidValues, err)
 	}
+	vals["cilium"] = mergeMaps(c, map[string]any{"version": v.String()})
 	return v, nil
 }
 

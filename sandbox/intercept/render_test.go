@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 func TestRenderDefaultsGolden(t *testing.T) {
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
-			out, err := Render(context.Background(), RenderOptions{CiliumVersion: v.String()})
+			out, err := Render(context.Background(), RenderOptions{Cilium: v})
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
@@ -36,5 +36,27 @@ func TestRenderDefaultsGolden(t *testing.T) {
 				t.Errorf("render for %s differs from %s (run go test ./sandbox/intercept -run Golden -update and review the diff)", v, golden)
 			}
 		})
+	}
+}
+
+// TestChartReceivesNormalisedCilium: the release is parsed once, and the
+// chart is given it normalised, whether it came from RenderOptions.Cilium
+// or from the values.
+func TestChartReceivesNormalisedCilium(t *testing.T) {
+	for _, opts := range []RenderOptions{
+		{Cilium: versions.MustParseCilium("1.18")},
+		{Set: []string{"cilium.version=v1.18"}},
+	} {
+		vals, err := MergeValues(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := ciliumOf(vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := vals["cilium"].(map[string]any)["version"]; v.String() != "1.18.10" || got != "1.18.10" {
+			t.Errorf("%+v: release %s, chart gets cilium.version %v; want 1.18.10 for both", opts, v, got)
+		}
 	}
 }

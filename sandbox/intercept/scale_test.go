@@ -64,7 +64,7 @@ func TestScaleValuesFile(t *testing.T) {
 func TestScale1000Domains(t *testing.T) {
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
-			out, err := Render(context.Background(), RenderOptions{CiliumVersion: v.String(), Values: scaleValues()})
+			out, err := Render(context.Background(), RenderOptions{Cilium: v, Values: scaleValues()})
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}

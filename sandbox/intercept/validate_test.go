@@ -34,7 +34,7 @@ func TestValidateValuesCases(t *testing.T) {
 				continue
 			}
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
-				objs := render(t, RenderOptions{CiliumVersion: v.String(), ValuesFiles: []string{c.Path}})
+				objs := render(t, RenderOptions{Cilium: v, ValuesFiles: []string{c.Path}})
 				problems, err := val.Objects(objs, validate.Options{Cilium: v, ExternalSecrets: externalSecrets(c.Name, v), WithoutSecretSync: c.Name == "read-only-no-sync"})
 				if err != nil {
 					t.Fatal(err)

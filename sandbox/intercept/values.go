@@ -9,7 +9,7 @@ import (
 )
 
 // MergeValues merges the values of opts the way Helm does: files in order,
-// then the --set expressions, then Values, then CiliumVersion. The chart's
+// then the --set expressions, then Values, then Cilium. The chart's
 // defaults are not included; Helm coalesces them when rendering.
 func MergeValues(opts RenderOptions) (map[string]any, error) {
 	base := map[string]any{}
@@ -30,8 +30,8 @@ func MergeValues(opts RenderOptions) (map[string]any, error) {
 		}
 	}
 	base = mergeMaps(base, opts.Values)
-	if opts.CiliumVersion != "" {
-		base = mergeMaps(base, map[string]any{"cilium": map[string]any{"version": opts.CiliumVersion}})
+	if !opts.Cilium.IsZero() {
+		base = mergeMaps(base, map[string]any{"cilium": map[string]any{"version": opts.Cilium.String()}})
 	}
 	return base, nil
 }

@@ -81,7 +81,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 	run := Run{Cilium: c.Cilium, NodeImage: c.NodeImage, CertManager: c.Charts.CertManager,
 		TrustManager: c.Charts.TrustManager, InterceptChart: c.Charts.InterceptChart,
 		Upstream: p.Upstream, ClusterName: c.ClusterName}
-	opts := pipeline.Options{ClusterName: c.ClusterName, CiliumVersion: c.Cilium,
+	opts := pipeline.Options{ClusterName: c.ClusterName, Cilium: c.version,
 		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c), Logf: r.Logf}
 	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
 	report, upErr := r.freshUp(ctx, opts)

@@ -23,7 +23,7 @@ type fakeInstaller struct {
 func (f *fakeInstaller) Up(_ context.Context, o pipeline.Options) (*pipeline.Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls = append(f.calls, "up "+o.ClusterName+" "+o.CiliumVersion+" "+o.NodeImage)
+	f.calls = append(f.calls, "up "+o.ClusterName+" "+o.Cilium.String()+" "+o.NodeImage)
 	rep := &pipeline.Report{ClusterName: o.ClusterName, Steps: []pipeline.StepResult{
 		{Name: "cluster", Duration: 41234 * time.Millisecond, Changed: true},
 	}}

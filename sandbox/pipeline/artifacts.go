@@ -16,8 +16,8 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // DefaultArtifactsDir is where a failed Up writes its artifact bundle, one
@@ -78,7 +78,7 @@ func collectArtifacts(ctx context.Context, st *state) (string, error) {
 
 // artifactNamespaces are the namespaces whose pods and events the bundle keeps.
 func artifactNamespaces() []string {
-	return []string{cilium.Namespace, certmanager.Namespace, versions.SecretsNamespace, intercept.DefaultNamespace, intercept.WorkloadNamespace}
+	return []string{cilium.Namespace, certmanager.Namespace, ciliumtls.SecretsNamespace, intercept.DefaultNamespace, intercept.WorkloadNamespace}
 }
 
 // collectCluster writes Certificates, pods, events and component logs.

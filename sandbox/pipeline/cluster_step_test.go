@@ -24,6 +24,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // fakeKind records what the cluster step asks of kind.
@@ -77,7 +78,7 @@ func (c *versionCmd) SetStdout(w io.Writer) exec.Cmd { c.stdout = w; return c }
 func (c *versionCmd) SetStderr(io.Writer) exec.Cmd   { return c }
 
 func TestEnsureClusterRefusesOtherNodes(t *testing.T) {
-	r, err := resolve(Options{ClusterName: "demo", CiliumVersion: "1.18", KubeconfigPath: filepath.Join(t.TempDir(), "kubeconfig")})
+	r, err := resolve(Options{ClusterName: "demo", Cilium: versions.MustParseCilium("1.18"), KubeconfigPath: filepath.Join(t.TempDir(), "kubeconfig")})
 	if err != nil {
 		t.Fatal(err)
 	}

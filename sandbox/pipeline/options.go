@@ -33,15 +33,10 @@ func resolve(opts Options) (*resolved, error) {
 	if r.ChartCacheDir == "" {
 		r.ChartCacheDir = release.DefaultChartCache
 	}
-	if r.CiliumVersion == "" {
-		r.CiliumVersion = versions.DefaultCilium
-	}
-	v, err := versions.ParseCilium(r.CiliumVersion)
-	if err != nil {
-		return nil, err
-	}
+	v := r.Cilium.OrDefault()
 	r.cilium = v
 	r.nodeImage = versions.NodeImageFor(v)
+	var err error
 	if r.NodeImage != "" {
 		if r.nodeImage, err = versions.CustomNodeImage(r.NodeImage); err != nil {
 			return nil, err

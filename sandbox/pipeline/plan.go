@@ -91,7 +91,7 @@ func BuildPlan(ctx context.Context, opts Options) (*Plan, error) {
 
 // releasesFor lists the sandbox's releases with their values, in install order.
 func releasesFor(r *resolved) ([]ReleasePlan, error) {
-	chartValues, err := intercept.MergeValues(intercept.RenderOptions{Values: r.ChartValues, CiliumVersion: r.cilium.String()})
+	chartValues, err := intercept.MergeValues(intercept.RenderOptions{Values: r.ChartValues, Cilium: r.cilium})
 	if err != nil {
 		return nil, err
 	}

@@ -25,8 +25,6 @@ func TestResolveRejectsBadInput(t *testing.T) {
 		opts    Options
 		wantErr string
 	}{
-		{"old cilium", Options{CiliumVersion: "1.15.7"}, `unsupported Cilium version "1.15.7": supported are 1.16 to 1.20`},
-		{"garbage cilium", Options{CiliumVersion: "latest"}, `invalid Cilium version "latest"`},
 		{"node image", Options{NodeImage: "kindest/node:v1.35 8"}, `invalid node image "kindest/node:v1.35 8"`},
 		{"cluster name", Options{ClusterName: "My_Cluster"}, `invalid cluster name "My_Cluster"`},
 		{"missing kind config", Options{KindConfigPath: "/nonexistent/kind.yaml"}, "/nonexistent/kind.yaml"},
@@ -52,7 +50,7 @@ func TestResolveRejectsBadInput(t *testing.T) {
 func TestBuildPlan(t *testing.T) {
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
-			p, err := BuildPlan(context.Background(), Options{CiliumVersion: v.MinorString(), ChartCacheDir: t.TempDir(),
+			p, err := BuildPlan(context.Background(), Options{Cilium: v, ChartCacheDir: t.TempDir(),
 				ChartValues: map[string]any{"upstreamTrust": map[string]any{"secretName": "my-roots"}}})
 			if err != nil {
 				t.Fatal(err)

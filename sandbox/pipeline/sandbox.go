@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // DefaultClusterName is the kind cluster's name when none is given.
@@ -17,8 +18,8 @@ const DefaultKubeconfig = ".sandbox/kubeconfig"
 type Options struct {
 	// ClusterName is the kind cluster's name; DefaultClusterName when empty.
 	ClusterName string
-	// CiliumVersion is the Cilium release to install; versions.DefaultCilium when empty.
-	CiliumVersion string
+	// Cilium is the Cilium release to install; versions.DefaultCilium when zero.
+	Cilium versions.Cilium
 	// NodeImage overrides the kind node image paired with the Cilium version.
 	NodeImage string
 	// KubeconfigPath is where the kubeconfig is written; DefaultKubeconfig when empty.

@@ -29,7 +29,7 @@ func Up(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	// The chart's values are checked by rendering it before anything starts.
-	_, err = intercept.Render(ctx, intercept.RenderOptions{CiliumVersion: r.cilium.String(), Values: r.ChartValues, KubeVersion: r.nodeImage.Kubernetes})
+	_, err = intercept.Render(ctx, intercept.RenderOptions{Cilium: r.cilium, Values: r.ChartValues, KubeVersion: r.nodeImage.Kubernetes})
 	if err != nil {
 		return nil, err
 	}

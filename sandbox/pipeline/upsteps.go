@@ -6,7 +6,6 @@ import (
 	"net"
 	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -19,8 +18,8 @@ import (
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
@@ -196,39 +195,41 @@ func syncedSecretsNamespace(ctx context.Context, st *state) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read cilium-config: %w", err)
 	}
-	if cm.Data["policy-secrets-only-from-secrets-namespace"] != "true" || cm.Data["enable-policy-secrets-sync"] != "true" {
-		return "", nil
+	if c := ciliumtls.ConfigFrom(cm.Data); c.Sync {
+		return c.Namespace, nil
 	}
-	return cm.Data["policy-secrets-namespace"], nil
+	return "", nil
 }
 
-// unsyncedSecrets lists the secrets the chart's policies name outside
-// secretsNS that have no copy there yet, and the copies there.
+// unsyncedSecrets lists the secrets the chart's policies name that Cilium's
+// operator copies into secretsNS (ciliumtls.OperatorCopies) and that have no
+// copy there yet, and the copies there.
 func unsyncedSecrets(ctx context.Context, st *state, secretsNS string) (missing, copies []string, err error) {
 	sel := chartCertificates()
 	policies, err := st.dyn.Resource(policiesGVR).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return nil, nil, fmt.Errorf("list ciliumnetworkpolicies %s: %w", sel, err)
 	}
-	synced, err := st.kube.CoreV1().Secrets(secretsNS).List(ctx, metav1.ListOptions{LabelSelector: doctor.OwningSecretNameLabel})
+	synced, err := st.kube.CoreV1().Secrets(secretsNS).List(ctx, metav1.ListOptions{LabelSelector: ciliumtls.OwningSecretNameLabel})
 	if err != nil {
 		return nil, nil, fmt.Errorf("list secrets in %s: %w", secretsNS, err)
 	}
 	have := map[string]bool{}
 	for _, s := range synced.Items {
-		have[s.Labels[doctor.OwningSecretNamespaceLabel]+"/"+s.Labels[doctor.OwningSecretNameLabel]] = true
+		ns, name := ciliumtls.CopyOf(s.Labels)
+		have[ns+"/"+name] = true
 		copies = append(copies, s.Name)
 	}
 	seen := map[string]bool{}
 	for i := range policies.Items {
-		refs, err := doctor.PolicySecretRefs(&policies.Items[i])
+		refs, err := ciliumtls.PolicySecrets(policies.Items[i].Object, true)
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, ref := range refs {
-			if !strings.HasPrefix(ref, secretsNS+"/") && !have[ref] && !seen[ref] {
-				seen[ref] = true
-				missing = append(missing, ref)
+			if ciliumtls.OperatorCopies(secretsNS, ref.Namespace) && !have[ref.String()] && !seen[ref.String()] {
+				seen[ref.String()] = true
+				missing = append(missing, ref.String())
 			}
 		}
 	}

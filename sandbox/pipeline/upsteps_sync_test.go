@@ -16,8 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 )
 
@@ -28,7 +28,7 @@ func TestWaitSyncedSecrets(t *testing.T) {
 	}
 	copyOf := func(ns, name string) *corev1.Secret {
 		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium-secrets", Name: "copy-of-" + name,
-			Labels: map[string]string{doctor.OwningSecretNamespaceLabel: ns, doctor.OwningSecretNameLabel: name}}}
+			Labels: map[string]string{ciliumtls.OwningSecretNamespaceLabel: ns, ciliumtls.OwningSecretNameLabel: name}}}
 	}
 	policy := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",

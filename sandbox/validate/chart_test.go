@@ -41,7 +41,7 @@ func TestChartRendersValidObjects(t *testing.T) {
 			opts := externalsOf(t, c.Path, v)
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
 				r, err := intercept.Render(context.Background(), intercept.RenderOptions{
-					CiliumVersion: v.String(), ValuesFiles: []string{c.Path},
+					Cilium: v, ValuesFiles: []string{c.Path},
 				})
 				if err != nil {
 					t.Fatalf("render %s for Cilium %s: %v", c.Path, v, err)
@@ -118,12 +118,12 @@ func TestChartRejectsCasesForOlderReleases(t *testing.T) {
 			}
 			t.Run(c.Name+"/"+v.MinorString(), func(t *testing.T) {
 				r, err := intercept.Render(context.Background(), intercept.RenderOptions{
-					CiliumVersion: v.String(), ValuesFiles: []string{c.Path},
+					Cilium: v, ValuesFiles: []string{c.Path},
 				})
 				if err != nil {
 					t.Logf("the chart refuses it: %v", err)
 					r, err = intercept.Render(context.Background(), intercept.RenderOptions{
-						CiliumVersion: fmt.Sprintf("1.%d", c.SinceMinor), ValuesFiles: []string{c.Path},
+						Cilium: versions.MustParseCilium(fmt.Sprintf("1.%d", c.SinceMinor)), ValuesFiles: []string{c.Path},
 					})
 					if err != nil {
 						t.Fatalf("render %s for 1.%d: %v", c.Path, c.SinceMinor, err)

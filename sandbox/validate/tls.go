@@ -8,8 +8,8 @@ import (
 
 	"github.com/cilium/cilium/pkg/policy/api"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsname"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // policyProblems runs the per-policy checks: release support, visibility,
@@ -41,7 +41,7 @@ func (inv *inventory) portRuleProblems(p policy, where string, pr api.PortRule, 
 		return nil
 	}
 	var out []Problem
-	if pr.Rules == nil || len(pr.Rules.HTTP) == 0 {
+	if !ciliumtls.ParsesHTTP(&pr) {
 		out = append(out, Problem{p.id, CheckHTTPVisibility, where + " has TLS contexts but no rules.http: Envoy does not parse the decrypted HTTP, so requests are neither visible nor subject to L7 rules (use rules.http: [{}])"})
 	}
 	if pr.TerminatingTLS != nil {
@@ -68,14 +68,12 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 		return []Problem{{p.id, CheckSecretSource, where + " names no secret"}}
 	}
 	var out []Problem
-	ns := tls.Secret.Namespace
-	if ns == "" && p.namespace != "" && syncs(opts) {
+	ns := ciliumtls.ResolveNamespace(tls.Secret.Namespace, p.namespace, syncs(opts))
+	if ns == "" && p.namespace != "" {
 		out = append(out, Problem{p.id, CheckSecretsNamespace, fmt.Sprintf(
 			"%s.secret %q names no namespace: with secret sync (Cilium %s) neither the operator nor the agent defaults it to the policy's, so the secret is never copied and Envoy never gets it; set secret.namespace",
 			where, tls.Secret.Name, opts.Cilium)})
-	}
-	if ns == "" {
-		ns = p.namespace
+		ns = p.namespace // check the secret the author meant as well
 	}
 	if ns == "" {
 		return []Problem{{p.id, CheckSecretSource, fmt.Sprintf("%s.secret %q names no namespace, and a clusterwide policy has none to default to", where, tls.Secret.Name)}}
@@ -96,7 +94,7 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 			"%s.secret %s is made by more than one object (%s); they overwrite each other", where, secret, strings.Join(by, ", "))})
 	}
 	src := sources[0]
-	out = append(out, keyProblems(p, where, secret, tls, terminating, src, opts.Cilium)...)
+	out = append(out, keyProblems(p, where, secret, tls, terminating, src, opts)...)
 	if terminating && src.cert != nil {
 		out = append(out, sanProblems(p, where, *names, src.cert)...)
 	}
@@ -106,21 +104,22 @@ func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSCon
 // secretsNamespaceProblems checks where a 1.17+ policy secret lives. With
 // secret sync the operator copies it into the secrets namespace and the agent
 // names the copy to Envoy, but the operator watches only secrets outside that
-// namespace: one inside is copied only when a policy changes (never, if it is
-// issued after its policy) and its renewals only at the hourly resync.
-// Without sync the agent reads nothing but the secrets namespace.
+// namespace (ciliumtls.OperatorCopies): one inside is copied only when a
+// policy changes (never, if it is issued after its policy), and its renewals
+// late (ciliumtls.UnwatchedRenewal). Without sync the agent reads nothing but
+// the secrets namespace.
 func secretsNamespaceProblems(p policy, where, secret, ns string, opts Options) []Problem {
-	if opts.Cilium.SecretsMode() != versions.SecretsModeNamespaceSync {
+	if ciliumtls.ModeOf(opts.Cilium) != ciliumtls.ModeNamespaceSync {
 		return nil
 	}
 	switch {
 	case opts.WithoutSecretSync && ns != opts.SecretsNamespace:
 		return []Problem{{p.id, CheckSecretsNamespace, fmt.Sprintf(
 			"%s.secret %s is outside %s, the only namespace Cilium %s reads policy secrets from without secret sync", where, secret, opts.SecretsNamespace, opts.Cilium)}}
-	case !opts.WithoutSecretSync && ns == opts.SecretsNamespace:
+	case !opts.WithoutSecretSync && !ciliumtls.OperatorCopies(opts.SecretsNamespace, ns):
 		return []Problem{{p.id, CheckSecretsNamespace, fmt.Sprintf(
-			"%s.secret %s is inside %s: with secret sync (Cilium %s) the operator copies policy secrets into it only from other namespaces and does not watch it, so Envoy never gets a secret issued after its policy, and a renewal only at the hourly resync; keep the secret in another namespace",
-			where, secret, opts.SecretsNamespace, opts.Cilium)}}
+			"%s.secret %s is inside %s: with secret sync (Cilium %s) the operator copies policy secrets into it only from other namespaces and does not watch it, so Envoy never gets a secret issued after its policy, and %s; keep the secret in another namespace",
+			where, secret, opts.SecretsNamespace, opts.Cilium, ciliumtls.UnwatchedRenewal(opts.Cilium))}}
 	}
 	return nil
 }
@@ -128,33 +127,31 @@ func secretsNamespaceProblems(p policy, where, secret, ns string, opts Options) 
 // syncs reports whether the agent gets policy secrets over SDS from the
 // operator's copies (1.17+ with secret sync).
 func syncs(opts Options) bool {
-	return opts.Cilium.SecretsMode() == versions.SecretsModeNamespaceSync && !opts.WithoutSecretSync
+	return ciliumtls.ModeOf(opts.Cilium) == ciliumtls.ModeNamespaceSync && !opts.WithoutSecretSync
 }
 
-// keyProblems checks the keys a context reads: a terminating context needs
-// the certificate chain and private key; an originating one the trusted CA
-// and, with secret sync (1.17+), no tls.* keys.
-func keyProblems(p policy, where, secret string, tls *api.TLSContext, terminating bool, src secretSource, v versions.Cilium) []Problem {
-	var need []string
+// keyProblems checks the keys a context reads (ciliumtls.RequiredKeys) and,
+// for an originating context under secret sync, the keys it must not hold
+// (ciliumtls.ForbiddenUnderSync).
+func keyProblems(p policy, where, secret string, tls *api.TLSContext, terminating bool, src secretSource, opts Options) []Problem {
+	dir := ciliumtls.Originating
 	if terminating {
-		need = append(need, orDefault(tls.Certificate, "tls.crt"), orDefault(tls.PrivateKey, "tls.key"))
-		if tls.TrustedCA != "" {
-			need = append(need, tls.TrustedCA)
-		}
-	} else {
-		need = append(need, orDefault(tls.TrustedCA, "ca.crt"))
+		dir = ciliumtls.Terminating
 	}
 	var out []Problem
-	for _, k := range need {
+	for _, k := range ciliumtls.RequiredKeys(dir, tls, syncs(opts)) {
 		if !src.keys[k] {
 			out = append(out, Problem{p.id, CheckSecretKeys, fmt.Sprintf(
 				"%s.secret %s made by %s has no key %q (it has %s)", where, secret, src.by, k, keyList(src.keys))})
 		}
 	}
-	if !terminating && v.SecretsMode() == versions.SecretsModeNamespaceSync && (src.keys["tls.crt"] || src.keys["tls.key"]) {
+	if !syncs(opts) {
+		return out
+	}
+	if slices.ContainsFunc(ciliumtls.ForbiddenUnderSync(dir), func(k string) bool { return src.keys[k] }) {
 		out = append(out, Problem{p.id, CheckSecretKeys, fmt.Sprintf(
 			"%s.secret %s made by %s has tls.* keys (%s): with secret sync (Cilium %s) an originatingTLS secret must hold ca.crt and no tls.* keys",
-			where, secret, src.by, keyList(src.keys), v)})
+			where, secret, src.by, keyList(src.keys), opts.Cilium)})
 	}
 	return out
 }

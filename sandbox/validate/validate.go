@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -66,7 +67,7 @@ type Options struct {
 	// Cilium is the release the policies must work on (required).
 	Cilium versions.Cilium
 	// SecretsNamespace is where Cilium 1.17+ reads policy secrets;
-	// versions.SecretsNamespace when empty.
+	// ciliumtls.SecretsNamespace when empty.
 	SecretsNamespace string
 	// WithoutSecretSync says Cilium 1.17+ runs read-only without secret
 	// sync (tls.secretSync.enabled=false): policy secrets must then be in
@@ -137,7 +138,7 @@ func (val *Validator) Objects(objs []*unstructured.Unstructured, opts Options) (
 
 func (o Options) withDefaults() Options {
 	if o.SecretsNamespace == "" {
-		o.SecretsNamespace = versions.SecretsNamespace
+		o.SecretsNamespace = ciliumtls.SecretsNamespace
 	}
 	if o.ClusterResourceNamespace == "" {
 		o.ClusterResourceNamespace = DefaultClusterResourceNamespace

@@ -177,12 +177,19 @@ func secretCases() []checkCase {
 				objs = without(objs, "Bundle", "upstream-ca")
 				return append(objs, parseObject(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: upstream-ca, namespace: tls-secrets}\ndata: {ca.crt: eA==}\n"))
 			}},
-		{name: "tls-secret-keys: trustedCA key the Bundle does not write",
+		{name: "tls-secret-keys: trustedCA key the Bundle does not write, inline on 1.16", version: "1.16",
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "bundle.pem", tlsPort("originatingTLS", "trustedCA")...)
 				return objs
 			},
 			want: []want{{CheckSecretKeys, "intercept", `made by Bundle upstream-ca has no key "bundle.pem" (it has ca.crt)`}}},
+		// Over SDS Envoy gets the copy converted by fixed key names (ca.crt),
+		// so a trustedCA name is not read.
+		{name: "tls-secret-keys: trustedCA key not read over SDS on 1.20",
+			mutate: func(t *testing.T, objs objects) objects {
+				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), "bundle.pem", tlsPort("originatingTLS", "trustedCA")...)
+				return objs
+			}},
 		{name: "http-visibility: TLS contexts without rules.http",
 			mutate: func(t *testing.T, objs objects) objects {
 				set(t, find(t, objs, "CiliumNetworkPolicy", "intercept"), nil, tlsPort("rules")...)

@@ -102,3 +102,66 @@ func (v Cilium) Compare(o Cilium) int {
 
 // AtLeast reports whether v is minor 1.minor or newer.
 func (v Cilium) AtLeast(minor int) bool { return v.Major > 1 || v.Minor >= minor }
+
+// IsZero reports whether v is unset (the zero Cilium).
+func (v Cilium) IsZero() bool { return v == Cilium{} }
+
+// OrDefault returns v, or DefaultCilium when v is unset.
+func (v Cilium) OrDefault() Cilium {
+	if v.IsZero() {
+		return MustParseCilium(DefaultCilium)
+	}
+	return v
+}
+
+// KnownPatch reports whether v is a patch release the project knows: 1.N.0
+// up to the minor's default patch, the newest one it was made against.
+// Cilium numbers its patch releases without gaps.
+func (v Cilium) KnownPatch() bool {
+	newest, ok := defaultPatches()[v.Minor]
+	return ok && v.Major == 1 && v.Patch <= newest
+}
+
+// KnownPatches says which patch releases of v's minor the project knows,
+// "1.18.0 to 1.18.10".
+func (v Cilium) KnownPatches() string {
+	return fmt.Sprintf("%d.%d.0 to %d.%d.%d", v.Major, v.Minor, v.Major, v.Minor, defaultPatches()[v.Minor])
+}
+
+// UnknownPatchWarning returns, for a patch release the project does not know
+// (KnownPatch false), a warning naming the known ones; "" otherwise.
+func (v Cilium) UnknownPatchWarning() string {
+	if v.IsZero() || v.KnownPatch() {
+		return ""
+	}
+	return fmt.Sprintf("Cilium %s is newer than the %s patch releases this project knows (%s): it is used as given, and its chart and images must exist upstream", v, v.MinorString(), v.KnownPatches())
+}
+
+// Value is a command-line flag value (pflag.Value) holding a Cilium release:
+// the flag's text is parsed once, when it is set, and a bad value fails the
+// flag parse with a message naming it.
+type Value struct {
+	// V receives the parsed release; it keeps its value while the flag is unset.
+	V *Cilium
+}
+
+// Set parses s with ParseCilium.
+func (f Value) Set(s string) error {
+	v, err := ParseCilium(s)
+	if err != nil {
+		return err
+	}
+	*f.V = v
+	return nil
+}
+
+// String returns the release, "" when unset.
+func (f Value) String() string {
+	if f.V == nil || f.V.IsZero() {
+		return ""
+	}
+	return f.V.String()
+}
+
+// Type names the flag's value in help output.
+func (f Value) Type() string { return "version" }

@@ -46,13 +46,12 @@ func TestFeaturesByMinor(t *testing.T) {
 		v          string
 		wildcards  ServerNameWildcards
 		doubleStar bool
-		secrets    SecretsMode
 	}{
-		{"1.16.19", ServerNameWildcardsNone, false, SecretsModeK8sBackend},
-		{"1.17.16", ServerNameWildcardsNone, false, SecretsModeNamespaceSync},
-		{"1.18.10", ServerNameWildcardsPrefix, false, SecretsModeNamespaceSync},
-		{"1.19.5", ServerNameWildcardsPrefix, true, SecretsModeNamespaceSync},
-		{"1.20.2", ServerNameWildcardsAnywhere, true, SecretsModeNamespaceSync},
+		{"1.16.19", ServerNameWildcardsNone, false},
+		{"1.17.16", ServerNameWildcardsNone, false},
+		{"1.18.10", ServerNameWildcardsPrefix, false},
+		{"1.19.5", ServerNameWildcardsPrefix, true},
+		{"1.20.2", ServerNameWildcardsAnywhere, true},
 	}
 	for _, c := range cases {
 		t.Run(c.v, func(t *testing.T) {
@@ -62,9 +61,6 @@ func TestFeaturesByMinor(t *testing.T) {
 			}
 			if got := v.DoubleStarPatterns(); got != c.doubleStar {
 				t.Errorf("DoubleStarPatterns = %v, want %v", got, c.doubleStar)
-			}
-			if got := v.SecretsMode(); got != c.secrets {
-				t.Errorf("SecretsMode = %s, want %s", got, c.secrets)
 			}
 		})
 	}
@@ -81,5 +77,45 @@ func TestDefaultReleases(t *testing.T) {
 	}
 	if MustParseCilium("1.18.10").Compare(MustParseCilium("1.18.9")) != 1 {
 		t.Fatal("1.18.10 should be newer than 1.18.9")
+	}
+}
+
+func TestKnownPatch(t *testing.T) {
+	cases := []struct {
+		in      string
+		known   bool
+		warning string
+	}{
+		{"1.18.10", true, ""},
+		{"1.18.0", true, ""},
+		{"1.16.3", true, ""},
+		{"1.18.99", false, "Cilium 1.18.99 is newer than the 1.18 patch releases this project knows (1.18.0 to 1.18.10)"},
+		{"1.20.3", false, "(1.20.0 to 1.20.2)"},
+	}
+	for _, c := range cases {
+		v := MustParseCilium(c.in)
+		if v.KnownPatch() != c.known {
+			t.Errorf("%s: KnownPatch = %v, want %v", c.in, v.KnownPatch(), c.known)
+		}
+		if w := v.UnknownPatchWarning(); (c.warning == "") != (w == "") || !strings.Contains(w, c.warning) {
+			t.Errorf("%s: UnknownPatchWarning = %q, want %q", c.in, w, c.warning)
+		}
+	}
+}
+
+func TestValueFlag(t *testing.T) {
+	var v Cilium
+	f := Value{V: &v}
+	if f.String() != "" {
+		t.Fatalf("unset flag prints %q", f.String())
+	}
+	if err := f.Set("1.18"); err != nil || v.String() != "1.18.10" || f.String() != "1.18.10" {
+		t.Fatalf("Set(1.18) = %v, v %s", err, v)
+	}
+	if err := f.Set("1.15.0"); err == nil || !strings.Contains(err.Error(), `unsupported Cilium version "1.15.0"`) || v.String() != "1.18.10" {
+		t.Fatalf("Set(1.15.0) = %v, v %s: want the error and v unchanged", err, v)
+	}
+	if (Cilium{}).OrDefault().String() != DefaultCilium {
+		t.Fatal("the zero release does not default")
 	}
 }

@@ -13,21 +13,6 @@ const (
 	ServerNameWildcardsAnywhere ServerNameWildcards = "anywhere"
 )
 
-// SecretsMode is how a release's agent finds the TLS secrets a policy names.
-type SecretsMode string
-
-const (
-	// SecretsModeK8sBackend (1.16): the agent reads secrets from the API
-	// server only with tls.secretsBackend=k8s; the default "local" reads files.
-	SecretsModeK8sBackend SecretsMode = "k8s-backend"
-	// SecretsModeNamespaceSync (1.17+): secrets are read only from the
-	// secrets namespace (cilium-secrets) and synced to Envoy over SDS.
-	SecretsModeNamespaceSync SecretsMode = "secrets-namespace-sync"
-)
-
-// SecretsNamespace is the namespace Cilium reads policy secrets from by default.
-const SecretsNamespace = "cilium-secrets"
-
 // ServerNameWildcards returns the serverNames wildcard support of v.
 func (v Cilium) ServerNameWildcards() ServerNameWildcards {
 	switch {
@@ -43,11 +28,3 @@ func (v Cilium) ServerNameWildcards() ServerNameWildcards {
 // DoubleStarPatterns reports whether toFQDNs matchPattern accepts "**."
 // (any depth of labels), added in 1.19 (cilium/cilium#43420).
 func (v Cilium) DoubleStarPatterns() bool { return v.AtLeast(19) }
-
-// SecretsMode returns how the agent of v reads policy secrets.
-func (v Cilium) SecretsMode() SecretsMode {
-	if v.AtLeast(17) {
-		return SecretsModeNamespaceSync
-	}
-	return SecretsModeK8sBackend
-}

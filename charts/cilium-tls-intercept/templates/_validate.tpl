@@ -164,7 +164,9 @@ agent reads nothing but the secrets namespace.
 {{- $secrets := .Values.secretsNamespace.name -}}
 {{- $version := toString .Values.cilium.version -}}
 {{- if and (include "intercept.secretSync" .) (eq $ns $secrets) -}}
-{{- fail (printf "tlsSecrets.namespace %q is Cilium's secrets namespace (secretsNamespace.name): with secret sync (Cilium %s, cilium.secretSync=true) the operator copies policy secrets into it from other namespaces and does not watch the ones already there, so a certificate issued after its policy never reaches Envoy and a renewal only at the hourly resync; leave tlsSecrets.namespace empty (ca.namespace) or name another namespace" $ns $version) -}}
+{{- $minor := include "intercept.minor" . | atoi -}}
+{{- $renewal := ternary "a renewal only at the operator's hourly resync" (printf "a renewal only when a policy changes (Cilium 1.%d's operator has no periodic resync)" $minor) (ge $minor 18) -}}
+{{- fail (printf "tlsSecrets.namespace %q is Cilium's secrets namespace (secretsNamespace.name): with secret sync (Cilium %s, cilium.secretSync=true) the operator copies policy secrets into it from other namespaces and does not watch the ones already there, so a certificate issued after its policy never reaches Envoy and %s; leave tlsSecrets.namespace empty (ca.namespace) or name another namespace" $ns $version $renewal) -}}
 {{- end -}}
 {{- $secretsTaken := dict (include "intercept.upstreamSecret" .) "upstreamTrust's secret" -}}
 {{- $certsTaken := dict -}}

@@ -37,7 +37,7 @@ Invalid values exit with code 2 and a message naming the bad value.`,
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.ValuesFiles, "values", "f", nil, "values file (repeatable, merged in order)")
 	f.StringArrayVar(&opts.Set, "set", nil, "set a value, helm --set syntax (repeatable, after the files)")
-	f.StringVar(&opts.CiliumVersion, "cilium-version", "", "Cilium release to render for (1.16 to 1.20; sets cilium.version, default "+versions.DefaultCilium+")")
+	f.Var(versions.Value{V: &opts.Cilium}, "cilium-version", "Cilium release to render for (1.16 to 1.20; sets cilium.version, default "+versions.DefaultCilium+")")
 	f.StringVar(&opts.ReleaseName, "release-name", intercept.DefaultReleaseName, "Helm release name")
 	f.StringVarP(&opts.Namespace, "namespace", "n", intercept.DefaultNamespace, "Helm release namespace")
 	f.StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes version to render for (default: the node image paired with the Cilium release)")
@@ -45,11 +45,7 @@ Invalid values exit with code 2 and a message naming the bad value.`,
 }
 
 func runRender(cmd *cobra.Command, out io.Writer, opts intercept.RenderOptions) error {
-	if opts.CiliumVersion != "" {
-		if _, err := versions.ParseCilium(opts.CiliumVersion); err != nil {
-			return withCode(ExitUsage, fmt.Errorf("--cilium-version: %w", err))
-		}
-	}
+	warnUnknownPatch(cmd.ErrOrStderr(), opts.Cilium)
 	rendered, err := intercept.Render(cmd.Context(), opts)
 	if errors.Is(err, intercept.ErrInvalidValues) {
 		return withCode(ExitUsage, err)

@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // Exit codes shared by every command.
@@ -88,6 +90,9 @@ func newRootCmd(s streams) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().CountVarP(&g.verbosity, "verbose", "v", "more output (repeat for more)")
+	// A flag that does not parse (an unknown flag, --cilium-version 1.15.0)
+	// is a usage error, as every other bad input is.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
 	root.AddCommand(subcommands(s, g)...)
 	return root
 }
@@ -102,6 +107,14 @@ func subcommands(s streams, g *globalOptions) []*cobra.Command {
 		newPlanCmd(s, g),
 		newDoctorCmd(s, g),
 		newMatrixCmd(s, g),
+	}
+}
+
+// warnUnknownPatch warns on w when v is a patch release the project does not
+// know (versions.Cilium.UnknownPatchWarning).
+func warnUnknownPatch(w io.Writer, v versions.Cilium) {
+	if msg := v.UnknownPatchWarning(); msg != "" {
+		fmt.Fprintln(w, "Warning:", msg)
 	}
 }
 

@@ -19,7 +19,7 @@ func newStatusCmd(s streams, g *globalOptions) *cobra.Command {
 		Long:  "Show the sandbox's cluster, nodes, Helm releases and workload readiness. Exit code 1 when something is missing or not ready.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := f.resolve(); err != nil {
+			if err := f.resolve(cmd); err != nil {
 				return err
 			}
 			st, err := pipeline.GetStatus(cmd.Context(), f.opts)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // sandboxFlags are the flags up, plan and status share.
@@ -29,7 +30,7 @@ func (f *sandboxFlags) bind(cmd *cobra.Command, full bool) {
 	if !full {
 		return
 	}
-	fl.StringVar(&f.opts.CiliumVersion, "cilium-version", "", "Cilium release, 1.16 to 1.20 (default "+defaultCilium()+")")
+	fl.Var(versions.Value{V: &f.opts.Cilium}, "cilium-version", "Cilium release, 1.16 to 1.20 (default "+defaultCilium()+")")
 	fl.StringVar(&f.opts.NodeImage, "node-image", "", "kind node image (default: the one paired with the Cilium release)")
 	fl.StringVar(&f.opts.KindConfigPath, "kind-config", "", "kind cluster configuration file (default: the embedded kind-config.yaml)")
 	fl.StringVar(&f.opts.ChartCacheDir, "chart-cache", "", "directory of downloaded charts (default .sandbox/charts)")
@@ -37,7 +38,8 @@ func (f *sandboxFlags) bind(cmd *cobra.Command, full bool) {
 }
 
 // resolve checks the output format and parses --set into ChartValues.
-func (f *sandboxFlags) resolve() error {
+func (f *sandboxFlags) resolve(cmd *cobra.Command) error {
+	warnUnknownPatch(cmd.ErrOrStderr(), f.opts.Cilium)
 	if f.output != "text" && f.output != "json" {
 		return withCode(ExitUsage, fmt.Errorf("invalid --output %q: want text or json", f.output))
 	}
@@ -65,7 +67,7 @@ returns in seconds. The kubeconfig is written to .sandbox/kubeconfig, not ~/.kub
   export KUBECONFIG=$PWD/.sandbox/kubeconfig`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := f.resolve(); err != nil {
+			if err := f.resolve(cmd); err != nil {
 				return err
 			}
 			return runUp(cmd, s, g, f)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
@@ -17,8 +18,8 @@ type ChartOptions struct {
 	ReleaseName string
 	// Namespace (the release record's) defaults to intercept.DefaultNamespace.
 	Namespace string
-	// CiliumVersion sets cilium.version when not empty.
-	CiliumVersion string
+	// Cilium sets cilium.version when not zero.
+	Cilium versions.Cilium
 	// Values are merged over the chart's defaults.
 	Values map[string]any
 }
@@ -35,7 +36,7 @@ func (o ChartOptions) withDefaults() ChartOptions {
 
 // values merges the options the way `make sandbox` does.
 func (o ChartOptions) values() (map[string]any, error) {
-	return intercept.MergeValues(intercept.RenderOptions{CiliumVersion: o.CiliumVersion, Values: o.Values})
+	return intercept.MergeValues(intercept.RenderOptions{Cilium: o.Cilium, Values: o.Values})
 }
 
 // EnsureChart installs the embedded interception chart, upgrades the

@@ -10,6 +10,7 @@ import (
 	"github.com/cert-manager/trust-manager/pkg/fspkg"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 func TestChartNamespaces(t *testing.T) {
@@ -21,13 +22,13 @@ func TestChartNamespaces(t *testing.T) {
 	}{
 		{
 			name:  "1.20: Cilium's chart owns the secrets namespace",
-			opts:  ChartOptions{CiliumVersion: "1.20.2"},
+			opts:  ChartOptions{Cilium: versions.MustParseCilium("1.20.2")},
 			want:  []string{intercept.WorkloadNamespace},
 			wantN: []string{SecretsNamespace, CertManagerNamespace},
 		},
 		{
 			name: "1.16: the interception chart creates the secrets namespace",
-			opts: ChartOptions{CiliumVersion: "1.16.19"},
+			opts: ChartOptions{Cilium: versions.MustParseCilium("1.16.19")},
 			want: []string{intercept.WorkloadNamespace, SecretsNamespace},
 		},
 		{

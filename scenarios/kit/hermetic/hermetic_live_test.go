@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
@@ -178,7 +179,7 @@ func TestStartCilium116(t *testing.T) {
 	if err := assets.Check(dir); errors.Is(err, ErrNoAssets) {
 		t.Skipf("needs the hermetic control-plane binaries (make controlplane): %v", err)
 	}
-	cp, err := Start(t.Context(), Options{Chart: &ChartOptions{CiliumVersion: "1.16.19"}})
+	cp, err := Start(t.Context(), Options{Chart: &ChartOptions{Cilium: versions.MustParseCilium("1.16.19")}})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
