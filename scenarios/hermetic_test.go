@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 )
 
@@ -51,7 +52,7 @@ func TestHermetic(t *testing.T) {
 }
 
 // describePhases lists the start steps with their durations and the total.
-func describePhases(phases []hermetic.Phase) string {
+func describePhases(phases []steps.Result) string {
 	var total time.Duration
 	parts := make([]string, 0, len(phases))
 	for _, p := range phases {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 )
 
 // Report file names inside the results directory.
@@ -192,7 +194,7 @@ func textWord(s *ScenarioResult) string {
 	return words[s.Verdict]
 }
 
-func phaseSummary(ps []Phase) string {
+func phaseSummary(ps []steps.Result) string {
 	if len(ps) == 0 {
 		return "—"
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -89,14 +90,6 @@ type ScenarioResult struct {
 	RanAt time.Time `json:"ranAt"`
 }
 
-// Phase is one timed step of sandbox.Up.
-type Phase struct {
-	Name    string  `json:"name"`
-	Seconds float64 `json:"seconds"`
-	Changed bool    `json:"changed"`
-	Error   string  `json:"error,omitempty"`
-}
-
 // Run is one row of the table: a Cilium release and what ran on it.
 type Run struct {
 	Cilium         string             `json:"cilium"`
@@ -106,7 +99,7 @@ type Run struct {
 	InterceptChart string             `json:"interceptChart"`
 	Upstream       string             `json:"upstream"`
 	ClusterName    string             `json:"clusterName"`
-	Phases         []Phase            `json:"phases,omitempty"`
+	Phases         []steps.Result     `json:"phases,omitempty"`
 	Scenarios      []ScenarioResult   `json:"scenarios"`
 	// Error is why the combination could not run its scenarios.
 	Error string `json:"error,omitempty"`

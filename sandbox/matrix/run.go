@@ -9,13 +9,14 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 )
 
 // Installer brings a combination's sandbox up and down; Sandbox is the
 // real one.
 type Installer interface {
 	Up(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error)
-	Down(ctx context.Context, opts pipeline.Options) error
+	Down(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error)
 }
 
 // Sandbox installs with pipeline.Up and removes with pipeline.Down.
@@ -27,7 +28,7 @@ func (Sandbox) Up(ctx context.Context, opts pipeline.Options) (*pipeline.Report,
 }
 
 // Down calls pipeline.Down.
-func (Sandbox) Down(ctx context.Context, opts pipeline.Options) error {
+func (Sandbox) Down(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
 	return pipeline.Down(ctx, opts)
 }
 
@@ -111,7 +112,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 // kept failure), so every combination starts from a new cluster, then
 // brings the sandbox up.
 func (r *Runner) freshUp(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
-	if err := r.Installer.Down(ctx, opts); err != nil {
+	if _, err := r.Installer.Down(ctx, opts); err != nil {
 		return nil, fmt.Errorf("remove the previous cluster %s: %w", opts.ClusterName, err)
 	}
 	return r.Installer.Up(ctx, opts)
@@ -139,7 +140,7 @@ func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts pipeline
 	}
 	// Clean up even when the run was cancelled.
 	downCtx := context.WithoutCancel(ctx)
-	if err := r.Installer.Down(downCtx, opts); err != nil {
+	if _, err := r.Installer.Down(downCtx, opts); err != nil {
 		run.Error = joinErr(run.Error, fmt.Sprintf("sandbox down: %v", err))
 	}
 }
@@ -185,19 +186,12 @@ func notRun(ids []string, why string, at time.Time) []ScenarioResult {
 	return out
 }
 
-func phases(rep *pipeline.Report) []Phase {
+// phases are the timed steps of the combination's up.
+func phases(rep *pipeline.Report) []steps.Result {
 	if rep == nil {
 		return nil
 	}
-	out := make([]Phase, 0, len(rep.Steps))
-	for _, s := range rep.Steps {
-		out = append(out, Phase{Name: s.Name, Seconds: roundSeconds(s.Duration), Changed: s.Changed, Error: s.Error})
-	}
-	return out
-}
-
-func roundSeconds(d time.Duration) float64 {
-	return float64(d.Round(100*time.Millisecond)) / float64(time.Second)
+	return rep.Steps
 }
 
 func joinErr(a, b string) string {
@@ -215,11 +209,11 @@ func (r *Runner) now() time.Time {
 }
 
 // onStep relays pipeline.Up's finished steps as status lines.
-func (r *Runner) onStep(c Combination) func(pipeline.StepEvent) {
+func (r *Runner) onStep(c Combination) func(steps.Event) {
 	if r.Progress == nil {
 		return nil
 	}
-	return func(ev pipeline.StepEvent) {
+	return func(ev steps.Event) {
 		if !ev.Done {
 			return
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 )
 
 // fakeInstaller records calls; upErr fails Up for the named clusters.
@@ -24,17 +25,17 @@ func (f *fakeInstaller) Up(_ context.Context, o pipeline.Options) (*pipeline.Rep
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "up "+o.ClusterName+" "+o.Cilium.String()+" "+o.NodeImage)
-	rep := &pipeline.Report{ClusterName: o.ClusterName, Steps: []pipeline.StepResult{
-		{Name: "cluster", Duration: 41234 * time.Millisecond, Changed: true},
+	rep := &pipeline.Report{ClusterName: o.ClusterName, Steps: []steps.Result{
+		{Name: "cluster", Duration: 41234 * time.Millisecond, Seconds: 41.2, Changed: true},
 	}}
 	return rep, f.upErr[o.ClusterName]
 }
 
-func (f *fakeInstaller) Down(_ context.Context, o pipeline.Options) error {
+func (f *fakeInstaller) Down(_ context.Context, o pipeline.Options) (*pipeline.Report, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "down "+o.ClusterName)
-	return nil
+	return &pipeline.Report{ClusterName: o.ClusterName}, nil
 }
 
 // fakeScenarios returns outcomes by release and scenario.

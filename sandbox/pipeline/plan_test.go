@@ -121,8 +121,12 @@ func TestUpWithoutDocker(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "kubeconfig")); !os.IsNotExist(err) {
 		t.Error("Up wrote a kubeconfig without a cluster")
 	}
-	if err := Down(context.Background(), Options{}); !errors.Is(err, cluster.ErrNoDocker) {
+	down, err := Down(context.Background(), Options{})
+	if !errors.Is(err, cluster.ErrNoDocker) {
 		t.Errorf("Down error = %v, want ErrNoDocker", err)
+	}
+	if down == nil || len(down.Steps) != 1 || down.Steps[0].Name != "preflight" || down.Changed() {
+		t.Errorf("Down report = %+v, want one failed preflight step that changed nothing", down)
 	}
 }
 

@@ -1,9 +1,8 @@
 package pipeline
 
 import (
-	"time"
-
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -37,39 +36,18 @@ type Options struct {
 	ArtifactsDir string
 	// OnStep, when set, is called as each step starts and ends (from the
 	// step's goroutine: steps of one stage run concurrently).
-	OnStep func(StepEvent)
+	OnStep func(steps.Event)
 	// Logf, when set, receives detail (kind's and Helm's progress).
 	Logf func(format string, args ...any)
 }
 
-// StepEvent reports a step starting (Done false) or ending (Done true, with
-// its Result).
-type StepEvent struct {
-	Name   string
-	Done   bool
-	Result StepResult
-}
-
-// StepResult is the outcome of one step of Up.
-type StepResult struct {
-	Name     string        `json:"name"`
-	Duration time.Duration `json:"duration"`
-	// Seconds is Duration in seconds, for readers of the JSON report.
-	Seconds float64 `json:"seconds"`
-	// Changed tells whether the step acted (false: it found things done).
-	Changed bool `json:"changed"`
-	// Detail says what the step found or did, in a few words.
-	Detail string `json:"detail,omitempty"`
-	Error  string `json:"error,omitempty"`
-}
-
 // Report is what Up did.
 type Report struct {
-	ClusterName    string       `json:"clusterName"`
-	KubeconfigPath string       `json:"kubeconfigPath"`
-	CiliumVersion  string       `json:"ciliumVersion"`
-	NodeImage      string       `json:"nodeImage"`
-	Steps          []StepResult `json:"steps"`
+	ClusterName    string         `json:"clusterName"`
+	KubeconfigPath string         `json:"kubeconfigPath"`
+	CiliumVersion  string         `json:"ciliumVersion"`
+	NodeImage      string         `json:"nodeImage"`
+	Steps          []steps.Result `json:"steps"`
 	// Seconds is the wall time of the whole run.
 	Seconds float64 `json:"seconds"`
 	// Images is what the images step pulled and loaded.
@@ -82,11 +60,4 @@ type Report struct {
 }
 
 // Changed reports whether any step acted.
-func (r *Report) Changed() bool {
-	for _, s := range r.Steps {
-		if s.Changed {
-			return true
-		}
-	}
-	return false
-}
+func (r *Report) Changed() bool { return steps.Changed(r.Steps) }

@@ -13,6 +13,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 )
 
 // Up brings the sandbox up, or completes it when it is partly there: a
@@ -35,17 +36,17 @@ func Up(ctx context.Context, opts Options) (*Report, error) {
 	}
 	rep := &Report{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath, CiliumVersion: r.cilium.String(), NodeImage: r.nodeImage.Ref}
 	start := time.Now()
-	rep.Steps, err = runStages(ctx, st, upStages(), r.OnStep)
-	rep.Seconds = roundSeconds(time.Since(start))
+	rep.Steps, err = steps.Run(ctx, st, upStages(), r.OnStep)
+	rep.Seconds = steps.Seconds(time.Since(start))
 	rep.Images = st.images
 	if err != nil && ctx.Err() == nil && !errors.Is(err, cluster.ErrNoDocker) && clusterExists(st) {
-		collect := step{name: "artifacts", run: func(ctx context.Context, st *state) (string, bool, error) {
+		collect := steps.Step[*state]{Name: "artifacts", Run: func(ctx context.Context, st *state) (string, bool, error) {
 			dir, err := collectArtifacts(ctx, st)
 			rep.Artifacts = dir
 			return dir, false, err
 		}}
 		// Reported through OnStep (it can take a minute) but not one of Up's steps.
-		if _, aerr := runStep(ctx, st, collect, r.OnStep); aerr != nil {
+		if _, aerr := steps.RunOne(ctx, st, collect, r.OnStep); aerr != nil {
 			rep.ArtifactsError = aerr.Error()
 		}
 	}
@@ -61,15 +62,15 @@ func clusterExists(st *state) bool {
 
 // upStages is the ordered list of Up's steps; steps in one stage are
 // independent and run concurrently.
-func upStages() []stage {
-	return []stage{
-		{{name: "preflight", run: preflight}},
-		{{name: "cluster", run: ensureCluster}, {name: "charts", run: fetchCharts}},
-		{{name: "images", run: loadImages}},
-		{{name: "cilium", run: installCilium}, {name: "cert-manager", run: installCertManager}},
-		{{name: "trust-manager", run: installTrustManager}},
-		{{name: "chart", run: installChart}},
-		{{name: "workload", run: waitWorkload}},
+func upStages() []steps.Stage[*state] {
+	return []steps.Stage[*state]{
+		{{Name: "preflight", Run: preflight}},
+		{{Name: "cluster", Run: ensureCluster}, {Name: "charts", Run: fetchCharts}},
+		{{Name: "images", Run: loadImages}},
+		{{Name: "cilium", Run: installCilium}, {Name: "cert-manager", Run: installCertManager}},
+		{{Name: "trust-manager", Run: installTrustManager}},
+		{{Name: "chart", Run: installChart}},
+		{{Name: "workload", Run: waitWorkload}},
 	}
 }
 
@@ -193,8 +194,10 @@ func installChart(ctx context.Context, st *state) (string, bool, error) {
 }
 
 // Down deletes the sandbox's kind cluster and its entry in the kubeconfig
-// file, and nothing else. Deleting a cluster that does not exist is not an error.
-func Down(ctx context.Context, opts Options) error {
+// file, and nothing else, as timed steps (preflight, cluster). Deleting a
+// cluster that does not exist is not an error: the report's cluster step
+// says there was nothing to delete, and Changed is false.
+func Down(ctx context.Context, opts Options) (*Report, error) {
 	if opts.ClusterName == "" {
 		opts.ClusterName = DefaultClusterName
 	}
@@ -202,18 +205,31 @@ func Down(ctx context.Context, opts Options) error {
 		opts.KubeconfigPath = DefaultKubeconfig
 	}
 	if err := checkClusterName(opts.ClusterName); err != nil {
-		return err
-	}
-	if err := cluster.CheckDocker(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	k := cluster.NewKind(nil)
-	exists, err := k.Exists(opts.ClusterName)
-	if err != nil || !exists {
-		return err
+	stages := []steps.Stage[*cluster.Kind]{
+		{{Name: "preflight", Run: func(ctx context.Context, _ *cluster.Kind) (string, bool, error) {
+			if err := cluster.CheckDocker(ctx); err != nil {
+				return "", false, err
+			}
+			return "docker answers", false, nil
+		}}},
+		{{Name: "cluster", Run: func(_ context.Context, k *cluster.Kind) (string, bool, error) {
+			exists, err := k.Exists(opts.ClusterName)
+			if err != nil || !exists {
+				return fmt.Sprintf("no cluster %q: nothing to delete", opts.ClusterName), false, err
+			}
+			if err := k.Delete(opts.ClusterName, opts.KubeconfigPath); err != nil {
+				return "", false, err
+			}
+			return fmt.Sprintf("deleted cluster %q and its entry in %s", opts.ClusterName, opts.KubeconfigPath), true, nil
+		}}},
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return k.Delete(opts.ClusterName, opts.KubeconfigPath)
+	rep := &Report{ClusterName: opts.ClusterName, KubeconfigPath: opts.KubeconfigPath}
+	start := time.Now()
+	var err error
+	rep.Steps, err = steps.Run(ctx, k, stages, opts.OnStep)
+	rep.Seconds = steps.Seconds(time.Since(start))
+	return rep, err
 }

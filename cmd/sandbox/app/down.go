@@ -17,13 +17,19 @@ func newDownCmd(s streams, g *globalOptions) *cobra.Command {
 		Short: "Delete the sandbox's kind cluster (and nothing else)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := pipeline.Down(cmd.Context(), *o); err != nil {
+			o.OnStep = stepPrinter(s.err, g.verbosity)
+			rep, err := pipeline.Down(cmd.Context(), *o)
+			if err != nil {
 				if errors.Is(err, cluster.ErrNoDocker) {
 					return withCode(ExitUsage, err)
 				}
 				return withCode(ExitFailed, err)
 			}
-			fmt.Fprintf(s.out, "sandbox %q deleted\n", o.ClusterName)
+			if rep.Changed() {
+				fmt.Fprintf(s.out, "sandbox %q deleted\n", o.ClusterName)
+			} else {
+				fmt.Fprintf(s.out, "sandbox %q: no such cluster, nothing to delete\n", o.ClusterName)
+			}
 			return nil
 		},
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -116,9 +117,9 @@ func printArtifacts(w io.Writer, rep *pipeline.Report) {
 
 // stepPrinter prints a status line per step like kind: "✓ cilium (41.2s)".
 // Steps of one stage run concurrently, so lines are written under a lock.
-func stepPrinter(w io.Writer, verbosity int) func(pipeline.StepEvent) {
+func stepPrinter(w io.Writer, verbosity int) func(steps.Event) {
 	var mu sync.Mutex
-	return func(e pipeline.StepEvent) {
+	return func(e steps.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		if !e.Done {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
 
@@ -52,21 +53,13 @@ type ControlPlane struct {
 	// KubeconfigPath is a kubeconfig file for the API server.
 	KubeconfigPath string
 	// Phases are the start steps with their durations, in order.
-	Phases []Phase
+	Phases []steps.Result
 
 	env     *envtest.Environment
 	workDir string
 	markers []string // per-run directories on the processes' command lines
 	cm      *certManager
 	tm      *trustManager
-}
-
-// Phase is one timed step of Start.
-type Phase struct {
-	// Name says what the step did.
-	Name string
-	// Duration is how long it took.
-	Duration time.Duration
 }
 
 // ErrNoAssets means the control-plane binaries are not built yet
@@ -114,28 +107,26 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 			cp = nil
 		}
 	}()
-	steps := []struct {
-		name string
-		run  func() error
-	}{
-		{"control plane", func() error { return cp.startEnv(dir, defs, opts.StartTimeout) }},
-		{"namespaces", func() error { return cp.createNamespaces(ctx, skip) }},
-		{"cert-manager controllers", func() (err error) {
+	do := func(name string, fn func() error) steps.Stage[*ControlPlane] {
+		return steps.Stage[*ControlPlane]{{Name: name, Run: func(context.Context, *ControlPlane) (string, bool, error) {
+			return "", true, fn()
+		}}}
+	}
+	stages := []steps.Stage[*ControlPlane]{
+		do("control plane", func() error { return cp.startEnv(dir, defs, opts.StartTimeout) }),
+		do("namespaces", func() error { return cp.createNamespaces(ctx, skip) }),
+		do("cert-manager controllers", func() (err error) {
 			cp.cm, err = startCertManager(ctx, cp.KubeconfigPath, CertManagerNamespace)
 			return err
-		}},
-		{"trust-manager controller", func() error { return cp.startTrustManager(ctx) }},
+		}),
+		do("trust-manager controller", func() error { return cp.startTrustManager(ctx) }),
 	}
 	if !opts.NoChart {
-		steps = append(steps, struct {
-			name string
-			run  func() error
-		}{"chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err }})
+		stages = append(stages, do("chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err }))
 	}
-	for _, s := range steps {
-		if err := cp.phase(s.name, s.run); err != nil {
-			return cp, err
-		}
+	cp.Phases, err = steps.Run(ctx, cp, stages, nil)
+	if err != nil {
+		return cp, err
 	}
 	return cp, nil
 }
@@ -149,17 +140,6 @@ func (c *ControlPlane) startTrustManager(ctx context.Context) error {
 	}
 	c.tm, err = startTrustManager(ctx, c.Config, CertManagerNamespace, pkg)
 	return err
-}
-
-// phase runs one step of Start and records its duration.
-func (c *ControlPlane) phase(name string, fn func() error) error {
-	start := time.Now()
-	err := fn()
-	c.Phases = append(c.Phases, Phase{Name: name, Duration: time.Since(start)})
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
 }
 
 // startEnv starts etcd and kube-apiserver through envtest, installs the
