@@ -1,7 +1,7 @@
 // Package scenarios proves, from inside a pod with a real curl, that Cilium
 // intercepts the sandbox's egress TLS: e2e-framework features labelled
-// scenario=<id> (intercept, wildcard-groups, pass-through, l7-deny,
-// hubble-visibility, rotation, ca-crt-in-secret, negative-control), run
+// scenario=<id>, with the IDs of sandbox/scenario (the list the version
+// matrix runs and tabulates), run
 // against the kind sandbox (built or reused through the sandbox library), an
 // existing cluster, or the hermetic control plane.
 //

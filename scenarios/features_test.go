@@ -11,17 +11,15 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
-
-// scenarioLabel is the label key every feature carries (scenario=<id>).
-const scenarioLabel = "scenario"
 
 var githubMeta = request{"GET", githubHost, githubPath}
 
 func TestIntercept(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("intercept").WithLabel(scenarioLabel, "intercept").
+	f := features.New("intercept").WithLabel(scenario.Label, scenario.Intercept).
 		Assess("api.github.com is served a leaf of the sandbox CA", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			r := suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted)
 			wantCode(t, r, 200)
@@ -61,7 +59,7 @@ func (s *suiteState) expectServedIsSecret(ctx context.Context, t *testing.T) {
 
 func TestWildcardGroups(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("wildcard-groups").WithLabel(scenarioLabel, "wildcard-groups")
+	f := features.New("wildcard-groups").WithLabel(scenario.Label, scenario.WildcardGroups)
 	for _, host := range []string{awsHost, googleHost} {
 		f = f.Assess(host+" is intercepted by its wildcard group", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			r := suite.expect(ctx, t, suite.workload, request{"GET", host, "/"}, probe.Intercepted)
@@ -74,7 +72,7 @@ func TestWildcardGroups(t *testing.T) {
 
 func TestPassThrough(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("pass-through").WithLabel(scenarioLabel, "pass-through").
+	f := features.New("pass-through").WithLabel(scenario.Label, scenario.PassThrough).
 		Assess(passThroughHost+" keeps its public chain", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			requireChartValues(ctx, t, needPassThrough)
 			suite.expectPublic(ctx, t, suite.workload, request{"GET", passThroughHost, "/"})
@@ -85,7 +83,7 @@ func TestPassThrough(t *testing.T) {
 
 func TestL7Deny(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("l7-deny").WithLabel(scenarioLabel, "l7-deny").
+	f := features.New("l7-deny").WithLabel(scenario.Label, scenario.L7Deny).
 		Assess("GET /meta is allowed", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			wantCode(t, suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted), 200)
 			return ctx
@@ -105,7 +103,7 @@ func TestL7Deny(t *testing.T) {
 
 func TestCACrtInSecret(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("ca-crt-in-secret").WithLabel(scenarioLabel, "ca-crt-in-secret").
+	f := features.New("ca-crt-in-secret").WithLabel(scenario.Label, scenario.CACrtInSecret).
 		Assess("the terminating secret holds ca.crt, as cert-manager writes it", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			suite.assertSecretHasCACrt(ctx, t)
 			return ctx

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
 )
@@ -24,7 +25,7 @@ import (
 func certificateName(secret string) string { return strings.TrimSuffix(secret, "-tls") }
 
 func (h *hermeticCluster) featureLeafCertificates() features.Feature {
-	return hermeticFeature("leaf certificates chain to the CA and cover their policy's names", "wildcard-groups").
+	return hermeticFeature("leaf certificates chain to the CA and cover their policy's names", scenario.WildcardGroups).
 		Assess("every terminating policy's secret verifies for each of its names", timed(func(ctx context.Context, t *testing.T) {
 			h.assertLeavesCoverPolicies(ctx, t, intercept.WorkloadNamespace, intercept.CAIssuer, 3)
 		})).
@@ -157,7 +158,7 @@ func (h *hermeticCluster) assertLeavesCoverPolicies(ctx context.Context, t *test
 }
 
 func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
-	return hermeticFeature("CiliumNetworkPolicies accepted by the API server with Cilium's CRDs", "intercept").
+	return hermeticFeature("CiliumNetworkPolicies accepted by the API server with Cilium's CRDs", scenario.Intercept).
 		Assess("every rendered policy exists", timed(func(ctx context.Context, t *testing.T) {
 			r, err := intercept.Render(ctx, intercept.RenderOptions{KubeVersion: assets.KubernetesVersion})
 			if err != nil {
@@ -205,7 +206,7 @@ func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
 }
 
 func (h *hermeticCluster) featureSecretKeys() features.Feature {
-	return hermeticFeature("secrets hold the keys Cilium reads", "ca-crt-in-secret").
+	return hermeticFeature("secrets hold the keys Cilium reads", scenario.CACrtInSecret).
 		Assess("leaf secrets carry tls.crt, tls.key and the CA as ca.crt", timed(func(ctx context.Context, t *testing.T) {
 			ca, _, err := h.sandboxCA(ctx)
 			if err != nil {

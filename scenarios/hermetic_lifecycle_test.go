@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 )
 
@@ -59,7 +60,7 @@ func (h *hermeticCluster) lifecycleChart(upgraded bool) hermetic.ChartOptions {
 }
 
 func (h *hermeticCluster) featureLifecycle() features.Feature {
-	return hermeticFeature("install, upgrade with a changed domain list, uninstall", "wildcard-groups").
+	return hermeticFeature("install, upgrade with a changed domain list, uninstall", scenario.WildcardGroups).
 		Assess("a second release installs and issues its groups", timed(func(ctx context.Context, t *testing.T) {
 			res, err := h.cp.EnsureChart(ctx, h.lifecycleChart(false))
 			if err != nil {

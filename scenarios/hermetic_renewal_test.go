@@ -12,11 +12,12 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 )
 
 func (h *hermeticCluster) featureRotation() features.Feature {
 	const group = "github"
-	return hermeticFeature("forced renewal issues a new certificate", "rotation").
+	return hermeticFeature("forced renewal issues a new certificate", scenario.Rotation).
 		Assess("a renewal requested as cmctl does gives a new serial that still chains", timed(func(ctx context.Context, t *testing.T) {
 			ns, name := h.tlsNS, intercept.CertificateName(group)
 			before, err := h.waitCertificateReady(ctx, ns, name, 1)
@@ -52,7 +53,7 @@ func (h *hermeticCluster) featureRotation() features.Feature {
 }
 
 func (h *hermeticCluster) featureDoctor() features.Feature {
-	return hermeticFeature("doctor on a cluster without Cilium", "negative-control").
+	return hermeticFeature("doctor on a cluster without Cilium", scenario.NegativeControl).
 		Assess("names the missing agent and passes the certificate, secret and policy checks", timed(func(ctx context.Context, t *testing.T) {
 			if err := h.createWorkloadPods(ctx, t); err != nil {
 				t.Fatal(err)

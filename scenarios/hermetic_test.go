@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 )
@@ -63,8 +64,8 @@ func describePhases(phases []steps.Result) string {
 }
 
 // hermeticFeature starts a feature labelled for the hermetic provider.
-func hermeticFeature(name, scenario string) *features.FeatureBuilder {
-	return features.New(name).WithLabel("scenario", scenario).WithLabel("provider", providerHermetic)
+func hermeticFeature(name, id string) *features.FeatureBuilder {
+	return features.New(name).WithLabel(scenario.Label, id).WithLabel("provider", providerHermetic)
 }
 
 // timed runs an assessment and logs its duration.
@@ -78,7 +79,7 @@ func timed(fn func(ctx context.Context, t *testing.T)) features.Func {
 }
 
 func (h *hermeticCluster) featureCABootstrap() features.Feature {
-	return hermeticFeature("CA chain bootstraps in cert-manager", "intercept").
+	return hermeticFeature("CA chain bootstraps in cert-manager", scenario.Intercept).
 		Assess("CA Certificate and both ClusterIssuers Ready", timed(func(ctx context.Context, t *testing.T) {
 			if _, err := h.waitCertificateReady(ctx, hermetic.CertManagerNamespace, intercept.CAIssuer, 1); err != nil {
 				t.Fatal(err)
@@ -100,7 +101,7 @@ func (h *hermeticCluster) featureCABootstrap() features.Feature {
 }
 
 func featureDataPathSkipped() features.Feature {
-	return hermeticFeature("data path", "intercept").
+	return hermeticFeature("data path", scenario.Intercept).
 		Assess("served chain, L7 rules, Hubble flows", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			t.Skip("hermetic mode runs no nodes, pods or Cilium agent: the data-path scenarios need --provider=kind or existing")
 			return ctx

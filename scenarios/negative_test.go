@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
 
@@ -25,7 +26,7 @@ type negativePodKey struct{}
 
 func TestNegativeControl(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("negative-control").WithLabel(scenarioLabel, "negative-control").
+	f := features.New("negative-control").WithLabel(scenario.Label, scenario.NegativeControl).
 		Setup(func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			target, err := suite.startNegativePod(ctx)
 			if err != nil {
@@ -61,7 +62,7 @@ const deniedProbeTime = 5 * time.Second
 
 func TestDefaultDeny(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("default-deny").WithLabel(scenarioLabel, "default-deny").
+	f := features.New("default-deny").WithLabel(scenario.Label, scenario.DefaultDeny).
 		Assess(deniedHost+", in no policy, is dropped: curl times out", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			if suite.opts.upstream == upstreamLocal {
 				t.Skip("needs --upstream=internet: offline every test name shares the fake upstream's address, which the policies allow")

@@ -19,6 +19,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
@@ -35,7 +36,7 @@ type beforeRotation struct {
 
 func TestRotation(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("rotation").WithLabel(scenarioLabel, "rotation").
+	f := features.New("rotation").WithLabel(scenario.Label, scenario.Rotation).
 		Setup(func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			r := suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted)
 			pods, err := suite.podSnapshot(ctx)

@@ -11,13 +11,14 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe/hubble"
 )
 
 func TestHubbleVisibility(t *testing.T) {
 	requireDataPath(t)
-	f := features.New("hubble-visibility").WithLabel(scenarioLabel, "hubble-visibility").
+	f := features.New("hubble-visibility").WithLabel(scenario.Label, scenario.HubbleVisibility).
 		Assess("Hubble shows the decrypted request with method and path", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			since := time.Now().Add(-5 * time.Second)
 			suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted)

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 )
 
 // Discover runs the suite in e2e-framework's dry-run mode (no setup, no
@@ -18,9 +20,9 @@ func (g GoTest) Discover(ctx context.Context, bin string, in ScenarioInput) (map
 	others := otherLabels(in.Labels)
 	skippedIn := map[string]map[string]bool{} // feature -> IDs whose run skipped it
 	ranIn := map[string]map[string]bool{}     // test -> IDs whose run ran it
-	for _, id := range Scenarios() {
+	for _, id := range scenario.All() {
 		probe := in
-		probe.Labels = strings.Trim(others+","+ScenarioLabel+"="+id, ",")
+		probe.Labels = strings.Trim(others+","+scenario.Label+"="+id, ",")
 		argv := g.RunCommand(bin, probe, "--dry-run")
 		stdout, stderr, err := g.run(ctx, argv, nil)
 		skipped, ran := labelSkips(stdout)
@@ -57,7 +59,7 @@ func otherLabels(labels string) string {
 	var keep []string
 	for _, part := range strings.Split(labels, ",") {
 		k, _, _ := strings.Cut(part, "=")
-		if part != "" && strings.TrimSpace(k) != ScenarioLabel {
+		if part != "" && strings.TrimSpace(k) != scenario.Label {
 			keep = append(keep, strings.TrimSpace(part))
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/blang/semver/v4"
 	"sigs.k8s.io/yaml"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -87,8 +88,8 @@ func (e *Expectation) compile() error {
 		return fmt.Errorf("no scenarios")
 	}
 	for _, id := range e.Scenarios {
-		if !IsScenario(id) {
-			return fmt.Errorf("unknown scenario %q: known are %s", id, strings.Join(Scenarios(), ", "))
+		if !scenario.Known(id) {
+			return fmt.Errorf("unknown scenario %q: known are %s", id, strings.Join(scenario.All(), ", "))
 		}
 	}
 	if e.Outcome != OutcomeSkip && e.Outcome != OutcomeFail {
@@ -134,10 +135,10 @@ func semverOf(v versions.Cilium) semver.Version {
 
 // For returns what is expected of scenario on release v, or nil when the
 // scenario should pass.
-func (es Expectations) For(scenario string, v versions.Cilium) *Expected {
+func (es Expectations) For(id string, v versions.Cilium) *Expected {
 	sv := semverOf(v)
 	for _, e := range es {
-		if e.match == nil || !slices.Contains(e.Scenarios, scenario) || !e.match(sv) {
+		if e.match == nil || !slices.Contains(e.Scenarios, id) || !e.match(sv) {
 			continue
 		}
 		return &Expected{Outcome: e.Outcome, Reason: e.Reason, Ref: e.Ref}

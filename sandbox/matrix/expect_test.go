@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -78,9 +79,9 @@ func TestParseExpectationsErrors(t *testing.T) {
 func TestDefaultExpectations(t *testing.T) {
 	exp := DefaultExpectations()
 	for _, v := range versions.DefaultReleases() {
-		for _, id := range Scenarios() {
+		for _, id := range scenario.All() {
 			e := exp.For(id, v)
-			wantFail := id == ScenarioRotation && !v.AtLeast(17)
+			wantFail := id == scenario.Rotation && !v.AtLeast(17)
 			switch {
 			case wantFail && (e == nil || e.Outcome != OutcomeFail || !strings.Contains(e.Ref, "cilium/cilium#35513")):
 				t.Errorf("shipped rules for %s on %s: %+v, want an expected failure citing cilium/cilium#35513", id, v, e)
@@ -90,7 +91,7 @@ func TestDefaultExpectations(t *testing.T) {
 		}
 	}
 	for _, v := range []string{"1.16.0", "1.16.19", "1.17.0", "1.17.16"} {
-		e := exp.For(ScenarioRotation, versions.MustParseCilium(v))
+		e := exp.For(scenario.Rotation, versions.MustParseCilium(v))
 		if want := strings.HasPrefix(v, "1.16."); (e != nil) != want {
 			t.Errorf("rotation on %s: expected %+v, want an expected failure: %v", v, e, want)
 		}
@@ -104,18 +105,18 @@ func TestSampleExpectations(t *testing.T) {
 		want              Outcome // "" means: should pass
 		reason            string
 	}{
-		{ScenarioWildcardGroups, "1.16.19", OutcomeSkip, "wildcard serverNames need Cilium 1.18"},
-		{ScenarioWildcardGroups, "1.17.16", OutcomeSkip, "wildcard serverNames"},
-		{ScenarioWildcardGroups, "1.18.10", OutcomeSkip, `"**."`},
-		{ScenarioWildcardGroups, "1.19.5", "", ""},
-		{ScenarioWildcardGroups, "1.20.2", "", ""},
-		{ScenarioIntercept, "1.16.2", OutcomeFail, "SNI"},
-		{ScenarioIntercept, "1.16.3", OutcomeFail, "SNI"},
-		{ScenarioWildcardGroups, "1.16.3", OutcomeFail, "SNI"},
-		{ScenarioIntercept, "1.16.4", "", ""},
-		{ScenarioIntercept, "1.16.19", "", ""},
-		{ScenarioNegativeControl, "1.16.3", "", ""},
-		{ScenarioRotation, "1.20.2", "", ""},
+		{scenario.WildcardGroups, "1.16.19", OutcomeSkip, "wildcard serverNames need Cilium 1.18"},
+		{scenario.WildcardGroups, "1.17.16", OutcomeSkip, "wildcard serverNames"},
+		{scenario.WildcardGroups, "1.18.10", OutcomeSkip, `"**."`},
+		{scenario.WildcardGroups, "1.19.5", "", ""},
+		{scenario.WildcardGroups, "1.20.2", "", ""},
+		{scenario.Intercept, "1.16.2", OutcomeFail, "SNI"},
+		{scenario.Intercept, "1.16.3", OutcomeFail, "SNI"},
+		{scenario.WildcardGroups, "1.16.3", OutcomeFail, "SNI"},
+		{scenario.Intercept, "1.16.4", "", ""},
+		{scenario.Intercept, "1.16.19", "", ""},
+		{scenario.NegativeControl, "1.16.3", "", ""},
+		{scenario.Rotation, "1.20.2", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.scenario+"@"+c.version, func(t *testing.T) {

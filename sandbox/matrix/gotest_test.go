@@ -8,13 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 func scenarioInput(v string) ScenarioInput {
 	return ScenarioInput{Provider: ProviderExisting, Kubeconfig: "/tmp/kc", ClusterName: ClusterName(versions.MustParseCilium(v)),
 		Cilium: versions.MustParseCilium(v), NodeImage: "kindest/node:v1.32.8", Upstream: UpstreamLocal,
-		ArtifactsDir: "/tmp/art", Selected: Scenarios()}
+		ArtifactsDir: "/tmp/art", Selected: scenario.All()}
 }
 
 func TestGoTestCommands(t *testing.T) {
@@ -49,7 +50,7 @@ func TestLabelSkips(t *testing.T) {
 	}
 	skipped, ran := labelSkips(b)
 	for name, id := range suiteFeatures {
-		rotation := id == ScenarioRotation
+		rotation := id == scenario.Rotation
 		if skipped[name] == rotation || ran[name] != rotation {
 			t.Errorf("%s (%s): label-skipped %v, ran %v; want only rotation's features to run", name, id, skipped[name], ran[name])
 		}
@@ -84,13 +85,13 @@ func TestGoTestRunsSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := byID(rs)
-	if len(rs) != len(Scenarios()) || m[ScenarioRotation].Outcome != OutcomeFail || m[ScenarioWildcardGroups].Outcome != OutcomeSkip ||
-		m[ScenarioIntercept].Outcome != OutcomePass || m[ScenarioDefaultDeny].Outcome != OutcomeSkip {
+	if len(rs) != len(scenario.All()) || m[scenario.Rotation].Outcome != OutcomeFail || m[scenario.WildcardGroups].Outcome != OutcomeSkip ||
+		m[scenario.Intercept].Outcome != OutcomePass || m[scenario.DefaultDeny].Outcome != OutcomeSkip {
 		t.Fatalf("results = %+v, want rotation fail, wildcard-groups and default-deny skip, the rest pass", rs)
 	}
 
 	in := scenarioInput("1.20.2")
-	in.Labels, in.Selected = "scenario=rotation", []string{ScenarioRotation}
+	in.Labels, in.Selected = "scenario=rotation", []string{scenario.Rotation}
 	in.Kubeconfig = filepath.Join("relative", "kubeconfig") // made absolute for the suite
 	rs, err = g.RunScenarios(context.Background(), in)
 	if err != nil || len(rs) != 1 || rs[0].Outcome != OutcomePass {

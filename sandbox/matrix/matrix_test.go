@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 )
 
 func TestExecuteRecordsAndMerges(t *testing.T) {
@@ -14,7 +16,7 @@ func TestExecuteRecordsAndMerges(t *testing.T) {
 	opts := Options{
 		PlanOptions: PlanOptions{Cilium: []string{"1.19.5", "1.20.2"}, ResultsDir: dir, Values: stubValues},
 		Installer:   inst,
-		Scenarios:   &fakeScenarios{outcomes: map[string]map[string]Outcome{"1.20.2": {ScenarioL7Deny: OutcomeFail}}},
+		Scenarios:   &fakeScenarios{outcomes: map[string]map[string]Outcome{"1.20.2": {scenario.L7Deny: OutcomeFail}}},
 		Doctor: DoctorFunc(func(context.Context, DoctorInput) (string, error) {
 			return "http-rule: no rules.http on port 443", nil
 		}),
@@ -46,7 +48,7 @@ func TestExecuteRecordsAndMerges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(onDisk.Runs) != 2 || len(onDisk.Runs[1].Scenarios) != len(Scenarios()) || onDisk.Check() != nil {
+	if len(onDisk.Runs) != 2 || len(onDisk.Runs[1].Scenarios) != len(scenario.All()) || onDisk.Check() != nil {
 		t.Fatalf("results.json = %+v, want both rows, every cell, the l7-deny failure replaced", onDisk.Runs)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -144,7 +145,7 @@ func TestLabels(t *testing.T) {
 		t.Errorf("String = %s", got)
 	}
 	all, _ := ParseLabels("tier=slow")
-	if len(all.Selected()) != len(Scenarios()) {
+	if len(all.Selected()) != len(scenario.All()) {
 		t.Errorf("without a scenario label every scenario is selected, got %v", all.Selected())
 	}
 }
@@ -157,7 +158,7 @@ func TestPlanShowsShippedRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range p.Combinations {
-		e, ok := c.Expected[ScenarioRotation]
+		e, ok := c.Expected[scenario.Rotation]
 		if want := c.Cilium == "1.16.19"; ok != want || want && e.Outcome != OutcomeFail {
 			t.Errorf("%s rotation: expected %+v (%v), want an expected failure only on 1.16.19", c.Cilium, e, ok)
 		}

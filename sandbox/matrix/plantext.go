@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 )
 
 // JSON returns the plan as indented JSON with a trailing newline.
@@ -22,7 +24,7 @@ func (p *Plan) JSON() ([]byte, error) {
 func (p *Plan) Text() []byte {
 	var b bytes.Buffer
 	scen := strings.Join(p.Scenarios, ", ")
-	if len(p.Scenarios) == len(Scenarios()) {
+	if len(p.Scenarios) == len(scenario.All()) {
 		scen = fmt.Sprintf("all %d", len(p.Scenarios))
 	}
 	fmt.Fprintf(&b, "Matrix plan: %d combination(s); scenarios: %s; upstream: %s; results: %s\n\n",

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 )
 
@@ -146,7 +147,7 @@ func Write(dir string, r *Results) error {
 // columns are the scenarios present in any run, in column order.
 func (r *Results) columns() []string {
 	var cols []string
-	for _, id := range Scenarios() {
+	for _, id := range scenario.All() {
 		for _, run := range r.Runs {
 			if run.cell(id) != nil {
 				cols = append(cols, id)

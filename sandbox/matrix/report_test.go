@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -42,13 +43,13 @@ func verdictsResults() *Results {
 	exp := &Expected{Outcome: OutcomeSkip, Reason: "wildcard serverNames need Cilium 1.18"}
 	return &Results{SchemaVersion: SchemaVersion, Runs: []Run{
 		{Cilium: "1.17.16", ClusterName: "cti-1-17-16", Scenarios: []ScenarioResult{
-			{ID: ScenarioIntercept, Outcome: OutcomePass, Verdict: VerdictPass, Seconds: 3},
-			{ID: ScenarioWildcardGroups, Outcome: OutcomePass, Verdict: VerdictUnexpectedPass, Expected: exp},
-			{ID: ScenarioL7Deny, Outcome: OutcomeFail, Verdict: VerdictFail, Detail: "curl exit 0 | want 22 (403)"},
-			{ID: ScenarioRotation, Outcome: OutcomeSkip, Verdict: VerdictSkip, Detail: "needs --upstream=internet"},
+			{ID: scenario.Intercept, Outcome: OutcomePass, Verdict: VerdictPass, Seconds: 3},
+			{ID: scenario.WildcardGroups, Outcome: OutcomePass, Verdict: VerdictUnexpectedPass, Expected: exp},
+			{ID: scenario.L7Deny, Outcome: OutcomeFail, Verdict: VerdictFail, Detail: "curl exit 0 | want 22 (403)"},
+			{ID: scenario.Rotation, Outcome: OutcomeSkip, Verdict: VerdictSkip, Detail: "needs --upstream=internet"},
 		}, RootCause: "secret-keys: intercept-github-tls lacks tls.key"},
 		{Cilium: "1.18.10", ClusterName: "cti-1-18-10", Error: "sandbox up: install cilium: timed out",
-			Scenarios: []ScenarioResult{{ID: ScenarioIntercept, Outcome: OutcomeError, Verdict: VerdictError, Detail: "sandbox up failed"}}},
+			Scenarios: []ScenarioResult{{ID: scenario.Intercept, Outcome: OutcomeError, Verdict: VerdictError, Detail: "sandbox up failed"}}},
 	}}
 }
 
@@ -91,13 +92,13 @@ func TestRecordMergesARerunCell(t *testing.T) {
 		t.Fatalf("got %d rows, want 6 (the re-run must not add a row)", len(onDisk.Runs))
 	}
 	row := onDisk.Runs[3]
-	if row.Cilium != "1.18.10" || len(row.Scenarios) != len(Scenarios()) {
-		t.Fatalf("row 3 = %s with %d cells, want 1.18.10 with %d", row.Cilium, len(row.Scenarios), len(Scenarios()))
+	if row.Cilium != "1.18.10" || len(row.Scenarios) != len(scenario.All()) {
+		t.Fatalf("row 3 = %s with %d cells, want 1.18.10 with %d", row.Cilium, len(row.Scenarios), len(scenario.All()))
 	}
-	if c := row.cell(ScenarioRotation); c.Verdict != VerdictFail || c.Seconds != 181.2 {
+	if c := row.cell(scenario.Rotation); c.Verdict != VerdictFail || c.Seconds != 181.2 {
 		t.Fatalf("rotation cell = %+v, want the re-run's failure", c)
 	}
-	if c := row.cell(ScenarioIntercept); c.Verdict != VerdictPass || c.RanAt.Day() != 20 {
+	if c := row.cell(scenario.Intercept); c.Verdict != VerdictPass || c.RanAt.Day() != 20 {
 		t.Fatalf("intercept cell = %+v, want the earlier run's pass kept", c)
 	}
 	md, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
@@ -140,14 +141,14 @@ func TestResultsBeforeAScenarioExisted(t *testing.T) {
 			newest = run
 			newest.Scenarios = slices.Clone(run.Scenarios)
 		}
-		old.Runs[i].Scenarios = slices.DeleteFunc(run.Scenarios, func(s ScenarioResult) bool { return s.ID == ScenarioDefaultDeny })
+		old.Runs[i].Scenarios = slices.DeleteFunc(run.Scenarios, func(s ScenarioResult) bool { return s.ID == scenario.DefaultDeny })
 	}
 	dir := t.TempDir()
 	if err := Write(dir, old); err != nil {
 		t.Fatal(err)
 	}
 	before, err := LoadResults(filepath.Join(dir, ResultsFile))
-	if err != nil || before.Check() != nil || strings.Contains(string(before.Markdown()), ScenarioDefaultDeny) {
+	if err != nil || before.Check() != nil || strings.Contains(string(before.Markdown()), scenario.DefaultDeny) {
 		t.Fatalf("results without default-deny: err %v, Check %v; want them loaded, clean and without the column", err, before.Check())
 	}
 	merged, err := Record(dir, &Results{Runs: []Run{newest}})

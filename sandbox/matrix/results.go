@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -195,7 +196,7 @@ func (r *Results) sort() {
 	slices.SortFunc(r.Runs, func(a, b Run) int { return compareRelease(a.Cilium, b.Cilium) })
 	for i := range r.Runs {
 		slices.SortFunc(r.Runs[i].Scenarios, func(a, b ScenarioResult) int {
-			return cmp.Or(cmp.Compare(scenarioOrder(a.ID), scenarioOrder(b.ID)), cmp.Compare(a.ID, b.ID))
+			return cmp.Or(cmp.Compare(scenario.Order(a.ID), scenario.Order(b.ID)), cmp.Compare(a.ID, b.ID))
 		})
 	}
 }

@@ -6,17 +6,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 )
 
 func TestMerge(t *testing.T) {
 	cell := func(id string, v Verdict) ScenarioResult { return ScenarioResult{ID: id, Verdict: v} }
 	base := &Results{SchemaVersion: SchemaVersion, Runs: []Run{
-		{Cilium: "1.20.2", Scenarios: []ScenarioResult{cell(ScenarioRotation, VerdictPass), cell(ScenarioIntercept, VerdictPass)}},
-		{Cilium: "1.18.10", Scenarios: []ScenarioResult{cell(ScenarioIntercept, VerdictPass)}},
+		{Cilium: "1.20.2", Scenarios: []ScenarioResult{cell(scenario.Rotation, VerdictPass), cell(scenario.Intercept, VerdictPass)}},
+		{Cilium: "1.18.10", Scenarios: []ScenarioResult{cell(scenario.Intercept, VerdictPass)}},
 	}}
 	base.Merge(&Results{Runs: []Run{
-		{Cilium: "1.20.2", RootCause: "new", Scenarios: []ScenarioResult{cell(ScenarioRotation, VerdictFail)}},
-		{Cilium: "1.16.19", Scenarios: []ScenarioResult{cell(ScenarioIntercept, VerdictPass)}},
+		{Cilium: "1.20.2", RootCause: "new", Scenarios: []ScenarioResult{cell(scenario.Rotation, VerdictFail)}},
+		{Cilium: "1.16.19", Scenarios: []ScenarioResult{cell(scenario.Intercept, VerdictPass)}},
 	}})
 	var order []string
 	for _, r := range base.Runs {
@@ -29,7 +31,7 @@ func TestMerge(t *testing.T) {
 	if row.RootCause != "new" || len(row.Scenarios) != 2 {
 		t.Fatalf("1.20.2 row = %+v, want new metadata and both cells", row)
 	}
-	if row.Scenarios[0].ID != ScenarioIntercept || row.Scenarios[1].Verdict != VerdictFail {
+	if row.Scenarios[0].ID != scenario.Intercept || row.Scenarios[1].Verdict != VerdictFail {
 		t.Fatalf("cells = %+v, want intercept first (column order) and the new rotation verdict", row.Scenarios)
 	}
 }

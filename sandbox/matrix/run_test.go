@@ -11,6 +11,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 )
 
@@ -99,8 +100,8 @@ func TestRunnerStopsWithoutDocker(t *testing.T) {
 func TestRunnerClassifiesAndCleansUp(t *testing.T) {
 	inst := &fakeInstaller{}
 	sc := &fakeScenarios{outcomes: map[string]map[string]Outcome{
-		"1.17.16": {ScenarioWildcardGroups: OutcomeSkip},
-		"1.20.2":  {ScenarioRotation: OutcomeFail},
+		"1.17.16": {scenario.WildcardGroups: OutcomeSkip},
+		"1.20.2":  {scenario.Rotation: OutcomeFail},
 	}}
 	var doctor []string
 	r := newTestRunner(inst, sc, &doctor)
@@ -125,10 +126,10 @@ func TestRunnerClassifiesAndCleansUp(t *testing.T) {
 		t.Fatalf("rows not sorted by release: %s, %s", res.Runs[0].Cilium, res.Runs[1].Cilium)
 	}
 	old, cur := res.Runs[0], res.Runs[1]
-	if c := old.cell(ScenarioWildcardGroups); c.Verdict != VerdictExpectedSkip || c.Expected == nil {
+	if c := old.cell(scenario.WildcardGroups); c.Verdict != VerdictExpectedSkip || c.Expected == nil {
 		t.Errorf("1.17.16 wildcard-groups = %+v, want expected-skip", c)
 	}
-	if c := cur.cell(ScenarioRotation); c.Verdict != VerdictFail || !c.RanAt.Equal(r.Now()) {
+	if c := cur.cell(scenario.Rotation); c.Verdict != VerdictFail || !c.RanAt.Equal(r.Now()) {
 		t.Errorf("1.20.2 rotation = %+v, want fail at the runner's clock", c)
 	}
 	if len(doctor) != 1 || doctor[0] != p.Combinations[0].KubeconfigPath {
@@ -162,7 +163,7 @@ func TestRunnerKeepFailedAndUpFailure(t *testing.T) {
 	if !failed.KeptCluster || !strings.Contains(failed.Error, "sandbox up: install cilium: timed out") {
 		t.Fatalf("1.18.10 run = %+v, want kept cluster and the up error", failed)
 	}
-	if len(failed.Scenarios) != 1 || failed.Scenarios[0].ID != ScenarioRotation || failed.Scenarios[0].Verdict != VerdictError {
+	if len(failed.Scenarios) != 1 || failed.Scenarios[0].ID != scenario.Rotation || failed.Scenarios[0].Verdict != VerdictError {
 		t.Fatalf("1.18.10 cells = %+v, want only rotation, not run", failed.Scenarios)
 	}
 	if len(doctor) != 1 {
@@ -179,7 +180,7 @@ func TestRunnerSuiteError(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := res.Runs[0]
-	if !strings.Contains(run.Error, "cluster unreachable") || len(run.Scenarios) != len(Scenarios()) || run.Scenarios[0].Verdict != VerdictError {
+	if !strings.Contains(run.Error, "cluster unreachable") || len(run.Scenarios) != len(scenario.All()) || run.Scenarios[0].Verdict != VerdictError {
 		t.Fatalf("run = %+v, want the suite error and every cell not run", run)
 	}
 	if inst.calls[len(inst.calls)-1] != "down cti-1-20-2" {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 )
 
 // TestEvent is one line of `go test -json` (cmd/test2json's TestEvent).
@@ -235,7 +237,7 @@ func ScenarioOf(testName string) (string, int) {
 // followed by a separator that is not part of an ID.
 func scenarioPrefix(seg string) string {
 	best := ""
-	for _, id := range Scenarios() {
+	for _, id := range scenario.All() {
 		if seg == id || strings.HasPrefix(seg, id) && strings.ContainsRune(":_ #(", rune(seg[len(id)])) {
 			if len(id) > len(best) {
 				best = id

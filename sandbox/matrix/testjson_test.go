@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 )
 
 func TestScenarioOf(t *testing.T) {
@@ -13,18 +15,18 @@ func TestScenarioOf(t *testing.T) {
 		id    string
 		depth int
 	}{
-		{"TestScenarios/intercept", ScenarioIntercept, 1},
-		{"TestScenarios/intercept/served_chain_ends_at_the_sandbox_CA", ScenarioIntercept, 1},
-		{"TestScenarios/wildcard-groups", ScenarioWildcardGroups, 1},
-		{"TestScenarios/rotation:_renewed_leaf", ScenarioRotation, 1},
-		{"TestRotation", ScenarioRotation, 0},
-		{"TestRotation/renewed_leaf", ScenarioRotation, 0},
-		{"TestCACrtInSecret", ScenarioCACrtInSecret, 0},
-		{"TestL7Deny", ScenarioL7Deny, 0},
-		{"TestHubbleVisibility", ScenarioHubbleVisibility, 0},
-		{"TestPassThrough", ScenarioPassThrough, 0},
-		{"TestNegativeControl/x", ScenarioNegativeControl, 0},
-		{"TestWildcardGroups", ScenarioWildcardGroups, 0},
+		{"TestScenarios/intercept", scenario.Intercept, 1},
+		{"TestScenarios/intercept/served_chain_ends_at_the_sandbox_CA", scenario.Intercept, 1},
+		{"TestScenarios/wildcard-groups", scenario.WildcardGroups, 1},
+		{"TestScenarios/rotation:_renewed_leaf", scenario.Rotation, 1},
+		{"TestRotation", scenario.Rotation, 0},
+		{"TestRotation/renewed_leaf", scenario.Rotation, 0},
+		{"TestCACrtInSecret", scenario.CACrtInSecret, 0},
+		{"TestL7Deny", scenario.L7Deny, 0},
+		{"TestHubbleVisibility", scenario.HubbleVisibility, 0},
+		{"TestPassThrough", scenario.PassThrough, 0},
+		{"TestNegativeControl/x", scenario.NegativeControl, 0},
+		{"TestWildcardGroups", scenario.WildcardGroups, 0},
 		{"TestScenarios", "", 0},
 		{"TestInterceptor", "", 0},
 		{"TestScenarios/intercepted-domains", "", 0},
@@ -44,16 +46,16 @@ func TestScenarioOf(t *testing.T) {
 // suiteFeatures maps testdata/suite's features to their scenarios, as
 // Discover finds them (TestGoTestRunsSuite checks it against the suite).
 var suiteFeatures = map[string]string{
-	"TestScenarios/CA_chain_bootstraps_in_cert-manager": ScenarioIntercept,
-	"TestScenarios/wildcard_groups":                     ScenarioWildcardGroups,
-	"TestScenarios/other_domains":                       ScenarioPassThrough,
-	"TestScenarios/denied_path":                         ScenarioL7Deny,
-	"TestScenarios/hubble_flows":                        ScenarioHubbleVisibility,
-	"TestScenarios/leaf_renewal":                        ScenarioRotation,
-	"TestScenarios/renewed_leaf_served":                 ScenarioRotation,
-	"TestScenarios/ca.crt_in_the_leaf_secret":           ScenarioCACrtInSecret,
-	"TestScenarios/unlisted_domain":                     ScenarioNegativeControl,
-	"TestScenarios/host_in_no_policy":                   ScenarioDefaultDeny,
+	"TestScenarios/CA_chain_bootstraps_in_cert-manager": scenario.Intercept,
+	"TestScenarios/wildcard_groups":                     scenario.WildcardGroups,
+	"TestScenarios/other_domains":                       scenario.PassThrough,
+	"TestScenarios/denied_path":                         scenario.L7Deny,
+	"TestScenarios/hubble_flows":                        scenario.HubbleVisibility,
+	"TestScenarios/leaf_renewal":                        scenario.Rotation,
+	"TestScenarios/renewed_leaf_served":                 scenario.Rotation,
+	"TestScenarios/ca.crt_in_the_leaf_secret":           scenario.CACrtInSecret,
+	"TestScenarios/unlisted_domain":                     scenario.NegativeControl,
+	"TestScenarios/host_in_no_policy":                   scenario.DefaultDeny,
 }
 
 func foldFile(t *testing.T, name string, selected []string, features map[string]string) ([]ScenarioResult, []string) {
@@ -84,11 +86,11 @@ func byID(rs []ScenarioResult) map[string]ScenarioResult {
 //	go test -count=1 -json ./sandbox/matrix/testdata/suite -args --provider=existing --kubeconfig=/tmp/kc --cilium-version=1.17.16
 //	go test -count=1 -json ./sandbox/matrix/testdata/suite -args --provider=existing --kubeconfig=/tmp/kc --cilium-version=1.18.10 --labels=scenario=rotation
 func TestFoldSuite(t *testing.T) {
-	rs, _ := foldFile(t, "suite-1.17.16.jsonl", Scenarios(), suiteFeatures)
-	if len(rs) != len(Scenarios()) {
-		t.Fatalf("got %d results, want %d: %+v", len(rs), len(Scenarios()), rs)
+	rs, _ := foldFile(t, "suite-1.17.16.jsonl", scenario.All(), suiteFeatures)
+	if len(rs) != len(scenario.All()) {
+		t.Fatalf("got %d results, want %d: %+v", len(rs), len(scenario.All()), rs)
 	}
-	for i, id := range Scenarios() {
+	for i, id := range scenario.All() {
 		if rs[i].ID != id {
 			t.Fatalf("result %d is %q, want %q (column order)", i, rs[i].ID, id)
 		}
@@ -98,11 +100,11 @@ func TestFoldSuite(t *testing.T) {
 		outcome Outcome
 		detail  string
 	}{
-		ScenarioIntercept:       {OutcomePass, ""},
-		ScenarioWildcardGroups:  {OutcomeSkip, "wildcard serverNames need Cilium 1.18"},
-		ScenarioRotation:        {OutcomeFail, "served certificate did not change after renewal: serial 1f still served after 2m0s"},
-		ScenarioNegativeControl: {OutcomePass, ""},
-		ScenarioDefaultDeny:     {OutcomeSkip, "needs --upstream=internet"},
+		scenario.Intercept:       {OutcomePass, ""},
+		scenario.WildcardGroups:  {OutcomeSkip, "wildcard serverNames need Cilium 1.18"},
+		scenario.Rotation:        {OutcomeFail, "served certificate did not change after renewal: serial 1f still served after 2m0s"},
+		scenario.NegativeControl: {OutcomePass, ""},
+		scenario.DefaultDeny:     {OutcomeSkip, "needs --upstream=internet"},
 	}
 	for id, w := range want {
 		if m[id].Outcome != w.outcome || m[id].Detail != w.detail {
@@ -111,22 +113,22 @@ func TestFoldSuite(t *testing.T) {
 	}
 	// The features' names do not say their scenario: without Discover's
 	// mapping nothing is attributed and every scenario reads "not run".
-	rs, _ = foldFile(t, "suite-1.17.16.jsonl", Scenarios(), nil)
+	rs, _ = foldFile(t, "suite-1.17.16.jsonl", scenario.All(), nil)
 	if !allErrors(rs) {
 		t.Errorf("without the feature map: %+v, want every scenario without a result", rs)
 	}
 }
 
 func TestFoldLabelFilter(t *testing.T) {
-	rs, _ := foldFile(t, "suite-1.18.10-rotation.jsonl", []string{ScenarioRotation}, suiteFeatures)
-	if len(rs) != 1 || rs[0].ID != ScenarioRotation || rs[0].Outcome != OutcomePass {
+	rs, _ := foldFile(t, "suite-1.18.10-rotation.jsonl", []string{scenario.Rotation}, suiteFeatures)
+	if len(rs) != 1 || rs[0].ID != scenario.Rotation || rs[0].Outcome != OutcomePass {
 		t.Fatalf("got %+v, want only rotation, passed", rs)
 	}
 	// Selecting everything from a filtered run must not record the
 	// filtered features as skipped.
-	rs, _ = foldFile(t, "suite-1.18.10-rotation.jsonl", Scenarios(), suiteFeatures)
+	rs, _ = foldFile(t, "suite-1.18.10-rotation.jsonl", scenario.All(), suiteFeatures)
 	for _, r := range rs {
-		if r.ID != ScenarioRotation {
+		if r.ID != scenario.Rotation {
 			t.Errorf("filtered-out feature %s recorded as %s %q", r.ID, r.Outcome, r.Detail)
 		}
 	}
@@ -140,7 +142,7 @@ func TestFoldNoResults(t *testing.T) {
 		`{"Action":"fail","Package":"example/scenarios","Elapsed":0.1}`,
 		`not json at all`,
 	}, "\n")
-	rs, suite, err := Fold(strings.NewReader(in), []string{ScenarioIntercept, ScenarioRotation}, nil)
+	rs, suite, err := Fold(strings.NewReader(in), []string{scenario.Intercept, scenario.Rotation}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +177,8 @@ func TestKebab(t *testing.T) {
 // label filter skips all but rotation's, and rotation's assessments are
 // listed as passed without running.
 func TestFoldRecordedScenarios(t *testing.T) {
-	rs, suite := foldFile(t, "scenarios-hermetic-dryrun-rotation.jsonl", Scenarios(), nil)
-	if len(rs) != 1 || rs[0].ID != ScenarioRotation || rs[0].Outcome != OutcomePass {
+	rs, suite := foldFile(t, "scenarios-hermetic-dryrun-rotation.jsonl", scenario.All(), nil)
+	if len(rs) != 1 || rs[0].ID != scenario.Rotation || rs[0].Outcome != OutcomePass {
 		t.Fatalf("got %+v, want rotation only: the other scenarios were filtered out by label", rs)
 	}
 	if !strings.Contains(strings.Join(suite, "\n"), "TestWorkflowsLint") {
@@ -220,7 +222,7 @@ func TestFoldLeafOutcomes(t *testing.T) {
 		return strings.Join(lines, "\n")
 	}
 	for second, want := range map[string]Outcome{"skip": OutcomeSkip, "pass": OutcomePass} {
-		rs, _, err := Fold(strings.NewReader(events(second)), []string{ScenarioRotation}, nil)
+		rs, _, err := Fold(strings.NewReader(events(second)), []string{scenario.Rotation}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

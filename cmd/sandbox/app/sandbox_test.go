@@ -97,7 +97,7 @@ func TestSandboxCommandsFail(t *testing.T) {
 		stderr string
 	}{
 		{"up without docker", []string{"up", "--kubeconfig", kc, "--chart-cache", dir}, ExitUsage, " ✗ preflight (0.0s)\nError: preflight: no Docker daemon reachable at unix://"},
-		{"down without docker", []string{"down"}, ExitUsage, "Error: no Docker daemon reachable"},
+		{"down without docker", []string{"down"}, ExitUsage, "Error: preflight: no Docker daemon reachable"},
 		{"status without docker", []string{"status", "--kubeconfig", kc}, ExitUsage, "Error: no Docker daemon reachable"},
 		{"unsupported cilium", []string{"up", "--cilium-version", "1.21.0"}, ExitUsage, `Error: invalid argument "1.21.0" for "--cilium-version" flag: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
 		{"plan unsupported cilium", []string{"plan", "--cilium-version", "1.15"}, ExitUsage, `unsupported Cilium version "1.15"`},
