@@ -22,6 +22,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe/hubble"
 )
 
@@ -112,9 +113,9 @@ type artifactResource struct {
 // artifactResources are the resources a failure's artifacts list (all namespaces).
 func artifactResources() []artifactResource {
 	return []artifactResource{
-		{"ciliumnetworkpolicies", schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}},
-		{"ciliumendpoints", schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumendpoints"}},
-		{"certificates", certificateGVR},
+		{"ciliumnetworkpolicies", resources.CiliumNetworkPolicies()},
+		{"ciliumendpoints", resources.CiliumEndpoints()},
+		{"certificates", resources.Certificates()},
 	}
 }
 

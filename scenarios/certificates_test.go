@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 // groupLabel is the label the chart puts on each group's Certificate (and
@@ -30,7 +32,7 @@ func (g groupCert) secret() string { return g.namespace + "/" + g.secretName }
 // the cluster, not the suite's --cilium-version, says where it is.
 func findGroupCert(ctx context.Context, dyn dynamic.Interface, group string) (groupCert, error) {
 	sel := groupLabel + "=" + group
-	list, err := dyn.Resource(certificateGVR).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	list, err := dyn.Resource(resources.Certificates()).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return groupCert{}, fmt.Errorf("list certificates %s: %w", sel, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -41,7 +42,7 @@ func TestFindGroupCertPerRelease(t *testing.T) {
 				}
 			}
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-				map[schema.GroupVersionResource]string{certificateGVR: "CertificateList"}, certs...)
+				map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList"}, certs...)
 			gc, err := findGroupCert(context.Background(), dyn, githubGroup)
 			if err != nil {
 				t.Fatal(err)

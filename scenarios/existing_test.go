@@ -6,12 +6,10 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
-
-var cnpGVR = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
 
 // policyNeed is chart configuration a scenario needs: text the named
 // CiliumNetworkPolicy must contain, and the values that produce it.
@@ -36,7 +34,7 @@ func requireChartValues(ctx context.Context, t *testing.T, need policyNeed) {
 	if suite.opts.provider != providerExisting {
 		return
 	}
-	cnp, err := suite.dyn.Resource(cnpGVR).Namespace(intercept.WorkloadNamespace).Get(ctx, need.policy, metav1.GetOptions{})
+	cnp, err := suite.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(intercept.WorkloadNamespace).Get(ctx, need.policy, metav1.GetOptions{})
 	if err != nil {
 		t.Skipf("needs the chart installed with %s: %v", need.values, err)
 	}

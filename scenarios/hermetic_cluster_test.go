@@ -14,20 +14,15 @@ import (
 	cmclient "github.com/cert-manager/cert-manager/pkg/client/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 )
-
-// cnpResource is the CiliumNetworkPolicy resource.
-func cnpResource() schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
-}
 
 // hermeticCluster holds the clients of a hermetic control plane.
 type hermeticCluster struct {
@@ -182,7 +177,7 @@ type cnpSpec struct {
 
 // tlsPolicies lists the terminating contexts of the policies in ns.
 func (h *hermeticCluster) tlsPolicies(ctx context.Context, ns string) ([]tlsPolicy, int, error) {
-	list, err := h.dyn.Resource(cnpResource()).Namespace(ns).List(ctx, metav1.ListOptions{})
+	list, err := h.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, 0, err
 	}

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
@@ -172,7 +173,7 @@ func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
 				if o.GetKind() != "CiliumNetworkPolicy" {
 					continue
 				}
-				if _, err := h.dyn.Resource(cnpResource()).Namespace(o.GetNamespace()).Get(ctx, o.GetName(), metav1.GetOptions{}); err != nil {
+				if _, err := h.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(o.GetNamespace()).Get(ctx, o.GetName(), metav1.GetOptions{}); err != nil {
 					t.Errorf("policy %s/%s: %v", o.GetNamespace(), o.GetName(), err)
 				}
 			}
@@ -188,7 +189,7 @@ func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
 					}}}},
 				},
 			}}
-			_, err := h.dyn.Resource(cnpResource()).Namespace(intercept.WorkloadNamespace).Create(ctx, bad, metav1.CreateOptions{})
+			_, err := h.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(intercept.WorkloadNamespace).Create(ctx, bad, metav1.CreateOptions{})
 			if !apierrors.IsInvalid(err) {
 				t.Errorf("creating a policy with protocol BOGUS: err = %v, want Invalid", err)
 			}
@@ -198,7 +199,7 @@ func (h *hermeticCluster) featurePoliciesAccepted() features.Feature {
 				"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
 				"metadata": map[string]any{"name": "hermetic-no-spec"},
 			}}
-			_, err := h.dyn.Resource(cnpResource()).Namespace(intercept.WorkloadNamespace).Create(ctx, empty, metav1.CreateOptions{})
+			_, err := h.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(intercept.WorkloadNamespace).Create(ctx, empty, metav1.CreateOptions{})
 			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec or specs must be provided") {
 				t.Errorf("creating a policy without spec: err = %v, want Invalid with the CEL message \"spec or specs must be provided\"", err)
 			}

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 )
@@ -84,17 +85,13 @@ func (h *hermeticCluster) featureLifecycle() features.Feature {
 				t.Errorf("EnsureChart outcome = %s, want upgraded", res.Outcome)
 			}
 			h.waitNameServed(ctx, t, lifecycleCA, intercept.SecretName("lca"), "www.example.com")
-			h.waitGone(ctx, t, certificateResource(), h.tlsNS, intercept.CertificateName("lcb"))
-			h.waitGone(ctx, t, cnpResource(), lifecycleWorkload, "intercept-tls-lcb")
+			h.waitGone(ctx, t, resources.Certificates(), h.tlsNS, intercept.CertificateName("lcb"))
+			h.waitGone(ctx, t, resources.CiliumNetworkPolicies(), lifecycleWorkload, "intercept-tls-lcb")
 			h.assertLeavesCoverPolicies(ctx, t, lifecycleWorkload, lifecycleCA, 1)
 		})).
 		Assess("uninstall leaves nothing of ours but what is documented", timed(func(ctx context.Context, t *testing.T) {
 			h.assertUninstallClean(ctx, t)
 		})).Feature()
-}
-
-func certificateResource() schema.GroupVersionResource {
-	return schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
 }
 
 // waitNameServed waits until a group's secret carries host's SAN, then
@@ -197,9 +194,9 @@ func keptByPolicy(annotations map[string]string) bool {
 // chartResources are the kinds the chart renders.
 func chartResources() []schema.GroupVersionResource {
 	return []schema.GroupVersionResource{
-		certificateResource(), cnpResource(),
-		{Group: "cert-manager.io", Version: "v1", Resource: "clusterissuers"},
-		{Group: "trust.cert-manager.io", Version: "v1alpha1", Resource: "bundles"},
+		resources.Certificates(), resources.CiliumNetworkPolicies(),
+		resources.ClusterIssuers(),
+		resources.Bundles(),
 		{Group: "apps", Version: "v1", Resource: "deployments"},
 		{Version: "v1", Resource: "namespaces"},
 	}
@@ -214,7 +211,7 @@ func (h *hermeticCluster) leftovers(ctx context.Context) ([]string, error) {
 	var undocumented []string
 	gvrs := []schema.GroupVersionResource{
 		{Version: "v1", Resource: "secrets"}, {Version: "v1", Resource: "configmaps"},
-		{Group: "cert-manager.io", Version: "v1", Resource: "certificaterequests"},
+		resources.CertificateRequests(),
 	}
 	namespaces := []string{hermetic.SecretsNamespace, hermetic.CertManagerNamespace, lifecycleWorkload, lifecycleNamespace}
 	if !slices.Contains(namespaces, h.tlsNS) {

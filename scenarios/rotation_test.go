@@ -10,7 +10,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
@@ -19,12 +18,11 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
-
-var certificateGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
 
 // rotationKey holds the state before the renewal in the feature's context.
 type rotationKey struct{}
@@ -75,7 +73,7 @@ func TestRotation(t *testing.T) {
 // True with reason ManuallyTriggered, through the status subresource. Both
 // the data-path and the hermetic rotation scenarios use it.
 func renew(ctx context.Context, dyn dynamic.Interface, namespace, name string) error {
-	certs := dyn.Resource(certificateGVR).Namespace(namespace)
+	certs := dyn.Resource(resources.Certificates()).Namespace(namespace)
 	// cert-manager writes the status too: a conflict is retried on a fresh copy.
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		c, err := certs.Get(ctx, name, metav1.GetOptions{})
@@ -166,7 +164,7 @@ func (s *suiteState) renewalState(ctx context.Context, gc groupCert) string {
 	} else {
 		parts = append(parts, fmt.Sprintf("secret %s holds serial %s", gc.secret(), probe.SerialHex(leaf)))
 	}
-	c, err := s.dyn.Resource(certificateGVR).Namespace(gc.namespace).Get(ctx, gc.name, metav1.GetOptions{})
+	c, err := s.dyn.Resource(resources.Certificates()).Namespace(gc.namespace).Get(ctx, gc.name, metav1.GetOptions{})
 	if err != nil {
 		return strings.Join(append(parts, "certificate: "+err.Error()), "; ")
 	}

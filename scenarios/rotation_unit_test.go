@@ -14,6 +14,8 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 	clienttesting "k8s.io/client-go/testing"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 // TestRenew triggers a renewal on a fake cluster as cmctl renew does, through
@@ -29,7 +31,7 @@ func TestRenew(t *testing.T) {
 		}},
 	}}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{certificateGVR: "CertificateList"}, c)
+		map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList"}, c)
 	conflicts := 0
 	dyn.PrependReactor("update", "certificates", func(a clienttesting.Action) (bool, runtime.Object, error) {
 		if a.GetSubresource() == "status" && conflicts == 0 {
@@ -45,7 +47,7 @@ func TestRenew(t *testing.T) {
 	if err := renew(ctx, dyn, "cert-manager", "intercept-github"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := dyn.Resource(certificateGVR).Namespace("cert-manager").Get(ctx, "intercept-github", metav1.GetOptions{})
+	got, err := dyn.Resource(resources.Certificates()).Namespace("cert-manager").Get(ctx, "intercept-github", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,13 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 func fakeDynamic(rejections int, calls *int, sawDryRun *bool) *dynamicfake.FakeDynamicClient {
 	gvrs := map[schema.GroupVersionResource]string{
-		{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}:        "CertificateList",
-		{Group: "trust.cert-manager.io", Version: "v1alpha1", Resource: "bundles"}: "BundleList",
+		{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}: "CertificateList",
+		resources.Bundles(): "BundleList",
 	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), gvrs)
 	dyn.PrependReactor("create", "*", func(a k8stesting.Action) (bool, runtime.Object, error) {

@@ -15,10 +15,16 @@ import (
 // scopedRules returns the policy rules of the workload namespace and the
 // clusterwide ones.
 func (e *env) scopedRules() []policyRule {
-	var out []policyRule
-	for _, r := range e.st.rules() {
-		if r.Namespace == "" || r.Namespace == e.scope.WorkloadNamespace {
-			out = append(out, r)
+	return inScope(e, e.st.rules(), func(r policyRule) string { return r.Namespace })
+}
+
+// inScope keeps the items of policies in the workload namespace and of
+// clusterwide policies (namespace "").
+func inScope[T any](e *env, items []T, namespace func(T) string) []T {
+	var out []T
+	for _, it := range items {
+		if ns := namespace(it); ns == "" || ns == e.scope.WorkloadNamespace {
+			out = append(out, it)
 		}
 	}
 	return out

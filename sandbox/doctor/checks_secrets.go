@@ -12,13 +12,7 @@ import (
 // ports returns the TLS ports of the policies in the workload namespace and
 // of the clusterwide policies.
 func (e *env) ports() []tlsPort {
-	var out []tlsPort
-	for _, tp := range e.st.tlsPorts() {
-		if tp.Namespace == "" || tp.Namespace == e.scope.WorkloadNamespace {
-			out = append(out, tp)
-		}
-	}
-	return out
+	return inScope(e, e.st.tlsPorts(), func(tp tlsPort) string { return tp.Namespace })
 }
 
 func checkTLSPolicies(e *env) Finding {

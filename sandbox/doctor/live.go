@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 // customResource is a resource the live source reads through the dynamic
@@ -33,10 +34,10 @@ type customResource struct {
 // source reads.
 func customResources() []customResource {
 	return []customResource{
-		{schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}, KindPolicy, "CiliumNetworkPolicyList", "cilium.io/v2", true},
-		{schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumclusterwidenetworkpolicies"}, KindClusterPolicy, "CiliumClusterwideNetworkPolicyList", "cilium.io/v2", false},
-		{schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumendpoints"}, KindCiliumEndpoint, "CiliumEndpointList", "cilium.io/v2", true},
-		{schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}, KindCertificate, "CertificateList", "cert-manager.io/v1", false},
+		{resources.CiliumNetworkPolicies(), KindPolicy, "CiliumNetworkPolicyList", "cilium.io/v2", true},
+		{resources.CiliumClusterwideNetworkPolicies(), KindClusterPolicy, "CiliumClusterwideNetworkPolicyList", "cilium.io/v2", false},
+		{resources.CiliumEndpoints(), KindCiliumEndpoint, "CiliumEndpointList", "cilium.io/v2", true},
+		{resources.Certificates(), KindCertificate, "CertificateList", "cert-manager.io/v1", false},
 	}
 }
 

@@ -3,6 +3,7 @@ package doctor
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -132,17 +133,7 @@ func (tp tlsPort) interceptedNames() []string {
 		out = append(out, string(sn))
 	}
 	sort.Strings(out)
-	return dedupe(out)
-}
-
-func dedupe(sorted []string) []string {
-	out := sorted[:0]
-	for i, s := range sorted {
-		if i == 0 || s != sorted[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
+	return slices.Compact(out)
 }
 
 // podSelector converts a Cilium endpoint selector into a Kubernetes label

@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,7 +12,6 @@ import (
 	"helm.sh/helm/v3/pkg/lint/support"
 
 	"github.com/cilium-tls-intercept/sandbox"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // Lint runs `helm lint` (Helm's lint package, with values.schema.json
@@ -19,17 +19,9 @@ import (
 // Kubernetes version Render would use. It returns every message; callers
 // decide which severities fail (support.ErrorSev always should).
 func Lint(opts RenderOptions) ([]support.Message, error) {
-	vals, err := MergeValues(opts)
+	vals, kube, err := prepare(opts)
 	if err != nil {
 		return nil, err
-	}
-	v, err := ciliumOf(vals)
-	if err != nil {
-		return nil, err
-	}
-	kube := opts.KubeVersion
-	if kube == "" {
-		kube = versions.NodeImageFor(v).Kubernetes
 	}
 	kv, err := chartutil.ParseKubeVersion(kube)
 	if err != nil {
@@ -44,7 +36,7 @@ func Lint(opts RenderOptions) ([]support.Message, error) {
 	if err := os.CopyFS(chartDir, sandbox.InterceptChart()); err != nil {
 		return nil, fmt.Errorf("lint: write chart: %w", err)
 	}
-	linter := lint.AllWithKubeVersionAndSchemaValidation(chartDir, vals, orDefault(opts.Namespace, DefaultNamespace), kv, false)
+	linter := lint.AllWithKubeVersionAndSchemaValidation(chartDir, vals, cmp.Or(opts.Namespace, DefaultNamespace), kv, false)
 	return linter.Messages, nil
 }
 

@@ -1,6 +1,7 @@
 package intercept
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -98,11 +99,7 @@ const DNSPolicyName = "intercept-dns"
 // `helm template` would. Invalid values fail before rendering completes with
 // an error wrapping ErrInvalidValues that names the bad value.
 func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) {
-	vals, err := MergeValues(opts)
-	if err != nil {
-		return nil, err
-	}
-	v, err := ciliumOf(vals)
+	vals, kube, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -110,14 +107,10 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 	if err != nil {
 		return nil, err
 	}
-	kube := opts.KubeVersion
-	if kube == "" {
-		kube = versions.NodeImageFor(v).Kubernetes
-	}
 	out, err := release.Render(ctx, release.RenderInput{
 		Chart:       c,
-		ReleaseName: orDefault(opts.ReleaseName, DefaultReleaseName),
-		Namespace:   orDefault(opts.Namespace, DefaultNamespace),
+		ReleaseName: cmp.Or(opts.ReleaseName, DefaultReleaseName),
+		Namespace:   cmp.Or(opts.Namespace, DefaultNamespace),
 		Values:      vals,
 		KubeVersion: kube,
 		APIVersions: []string{"cilium.io/v2", "cert-manager.io/v1", "trust.cert-manager.io/v1alpha1"},
@@ -126,6 +119,20 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 		return nil, fmt.Errorf("%w: %s", ErrInvalidValues, cleanHelmError(err))
 	}
 	return out, nil
+}
+
+// prepare merges the values of opts with the Cilium release normalised into
+// them, and returns the Kubernetes version to render for: opts.KubeVersion,
+// or that of the node image paired with the release.
+func prepare(opts RenderOptions) (vals map[string]any, kube string, err error) {
+	if vals, err = MergeValues(opts); err != nil {
+		return nil, "", err
+	}
+	v, err := ciliumOf(vals)
+	if err != nil {
+		return nil, "", err
+	}
+	return vals, cmp.Or(opts.KubeVersion, versions.NodeImageFor(v).Kubernetes), nil
 }
 
 // Chart loads the embedded cilium-tls-intercept chart.
@@ -180,11 +187,4 @@ func cleanHelmError(err error) string {
 		}
 	}
 	return failPrefix.ReplaceAllString(msg, "")
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -191,7 +191,7 @@ func (g GoTest) pkg() string { return cmp.Or(g.Package, "./scenarios") }
 
 // commandError describes a failed command with the end of its output.
 func commandError(what string, argv []string, err error, lines []string, out []byte) error {
-	text := strings.TrimSpace(strings.Join(lines, "\n") + "\n" + tail(string(out), 20))
+	text := strings.TrimSpace(strings.Join(lines, "\n") + "\n" + lastLines(string(out), 20))
 	return fmt.Errorf("%s (%s): %w\n%s", what, strings.Join(argv, " "), err, text)
 }
 
@@ -204,8 +204,8 @@ func allErrors(rs []ScenarioResult) bool {
 	return true
 }
 
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]

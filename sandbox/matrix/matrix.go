@@ -3,7 +3,6 @@ package matrix
 import (
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 )
 
@@ -14,18 +13,10 @@ type Options struct {
 	DryRun bool
 	// ExpectationsFile replaces the shipped known differences when set.
 	ExpectationsFile string
-	// Scenarios runs the suite; GoTest{} (go test ./scenarios) when nil.
-	Scenarios ScenarioRunner
-	// Installer brings clusters up and down; Sandbox{} when nil.
-	Installer Installer
-	// Doctor diagnoses unexpected failures; LiveDoctor{} when nil.
-	Doctor Doctor
-	// Preflight replaces the Docker check; for tests.
-	Preflight func(context.Context) error
-	// Progress receives status lines; optional.
-	Progress io.Writer
-	// Logf receives sandbox.Up's detail; optional.
-	Logf func(format string, args ...any)
+	// Runner runs the plan. Its nil Installer, Scenarios and Doctor default
+	// to Sandbox{}, GoTest{} (go test ./scenarios) and LiveDoctor{}; its
+	// OnRun is set by Execute to record the results as they come.
+	Runner
 }
 
 // Invocation is what one matrix invocation planned and did.
@@ -63,8 +54,7 @@ func Execute(ctx context.Context, opts Options) (*Invocation, error) {
 	if _, err := LoadResults(filepath.Join(plan.ResultsDir, ResultsFile)); err != nil {
 		return nil, err
 	}
-	r := &Runner{Installer: opts.Installer, Scenarios: opts.Scenarios, Doctor: opts.Doctor,
-		Preflight: opts.Preflight, Progress: opts.Progress, Logf: opts.Logf}
+	r := opts.Runner
 	if r.Installer == nil {
 		r.Installer = Sandbox{}
 	}

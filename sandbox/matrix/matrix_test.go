@@ -15,12 +15,14 @@ func TestExecuteRecordsAndMerges(t *testing.T) {
 	inst := &fakeInstaller{}
 	opts := Options{
 		PlanOptions: PlanOptions{Cilium: []string{"1.19.5", "1.20.2"}, ResultsDir: dir, Values: stubValues},
-		Installer:   inst,
-		Scenarios:   &fakeScenarios{outcomes: map[string]map[string]Outcome{"1.20.2": {scenario.L7Deny: OutcomeFail}}},
-		Doctor: DoctorFunc(func(context.Context, DoctorInput) (string, error) {
-			return "http-rule: no rules.http on port 443", nil
-		}),
-		Preflight: func(context.Context) error { return nil },
+		Runner: Runner{
+			Installer: inst,
+			Scenarios: &fakeScenarios{outcomes: map[string]map[string]Outcome{"1.20.2": {scenario.L7Deny: OutcomeFail}}},
+			Doctor: DoctorFunc(func(context.Context, DoctorInput) (string, error) {
+				return "http-rule: no rules.http on port 443", nil
+			}),
+			Preflight: func(context.Context) error { return nil },
+		},
 	}
 	inv, err := Execute(context.Background(), opts)
 	if err != nil {
@@ -60,7 +62,7 @@ func TestExecuteRejectsUnreadableResultsFirst(t *testing.T) {
 	}
 	inst := &fakeInstaller{}
 	_, err := Execute(context.Background(), Options{PlanOptions: PlanOptions{ResultsDir: dir, Values: stubValues},
-		Installer: inst, Scenarios: &fakeScenarios{}, Preflight: func(context.Context) error { return nil }})
+		Runner: Runner{Installer: inst, Scenarios: &fakeScenarios{}, Preflight: func(context.Context) error { return nil }}})
 	if err == nil || !strings.Contains(err.Error(), ResultsFile) || len(inst.calls) != 0 {
 		t.Fatalf("err = %v, calls %v; want the results file named and no cluster created", err, inst.calls)
 	}

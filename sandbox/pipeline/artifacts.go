@@ -18,6 +18,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 // DefaultArtifactsDir is where a failed Up writes its artifact bundle, one
@@ -100,7 +101,7 @@ func collectCluster(ctx context.Context, st *state, dir string) []error {
 
 // writeCertificates writes every Certificate of the cluster with its status.
 func writeCertificates(ctx context.Context, st *state, dir string) error {
-	list, err := st.dyn.Resource(certificatesGVR).List(ctx, metav1.ListOptions{})
+	list, err := st.dyn.Resource(resources.Certificates()).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return fmt.Errorf("certificates: %w", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 func TestCollectArtifacts(t *testing.T) {
@@ -33,7 +35,7 @@ func TestCollectArtifacts(t *testing.T) {
 		"status":   map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "False", "message": "Issuing"}}},
 	}}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-		map[schema.GroupVersionResource]string{certificatesGVR: "CertificateList"}, cert)
+		map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList"}, cert)
 	k := &fakeKind{exists: true}
 	st := &state{r: r, kind: k, kube: fake.NewClientset(agent), dyn: dyn}
 

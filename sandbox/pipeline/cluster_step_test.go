@@ -24,6 +24,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -191,7 +192,7 @@ func TestWaitCertificates(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-				map[schema.GroupVersionResource]string{certificatesGVR: "CertificateList"}, c.objs...)
+				map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList"}, c.objs...)
 			st := &state{dyn: dyn}
 			err := waitCertificates(context.Background(), st, chartCertificates(), 50*time.Millisecond)
 			if c.wantErr == "" {
@@ -228,7 +229,7 @@ func TestWaitWorkloadWaitsForCoreDNS(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			kube := fake.NewClientset(deploy("kube-system", "coredns", c.coreDNS), deploy(intercept.WorkloadNamespace, "workload", 2))
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-				map[schema.GroupVersionResource]string{certificatesGVR: "CertificateList"})
+				map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList"})
 			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 			defer cancel()
 			_, _, err := waitWorkload(ctx, &state{kube: kube, dyn: dyn})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"syscall"
@@ -13,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
@@ -23,6 +23,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 // MinFreeDisk is the free space preflight wants where the sandbox runs:
@@ -105,7 +106,9 @@ func loadImages(ctx context.Context, st *state) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	res, err := images.Load(ctx, images.LoadInput{Docker: docker, Nodes: nodes, Images: dedupe(refs)})
+	slices.Sort(refs)
+	refs = slices.Compact(refs)
+	res, err := images.Load(ctx, images.LoadInput{Docker: docker, Nodes: nodes, Images: refs})
 	st.mu.Lock()
 	st.images = res
 	st.mu.Unlock()
@@ -113,19 +116,7 @@ func loadImages(ctx context.Context, st *state) (string, bool, error) {
 		return "", res != nil && res.Changed(), err
 	}
 	return fmt.Sprintf("%d images: %d pulled, %d loaded, %d already on the nodes",
-		len(dedupe(refs)), len(res.Pulled), len(res.Loaded), len(res.Present)), res.Changed(), nil
-}
-
-func dedupe(refs []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range refs {
-		if !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
-	return out
+		len(refs), len(res.Pulled), len(res.Loaded), len(res.Present)), res.Changed(), nil
 }
 
 // WorkloadTimeout bounds the wait for the chart's certificates and workload.
@@ -153,8 +144,6 @@ func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
 	}
 	return "certificates issued, " + synced + w.String() + " and CoreDNS ready", false, nil
 }
-
-var policiesGVR = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnetworkpolicies"}
 
 // waitSyncedSecrets waits, when cilium-config turns on secret sync (Cilium
 // 1.17+ as the sandbox installs it), until Cilium's operator has copied
@@ -206,7 +195,7 @@ func syncedSecretsNamespace(ctx context.Context, st *state) (string, error) {
 // copy there yet, and the copies there.
 func unsyncedSecrets(ctx context.Context, st *state, secretsNS string) (missing, copies []string, err error) {
 	sel := chartCertificates()
-	policies, err := st.dyn.Resource(policiesGVR).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	policies, err := st.dyn.Resource(resources.CiliumNetworkPolicies()).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return nil, nil, fmt.Errorf("list ciliumnetworkpolicies %s: %w", sel, err)
 	}
@@ -244,15 +233,13 @@ func CoreDNS() cluster.Workload {
 	return cluster.Workload{Kind: cluster.Deployment, Namespace: "kube-system", Name: "coredns"}
 }
 
-var certificatesGVR = schema.GroupVersionResource{Group: "cert-manager.io", Version: "v1", Resource: "certificates"}
-
 // waitCertificates waits until every Certificate the label selector picks,
 // in any namespace, is Ready.
 func waitCertificates(ctx context.Context, st *state, selector string, timeout time.Duration) error {
 	var pending []string
 	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		pending = pending[:0]
-		list, err := st.dyn.Resource(certificatesGVR).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		list, err := st.dyn.Resource(resources.Certificates()).List(ctx, metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
 			return false, fmt.Errorf("list certificates %s: %w", selector, err)
 		}

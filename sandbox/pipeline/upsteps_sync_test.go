@@ -19,6 +19,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 func TestWaitSyncedSecrets(t *testing.T) {
@@ -55,7 +56,7 @@ func TestWaitSyncedSecrets(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-				map[schema.GroupVersionResource]string{policiesGVR: "CiliumNetworkPolicyList"}, policy)
+				map[schema.GroupVersionResource]string{resources.CiliumNetworkPolicies(): "CiliumNetworkPolicyList"}, policy)
 			st := &state{kube: fake.NewClientset(c.objs...), dyn: dyn}
 			detail, err := waitSyncedSecrets(context.Background(), st, 50*time.Millisecond)
 			if c.wantErr != "" {

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,7 +22,7 @@ func (inv *inventory) certificateProblems(opts Options) []Problem {
 		if ref.Group != "" && ref.Group != "cert-manager.io" {
 			continue // an external issuer type
 		}
-		kind := orDefault(ref.Kind, "Issuer")
+		kind := cmp.Or(ref.Kind, "Issuer")
 		key := issuerKey(kind, c.namespace, ref.Name)
 		is, found := inv.issuers[key]
 		if !found {

@@ -186,13 +186,6 @@ func sanProblems(p policy, where string, names sniNames, c *certificate) []Probl
 	return out
 }
 
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 func keyList(keys map[string]bool) string {
 	var ks []string
 	for k := range keys {

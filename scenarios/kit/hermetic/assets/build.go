@@ -228,13 +228,13 @@ func (b builder) run(ctx context.Context, dir string, args ...string) error {
 	cmd.Stdout = io.MultiWriter(&out, b.log)
 	cmd.Stderr = io.MultiWriter(&out, b.log)
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, tail(out.String(), 4000))
+		return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, lastBytes(out.String(), 4000))
 	}
 	return nil
 }
 
-// tail keeps the last n bytes of s.
-func tail(s string, n int) string {
+// lastBytes keeps the last n bytes of s.
+func lastBytes(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
