@@ -20,9 +20,9 @@ import (
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hubble"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
-	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe/hubble"
 )
 
 // collectOnFailure writes a failed feature's artifacts and prints their path.
