@@ -78,13 +78,13 @@ func TestRelayPod(t *testing.T) {
 			Status: corev1.PodStatus{Phase: phase}}
 	}
 	t.Run("running", func(t *testing.T) {
-		_, port, err := relayPod(context.Background(), fake.NewClientset(svc, pod(corev1.PodRunning)))
+		_, port, err := relayPod(context.Background(), fake.NewClientset(svc, pod(corev1.PodRunning)), RelayNamespace)
 		if err != nil || port != 4245 {
 			t.Errorf("port %d err %v, want 4245", port, err)
 		}
 	})
 	t.Run("pending", func(t *testing.T) {
-		_, _, err := relayPod(context.Background(), fake.NewClientset(svc, pod(corev1.PodPending)))
+		_, _, err := relayPod(context.Background(), fake.NewClientset(svc, pod(corev1.PodPending)), RelayNamespace)
 		if !errors.Is(err, ErrNoRelay) {
 			t.Errorf("error %v, want ErrNoRelay", err)
 		}

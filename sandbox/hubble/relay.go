@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
@@ -29,7 +30,7 @@ const (
 
 // ErrNoRelay means no running Hubble Relay pod backs the service
 // (hubble.relay.enabled is false, or the pod is not ready).
-var ErrNoRelay = errors.New("no running hubble-relay pod")
+var ErrNoRelay = errors.New("no Hubble Relay")
 
 // Relay is a connection to Hubble Relay through a port-forward.
 type Relay struct {
@@ -37,9 +38,14 @@ type Relay struct {
 	stop chan struct{}
 }
 
-// Dial port-forwards to a pod of the hubble-relay service and connects to
-// its gRPC port. Close ends both.
+// Dial port-forwards to a pod of the hubble-relay service in
+// RelayNamespace and connects to its gRPC port. Close ends both.
 func Dial(ctx context.Context, cfg *rest.Config) (*Relay, error) {
+	return DialIn(ctx, cfg, RelayNamespace)
+}
+
+// DialIn is Dial for a Relay in namespace (where Cilium is installed).
+func DialIn(ctx context.Context, cfg *rest.Config, namespace string) (*Relay, error) {
 	if cfg == nil {
 		return nil, errors.New("hubble relay: no cluster configuration")
 	}
@@ -47,7 +53,7 @@ func Dial(ctx context.Context, cfg *rest.Config) (*Relay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	pod, port, err := relayPod(ctx, cs)
+	pod, port, err := relayPod(ctx, cs, namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -91,14 +97,34 @@ func (r *Relay) Flows(ctx context.Context, req *observer.GetFlowsRequest) ([]*fl
 	}
 }
 
+// RelayReader reads flows from Hubble Relay, connecting for each request.
+type RelayReader struct {
+	// Config is the cluster's REST configuration.
+	Config *rest.Config
+}
+
+// Flows connects to the Relay in namespace, reads the flows req asks for
+// (req must not follow) and disconnects. A missing Relay is ErrNoRelay.
+func (r RelayReader) Flows(ctx context.Context, namespace string, req *observer.GetFlowsRequest) ([]*flow.Flow, error) {
+	relay, err := DialIn(ctx, r.Config, namespace)
+	if err != nil {
+		return nil, err
+	}
+	defer relay.Close()
+	return relay.Flows(ctx, req)
+}
+
 // relayPod returns a running pod behind the hubble-relay service and the
 // container port the service targets.
-func relayPod(ctx context.Context, cs kubernetes.Interface) (*corev1.Pod, int32, error) {
-	svc, err := cs.CoreV1().Services(RelayNamespace).Get(ctx, RelayService, metav1.GetOptions{})
+func relayPod(ctx context.Context, cs kubernetes.Interface, namespace string) (*corev1.Pod, int32, error) {
+	svc, err := cs.CoreV1().Services(namespace).Get(ctx, RelayService, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, 0, fmt.Errorf("%w: no service %s/%s (Cilium's Helm value hubble.relay.enabled=true creates it)", ErrNoRelay, namespace, RelayService)
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("hubble relay service: %w", err)
 	}
-	pods, err := cs.CoreV1().Pods(RelayNamespace).List(ctx, metav1.ListOptions{
+	pods, err := cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{
 		LabelSelector: labels.SelectorFromSet(svc.Spec.Selector).String()})
 	if err != nil {
 		return nil, 0, fmt.Errorf("hubble relay pods: %w", err)
@@ -112,7 +138,7 @@ func relayPod(ctx context.Context, cs kubernetes.Interface) (*corev1.Pod, int32,
 			return p, port, nil
 		}
 	}
-	return nil, 0, fmt.Errorf("%w behind service %s/%s", ErrNoRelay, RelayNamespace, RelayService)
+	return nil, 0, fmt.Errorf("%w: no running pod behind service %s/%s", ErrNoRelay, namespace, RelayService)
 }
 
 // targetPort resolves a service port's target port (a number or a name) in a pod.
