@@ -94,7 +94,10 @@ func Describe(f *flow.Flow) string {
 	s := fmt.Sprintf("%s %s/%s -> %s %s %s", f.GetTime().AsTime().UTC().Format(time.RFC3339),
 		f.GetSource().GetNamespace(), f.GetSource().GetPodName(), dst, Seen(f), f.GetVerdict())
 	if h := f.GetL7().GetHttp(); h != nil {
-		s += fmt.Sprintf(" http %s %s %d", h.GetMethod(), h.GetUrl(), h.GetCode())
+		s += fmt.Sprintf(" http %s %s", h.GetMethod(), h.GetUrl())
+		if h.GetCode() != 0 {
+			s += fmt.Sprintf(" %d", h.GetCode())
+		}
 	}
 	if p := f.GetProxyPort(); p != 0 {
 		s += fmt.Sprintf(" proxy-port %d", p)
