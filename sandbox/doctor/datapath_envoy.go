@@ -58,17 +58,24 @@ func parseEnvoyCerts(out string) ([]envoyCertDetails, error) {
 	return chain, nil
 }
 
-// envoySecretsDump is /config_dump?resource=dynamic_active_secrets and the
-// warming ones (envoy.admin.v3.SecretsConfigDump, one per config).
+// envoyConfigDump is /config_dump (envoy.admin.v3.ConfigDump). With
+// ?resource=dynamic_active_secrets, which `cilium-dbg envoy admin config
+// secrets` asks for, Envoy packs each active secret into configs as a
+// SecretsConfigDump.DynamicSecret; a whole dump holds a SecretsConfigDump
+// with its active and warming (asked for, never supplied) secrets.
+type envoyConfigDump struct {
+	Configs []json.RawMessage `json:"configs"`
+}
+
+// envoySecretsDump is envoy.admin.v3.SecretsConfigDump.
 type envoySecretsDump struct {
-	Configs []struct {
-		Active  []envoySecret `json:"dynamic_active_secrets"`
-		Warming []envoySecret `json:"dynamic_warming_secrets"`
-	} `json:"configs"`
+	Active  []envoySecret `json:"dynamic_active_secrets"`
+	Warming []envoySecret `json:"dynamic_warming_secrets"`
 }
 
 // envoySecret is an SDS secret in a config dump.
 type envoySecret struct {
+	Type        string `json:"@type"`
 	Name        string `json:"name"`
 	VersionInfo string `json:"version_info"`
 	LastUpdated string `json:"last_updated"`
@@ -86,21 +93,33 @@ type envoyDataSource struct {
 	InlineString string `json:"inline_string"`
 }
 
-// parseEnvoySecrets returns Envoy's SDS secrets by name, warming ones (asked
-// for, never supplied) marked.
+// parseEnvoySecrets returns Envoy's SDS secrets by name, warming ones
+// marked, from either shape of the config dump.
 func parseEnvoySecrets(out string) (map[string]envoySecret, error) {
-	var d envoySecretsDump
+	var d envoyConfigDump
 	if err := json.Unmarshal([]byte(out), &d); err != nil {
 		return nil, err
 	}
 	m := map[string]envoySecret{}
-	for _, c := range d.Configs {
-		for _, s := range c.Warming {
-			s.warming = true
-			m[s.Name] = s
+	for _, raw := range d.Configs {
+		var s envoySecret
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, err
 		}
-		for _, s := range c.Active {
+		if strings.HasSuffix(s.Type, ".SecretsConfigDump.DynamicSecret") {
 			m[s.Name] = s
+			continue
+		}
+		var dump envoySecretsDump
+		if err := json.Unmarshal(raw, &dump); err != nil {
+			return nil, err
+		}
+		for _, w := range dump.Warming {
+			w.warming = true
+			m[w.Name] = w
+		}
+		for _, a := range dump.Active {
+			m[a.Name] = a
 		}
 	}
 	return m, nil

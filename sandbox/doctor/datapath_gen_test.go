@@ -62,10 +62,15 @@ func (f datapathFixture) files(t *testing.T) map[string]string {
 		cmdPolicyGet().file:       dbgJSON(t, &models.Policy{Revision: f.repoRev, Policy: f.policy}),
 		cmdPolicySelectors().file: dbgJSON(t, selectorCache(f.minor, f.selectors)),
 		cmdFQDNCache().file:       dbgJSON(t, f.lookups),
-		cmdEnvoyCerts().file:      envoyJSON(t, f.certs),
+		cmdEnvoyCerts().file:      envoyJSON(t, f.certs, true),
 	}
 	if f.secrets != nil {
-		out[cmdEnvoySecrets().file] = envoyJSON(t, &adminv3.ConfigDump{Configs: []*anypb.Any{mustAny(t, f.secrets)}})
+		// ?resource=dynamic_active_secrets: one config per active secret.
+		dump := &adminv3.ConfigDump{}
+		for _, s := range f.secrets.DynamicActiveSecrets {
+			dump.Configs = append(dump.Configs, mustAny(t, s))
+		}
+		out[cmdEnvoySecrets().file] = envoyJSON(t, dump, false)
 	}
 	paths := map[string]string{}
 	for file, text := range out {
@@ -155,13 +160,14 @@ func bpfTable(minor int, entries []policyEntry) string {
 	return b.String()
 }
 
-// envoyJSON prints m as Envoy's admin does (proto JSON, proto field names,
-// fields without presence always printed, one-space indent), and cilium-dbg's
-// Println adds a newline. protojson's spacing is made stable with
-// json.Compact and json.Indent.
-func envoyJSON(t *testing.T, m proto.Message) string {
+// envoyJSON prints m as Envoy's admin does (MessageUtil's proto JSON:
+// proto field names, one-space indent; /certs also prints the fields
+// without presence, config_dump does not), and cilium-dbg's Println adds a
+// newline. protojson's spacing is made stable with json.Compact and
+// json.Indent.
+func envoyJSON(t *testing.T, m proto.Message, defaults bool) string {
 	t.Helper()
-	b, err := protojson.MarshalOptions{UseProtoNames: true, EmitDefaultValues: true}.Marshal(m)
+	b, err := protojson.MarshalOptions{UseProtoNames: true, EmitDefaultValues: defaults}.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,8 +206,6 @@ func sdsSecret(t *testing.T, name string, updated time.Time, chain []byte, ca []
 	t.Helper()
 	s := &tlsv3.Secret{Name: name}
 	switch {
-	case chain == nil && ca == nil: // warming: asked for, never supplied
-		return &adminv3.SecretsConfigDump_DynamicSecret{Name: name, LastUpdated: timestamppb.New(updated), Secret: mustAny(t, s)}
 	case chain != nil:
 		s.Type = &tlsv3.Secret_TlsCertificate{TlsCertificate: &tlsv3.TlsCertificate{
 			CertificateChain: &corev3.DataSource{Specifier: &corev3.DataSource_InlineBytes{InlineBytes: chain}},

@@ -37,6 +37,9 @@ func (l *LiveSource) gatherDatapath(ctx context.Context, st *State, scope Scope)
 		st.markMissing(KindHubbleFlow, err.Error())
 		return nil
 	}
+	if len(targets) == 0 {
+		return nil // the checks say no selected pod is a Cilium endpoint
+	}
 	if err := l.gatherAgentOutputs(ctx, st, e, targets); err != nil {
 		return err
 	}

@@ -124,3 +124,32 @@ func TestSelectorMatches(t *testing.T) {
 		}
 	}
 }
+
+// TestParseEnvoySecretsBothShapes reads what cilium-dbg envoy admin config
+// secrets prints (one DynamicSecret per active secret) and a whole config
+// dump (a SecretsConfigDump with warming secrets).
+func TestParseEnvoySecretsBothShapes(t *testing.T) {
+	filtered := `{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.SecretsConfigDump.DynamicSecret","name":"cilium-secrets/a","last_updated":"2026-11-26T08:04:44Z"}]}`
+	full := `{"configs":[{"@type":"type.googleapis.com/envoy.admin.v3.BootstrapConfigDump"},{"@type":"type.googleapis.com/envoy.admin.v3.SecretsConfigDump","dynamic_active_secrets":[{"name":"cilium-secrets/a"}],"dynamic_warming_secrets":[{"name":"cilium-secrets/w"}]}]}`
+	for name, c := range map[string]struct {
+		out  string
+		want map[string]bool // name -> warming
+	}{
+		"config secrets": {filtered, map[string]bool{"cilium-secrets/a": false}},
+		"whole dump":     {full, map[string]bool{"cilium-secrets/a": false, "cilium-secrets/w": true}},
+		"none":           {"{}\n", map[string]bool{}},
+	} {
+		got, err := parseEnvoySecrets(c.out)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
+		for n, warming := range c.want {
+			if s, ok := got[n]; !ok || s.warming != warming {
+				t.Errorf("%s: secret %s = %+v, want warming=%v", name, n, s, warming)
+			}
+		}
+	}
+}

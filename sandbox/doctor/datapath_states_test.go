@@ -33,10 +33,7 @@ func datapathFixtures() map[string]func(*testing.T, string) datapathFixture {
 		},
 		"envoy-secret-not-supplied": func(t *testing.T, dir string) datapathFixture {
 			f := baseFixture(t, dir)
-			f.secrets = &adminv3.SecretsConfigDump{}
-			for _, s := range fixtureOf(t, dir).sdsSecrets(t) {
-				f.secrets.DynamicWarmingSecrets = append(f.secrets.DynamicWarmingSecrets, sdsSecret(t, s.Name, s.LastUpdated.AsTime(), nil, nil))
-			}
+			f.secrets = &adminv3.SecretsConfigDump{} // Envoy holds none of them
 			f.certs = &adminv3.Certificates{}
 			f.flows = f.connection(0, 40112, "140.82.112.6", 16777218, []string{"api.github.com"}, flowTLSError)
 			return f
