@@ -47,6 +47,9 @@ func (e *env) envoySecrets(t datapathTarget) Finding {
 	}
 	var p problems
 	var ok []string
+	if in.sds != nil {
+		ok = append(ok, e.judgeSDSTrust(t, in.sds, &p)...)
+	}
 	for _, r := range terminating(e.tlsPortsOf(t)) {
 		cur, err := e.servedCertificate(r)
 		if err != nil || cur == nil {
@@ -63,15 +66,11 @@ func (e *env) envoySecrets(t datapathTarget) Finding {
 		}
 	}
 	p.context = in.evidence()
-	return p.finding(fmt.Sprintf("Envoy on node %s serves the current certificate of every terminating secret (%s)", t.Pod.Spec.NodeName, e.secretDelivery()), ok...)
-}
-
-// secretDelivery names how the running release gives Envoy policy secrets.
-func (e *env) secretDelivery() string {
-	if e.usesSDS() {
-		return "over SDS"
+	okReason := fmt.Sprintf("Envoy on node %s serves the current certificate of every terminating secret, given inline in the network policy", t.Pod.Spec.NodeName)
+	if in.sds != nil {
+		okReason = fmt.Sprintf("Envoy on node %s holds the current certificate of every terminating secret and the upstream trust, over SDS", t.Pod.Spec.NodeName)
 	}
-	return "inline in the network policy"
+	return p.finding(okReason, ok...)
 }
 
 func (e *env) judgeSDS(t datapathTarget, r secretRef, cur *x509.Certificate, sds map[string]envoySecret, p *problems) string {
@@ -98,6 +97,27 @@ func (e *env) judgeSDS(t datapathTarget, r secretRef, cur *x509.Certificate, sds
 		return ""
 	}
 	return fmt.Sprintf("%s: Envoy's SDS secret %s holds serial %s, the secret's", r, name, serialHex(cur.SerialNumber))
+}
+
+// judgeSDSTrust checks that Envoy holds, over SDS, the upstream trust of
+// every originatingTLS secret (a CA bundle: there is no one serial to
+// compare, and /certs shows a bundle's CAs only in part).
+func (e *env) judgeSDSTrust(t datapathTarget, sds map[string]envoySecret, p *problems) []string {
+	m, _ := e.secretsMode()
+	var ok []string
+	for _, r := range secretRefs(e.tlsPortsOf(t)) {
+		if !r.Originated {
+			continue
+		}
+		name := m.Namespace + "/" + SyncedSecretName(*e.version, r.Namespace, r.Name)
+		if s, found := sds[name]; !found || s.warming {
+			p.add(fmt.Sprintf("Envoy gets the upstream trust from the agent over SDS as %s: the operator's copy in %q must carry that name (secret-synced warns when it does not) and the agent must be able to read %q", name, m.Namespace, m.Namespace),
+				"Envoy on node %s has no SDS secret %s for originatingTLS secret %s: it cannot verify the real servers, so every intercepted request fails upstream", t.Pod.Spec.NodeName, name, r)
+			continue
+		}
+		ok = append(ok, fmt.Sprintf("%s: Envoy holds the upstream trust as SDS secret %s", r, name))
+	}
+	return ok
 }
 
 func (e *env) judgeInline(t datapathTarget, r secretRef, cur *x509.Certificate, certs []envoyCertDetails, p *problems) string {
