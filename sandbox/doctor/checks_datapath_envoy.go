@@ -47,9 +47,6 @@ func (e *env) envoySecrets(t datapathTarget) Finding {
 	}
 	var p problems
 	var ok []string
-	if in.sds != nil {
-		ok = append(ok, e.judgeSDSTrust(t, in.sds, &p)...)
-	}
 	for _, r := range terminating(e.tlsPortsOf(t)) {
 		cur, err := e.servedCertificate(r)
 		if err != nil || cur == nil {
@@ -64,6 +61,9 @@ func (e *env) envoySecrets(t datapathTarget) Finding {
 		if msg != "" {
 			ok = append(ok, msg)
 		}
+	}
+	if in.sds != nil {
+		ok = append(ok, e.judgeSDSTrust(t, in.sds, &p)...)
 	}
 	p.context = in.evidence()
 	okReason := fmt.Sprintf("Envoy on node %s serves the current certificate of every terminating secret, given inline in the network policy", t.Pod.Spec.NodeName)
