@@ -21,9 +21,9 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hubble"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
-	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe/hubble"
 )
 
 // collectOnFailure writes a failed feature's artifacts and prints their path.
@@ -67,7 +67,11 @@ func (s *suiteState) collect(ctx context.Context, dir string) []error {
 	return errs
 }
 
-// collectDoctor writes the doctor's report on the live cluster.
+// collectDoctor writes the doctor's report on the live cluster and the
+// state it read (state/), whose datapath/ holds what cilium-dbg answered in
+// the agent on the workload's node (endpoint, BPF policy map, FQDN cache,
+// Envoy's certificates and SDS secrets, private keys removed) and Hubble's
+// last flows from the workload to its TLS ports.
 func (s *suiteState) collectDoctor(ctx context.Context, dir string) error {
 	if s.rest == nil {
 		return errors.New("no live cluster: the suite never connected")

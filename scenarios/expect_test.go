@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
 
@@ -28,13 +29,13 @@ func (r request) probeRequest(maxTime time.Duration) probe.Request {
 // expect makes the request from target until its outcome is want, for at
 // most settleTimeout, and returns the last result. When want never comes it
 // fails t with the last outcome: command, exit code, output and served leaf.
-func (s *suiteState) expect(ctx context.Context, t *testing.T, target probe.Target, req request, want probe.Expectation) probe.Result {
+func (s *suiteState) expect(ctx context.Context, t *testing.T, target podexec.Target, req request, want probe.Expectation) probe.Result {
 	t.Helper()
 	return s.expectWithin(ctx, t, target, req, want, s.opts.probeTimeout)
 }
 
 // expectWithin is expect with each curl run bounded by maxTime.
-func (s *suiteState) expectWithin(ctx context.Context, t *testing.T, target probe.Target, req request, want probe.Expectation, maxTime time.Duration) probe.Result {
+func (s *suiteState) expectWithin(ctx context.Context, t *testing.T, target podexec.Target, req request, want probe.Expectation, maxTime time.Duration) probe.Result {
 	t.Helper()
 	p := probe.Prober{Exec: s.exec, Target: target, SandboxCA: s.sandboxCA}
 	var last probe.Result
@@ -56,7 +57,7 @@ func (s *suiteState) expectWithin(ctx context.Context, t *testing.T, target prob
 
 // expectPublic expects a public chain and checks that it verifies against
 // the public roots (the system's, or the fake public CA offline).
-func (s *suiteState) expectPublic(ctx context.Context, t *testing.T, target probe.Target, req request) {
+func (s *suiteState) expectPublic(ctx context.Context, t *testing.T, target podexec.Target, req request) {
 	t.Helper()
 	r := s.expect(ctx, t, target, req, probe.PublicChain)
 	if err := r.VerifyAgainst(s.publicRoots, time.Now()); err != nil {

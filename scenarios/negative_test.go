@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
@@ -35,12 +36,12 @@ func TestNegativeControl(t *testing.T) {
 			return context.WithValue(ctx, negativePodKey{}, target)
 		}).
 		Assess("a pod without the workload labels gets the public chain", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			target := ctx.Value(negativePodKey{}).(probe.Target)
+			target := ctx.Value(negativePodKey{}).(podexec.Target)
 			suite.expectPublic(ctx, t, target, githubMeta)
 			return ctx
 		}).
 		Teardown(func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if target, ok := ctx.Value(negativePodKey{}).(probe.Target); ok {
+			if target, ok := ctx.Value(negativePodKey{}).(podexec.Target); ok {
 				err := suite.cs.CoreV1().Pods(target.Namespace).Delete(ctx, target.Pod, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)})
 				if err != nil {
 					t.Errorf("delete control pod: %v", err)
@@ -75,20 +76,20 @@ func TestDefaultDeny(t *testing.T) {
 
 // startNegativePod creates a pod in the workload namespace running the
 // workload's own curl image, without its labels, and waits until it is ready.
-func (s *suiteState) startNegativePod(ctx context.Context) (probe.Target, error) {
+func (s *suiteState) startNegativePod(ctx context.Context) (podexec.Target, error) {
 	d, err := s.cs.AppsV1().Deployments(intercept.WorkloadNamespace).Get(ctx, intercept.WorkloadLabel, metav1.GetOptions{})
 	if err != nil {
-		return probe.Target{}, fmt.Errorf("read the workload's image: %w", err)
+		return podexec.Target{}, fmt.Errorf("read the workload's image: %w", err)
 	}
 	pod := negativePod(d)
 	created, err := s.cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {
-		return probe.Target{}, fmt.Errorf("create control pod: %w", err)
+		return podexec.Target{}, fmt.Errorf("create control pod: %w", err)
 	}
 	if _, err := waitReadyPod(ctx, s.cs, created.Namespace, "app="+negativeLabel, s.opts.waitTime); err != nil {
-		return probe.Target{}, err
+		return podexec.Target{}, err
 	}
-	return probe.Target{Namespace: created.Namespace, Pod: created.Name, Container: workloadContainer}, nil
+	return podexec.Target{Namespace: created.Namespace, Pod: created.Name, Container: workloadContainer}, nil
 }
 
 // negativePod is a curl pod like the workload's, labelled so no policy selects it.

@@ -195,6 +195,6 @@ func inlineSecretsHint(v versions.Cilium) string {
 	if v.AtLeast(17) {
 		return ""
 	}
-	return fmt.Sprintf("\nCilium %s: a renewal reaches Envoy %s. SDS, which serves renewals as they happen, came with 1.17. The matrix expects this failure on 1.16.",
+	return fmt.Sprintf("\nCilium %s gives Envoy policy secrets %s. SDS, which serves renewals as they happen, came with 1.17. The matrix expects this failure on 1.16.",
 		v, ciliumtls.RenewalDelivery(v))
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
@@ -40,12 +41,12 @@ type suiteState struct {
 	rest *rest.Config
 	cs   kubernetes.Interface
 	dyn  dynamic.Interface
-	exec probe.Execer
+	exec podexec.Execer
 	// sandboxCA are the roots an intercepted chain verifies against;
 	// publicRoots those a pass-through chain does (the system roots, or the
 	// fake public CA offline).
 	sandboxCA, publicRoots *x509.CertPool
-	workload               probe.Target
+	workload               podexec.Target
 	// setupArtifacts collects artifacts once for a failed setup.
 	setupArtifacts sync.Once
 }
@@ -165,7 +166,7 @@ func (s *suiteState) connect(ctx context.Context, cfg *envconf.Config) error {
 	if s.dyn, err = dynamic.NewForConfig(s.rest); err != nil {
 		return fmt.Errorf("dynamic client: %w", err)
 	}
-	if s.exec, err = probe.NewPodExecer(s.rest); err != nil {
+	if s.exec, err = podexec.NewPodExecer(s.rest); err != nil {
 		return err
 	}
 	if s.publicRoots == nil {
@@ -177,7 +178,7 @@ func (s *suiteState) connect(ctx context.Context, cfg *envconf.Config) error {
 	if err != nil {
 		return err
 	}
-	s.workload = probe.Target{Namespace: pod.Namespace, Pod: pod.Name, Container: workloadContainer}
+	s.workload = podexec.Target{Namespace: pod.Namespace, Pod: pod.Name, Container: workloadContainer}
 	return s.waitSandboxCA(ctx)
 }
 

@@ -11,9 +11,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hubble"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
-	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe/hubble"
 )
 
 func TestHubbleVisibility(t *testing.T) {

@@ -17,12 +17,18 @@ const ResyncInterval = time.Hour
 // ResyncInterval.
 func Resyncs(v versions.Cilium) bool { return v.AtLeast(18) }
 
+// InlineRenewal says how a renewal reaches Envoy when secrets go inline in
+// the network policy (1.16, and 1.17+ without SDS): the agent reads the
+// secret while computing the endpoint's policy, so nothing sends a renewal
+// until that policy is computed again (cilium/cilium#35513).
+const InlineRenewal = "inline in the network policy, so a renewal reaches Envoy only when the agent recomputes the endpoint's policy (cilium/cilium#35513)"
+
 // RenewalDelivery says, for release v, how a renewed certificate reaches
 // Envoy with the secrets mode the sandbox installs.
 func RenewalDelivery(v versions.Cilium) string {
 	switch {
 	case !v.AtLeast(17):
-		return "inline in the network policy: Envoy gets a renewed secret only when the endpoint's policy is recomputed (cilium/cilium#35513)"
+		return InlineRenewal
 	case !Resyncs(v):
 		return "over SDS: the operator copies the renewed secret into the secrets namespace on its watch event, and the agent sends the copy to Envoy"
 	default:

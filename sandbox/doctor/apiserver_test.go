@@ -40,7 +40,8 @@ func fixtureResources() map[string]schema.GroupVersionResource {
 
 // TestLiveAgainstAPIServer loads recorded states into a real kube-apiserver
 // (with Cilium's and cert-manager's CRDs) and expects the live source to
-// give the dump's findings; pod logs need a kubelet, so agent-logs skips.
+// give the dump's findings; pod logs and exec need a kubelet, so agent-logs
+// and the data-path checks skip, through the real exec client.
 func TestLiveAgainstAPIServer(t *testing.T) {
 	dir, err := assets.DefaultDir()
 	if err != nil {
@@ -81,6 +82,22 @@ func TestLiveAgainstAPIServer(t *testing.T) {
 				if f.ID == "agent-logs" {
 					if g.Status != StatusSkip || !strings.Contains(g.Reason, "could not read the log") {
 						t.Errorf("agent-logs = %s %q, want a skip: no kubelet serves logs", g.Status, g.Reason)
+					}
+					continue
+				}
+				if isDatapathCheck(f.ID) {
+					// No kubelet serves exec and no Hubble Relay runs: the
+					// data-path checks skip and name what they could not do
+					// (or the check they wait for).
+					want := "could not run in kube-system/"
+					switch {
+					case strings.HasPrefix(f.Reason, "not checked:"):
+						want = ""
+					case f.ID == "hubble-flows":
+						want = "no Hubble Relay"
+					}
+					if g.Status != StatusSkip || !strings.Contains(g.Reason, want) {
+						t.Errorf("%s = %s %q, want a skip containing %q", f.ID, g.Status, g.Reason, want)
 					}
 					continue
 				}

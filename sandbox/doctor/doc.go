@@ -20,5 +20,10 @@
 // makes of them under secret sync, cert-manager Certificates and
 // their SANs, DNS and HTTP rules, the workload's selection by the policy and
 // by Cilium itself, proxies set in the workload's environment, CA trust, and
-// the agents' own log lines.
+// the agents' own log lines. Then the data path: what the agent on the
+// workload's node realized (the endpoint's redirect to Envoy, the names its
+// DNS proxy learned), the certificates its Envoy holds, and Hubble Relay's
+// last flows from the workload, read with cilium-dbg through the Kubernetes
+// exec API (podexec) and from the Relay (hubble), or from datapath/ in a
+// dump.
 package doctor

@@ -45,6 +45,12 @@ func rootCauses() map[string]string {
 		"dns-rule-other-pods":                   "dns-rule",
 		"sync-secrets-inside-secrets-namespace": "secret-location",
 		"secret-not-synced":                     "secret-synced",
+		"endpoint-no-redirect":                  "endpoint-redirect",
+		"fqdn-not-learned":                      "fqdn-learned",
+		"envoy-secret-not-supplied":             "envoy-secrets",
+		"envoy-old-serial":                      "envoy-secrets",
+		"hubble-l4-only":                        "hubble-flows",
+		"hubble-tls-error":                      "hubble-flows",
 	}
 }
 

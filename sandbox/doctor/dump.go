@@ -65,6 +65,9 @@ func (d DumpSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 	if len(st.AgentLogs) == 0 {
 		st.markMissing(KindAgentLog, "the dump has no agent logs (add `kubectl -n kube-system logs <cilium pod> > <cilium pod>.log`)")
 	}
+	if err := readDatapath(d.Dir, st); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 

@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/hubble"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
@@ -46,7 +48,8 @@ const DefaultLogTail = 2000
 
 // LiveSource reads a State from a cluster: typed objects through the
 // clientset, Cilium and cert-manager resources through the dynamic client,
-// and the tail of each Cilium agent's log.
+// the tail of each Cilium agent's log, and for the data-path checks what
+// cilium-dbg answers in the agents and Hubble Relay's flows.
 type LiveSource struct {
 	// Clientset reads core, apps and RBAC objects and pod logs.
 	Clientset kubernetes.Interface
@@ -57,6 +60,10 @@ type LiveSource struct {
 	// LogTail is the number of log lines read per agent; 0 means
 	// DefaultLogTail.
 	LogTail int64
+	// Exec runs cilium-dbg in the agent pods and Flows reads Hubble
+	// Relay, for the data-path checks; nil leaves those checks skipped.
+	Exec  podexec.Execer
+	Flows FlowReader
 }
 
 // NewLiveSource builds a LiveSource from a kubeconfig file; an empty path
@@ -91,7 +98,11 @@ func NewLiveSourceForConfig(cfg *rest.Config, name string) (*LiveSource, error) 
 	if err != nil {
 		return nil, fmt.Errorf("dynamic client: %w", err)
 	}
-	return &LiveSource{Clientset: cs, Dynamic: dyn, Name: name}, nil
+	exec, err := podexec.NewPodExecer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &LiveSource{Clientset: cs, Dynamic: dyn, Name: name, Exec: exec, Flows: hubble.RelayReader{Config: cfg}}, nil
 }
 
 // Gather implements Source. Kinds the cluster does not serve (a CRD not
@@ -101,7 +112,7 @@ func (l *LiveSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 	scope = scope.withDefaults()
 	st := &State{Source: "cluster " + l.Name}
 	steps := []func(context.Context, *State, Scope) error{
-		l.gatherCore, l.gatherCustom, l.gatherSecrets, l.gatherSyncedSecrets, l.gatherLogs,
+		l.gatherCore, l.gatherCustom, l.gatherSecrets, l.gatherSyncedSecrets, l.gatherLogs, l.gatherDatapath,
 	}
 	for _, step := range steps {
 		if err := step(ctx, st, scope); err != nil {

@@ -67,8 +67,9 @@ func redactSecrets(in []corev1.Secret) []corev1.Secret {
 
 // WriteState records st into dir in the layout DumpSource reads: one List
 // file per kind that was read (kinds that could not be read are left out,
-// so they stay missing), and logs/<pod>.log per agent log. Secret values
-// other than tls.crt and ca.crt are redacted.
+// so they stay missing), logs/<pod>.log per agent log, and the data-path
+// outputs under datapath/. Secret values other than tls.crt and ca.crt are
+// redacted, and private keys are removed from the data-path outputs.
 func WriteState(ctx context.Context, dir string, st *State) error {
 	if err := os.MkdirAll(filepath.Join(dir, "logs"), 0o755); err != nil {
 		return fmt.Errorf("record state: %w", err)
@@ -93,7 +94,7 @@ func WriteState(ctx context.Context, dir string, st *State) error {
 			return fmt.Errorf("record state: %w", err)
 		}
 	}
-	return nil
+	return writeDatapath(dir, st)
 }
 
 // writeList writes items as a kubectl-style List, with apiVersion and kind

@@ -97,7 +97,7 @@ type check struct {
 
 // checks lists every check in dependency order.
 func checks() []check {
-	return []check{
+	return append([]check{
 		{id: "cilium-agents", title: "Cilium agents ready", reads: []Kind{KindDaemonSet}, run: checkAgents},
 		{id: "l7-proxy", title: "L7 proxy enabled", needs: []string{"cilium-agents"}, reads: []Kind{KindConfigMap}, run: checkL7Proxy},
 		{id: "envoy", title: "Envoy ready", needs: []string{"cilium-agents", "l7-proxy"}, reads: []Kind{KindConfigMap}, run: checkEnvoy},
@@ -116,7 +116,7 @@ func checks() []check {
 		{id: "proxy-env", title: "no HTTP(S) proxy in the workload", reads: []Kind{KindPod}, run: checkProxyEnv},
 		{id: "ca-trust", title: "workload trusts the sandbox CA", reads: []Kind{KindPod}, run: checkCATrust},
 		{id: "agent-logs", title: "agent logs free of TLS context errors", reads: []Kind{KindAgentLog}, run: checkAgentLogs},
-	}
+	}, datapathChecks()...)
 }
 
 // CheckIDs lists the IDs of the checks in the order they run.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	flowpb "github.com/cilium/cilium/api/v1/flow"
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -89,6 +90,10 @@ type State struct {
 	Endpoints       []ciliumv2.CiliumEndpoint
 	Certificates    []cmv1.Certificate
 	AgentLogs       []AgentLog
+	// AgentOutputs and Flows are the data path as the agent on the
+	// workload's node realized it and as Hubble Relay saw it.
+	AgentOutputs []AgentOutput
+	Flows        []*flowpb.Flow
 
 	// Missing maps each kind that could not be read to the reason.
 	Missing map[Kind]string

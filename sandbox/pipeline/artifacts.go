@@ -17,6 +17,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
@@ -36,7 +37,9 @@ const logTailLines = 1000
 // does not exist: a failure before it holds nothing to collect): kind's node logs
 // (`kind export logs`: kubelet, containerd, every pod's log), the
 // Certificates with their status, pods and events of the sandbox's
-// namespaces, and the logs of Cilium's agents, Envoy and operator. It
+// namespaces, the logs of Cilium's agents, Envoy and operator, and the
+// doctor's report with the state it read, the agents' data path and
+// Hubble's flows included (DoctorDir). It
 // gathers what it can; what failed is listed in collect-errors.txt. It runs
 // on a context of its own, as the run's may already be cancelled.
 func collectArtifacts(ctx context.Context, st *state) (string, error) {
@@ -82,10 +85,14 @@ func artifactNamespaces() []string {
 	return []string{cilium.Namespace, certmanager.Namespace, ciliumtls.SecretsNamespace, intercept.DefaultNamespace, intercept.WorkloadNamespace}
 }
 
-// collectCluster writes Certificates, pods, events and component logs.
+// collectCluster writes Certificates, pods, events, component logs and the
+// doctor's report.
 func collectCluster(ctx context.Context, st *state, dir string) []error {
 	var errs []error
 	if err := writeCertificates(ctx, st, dir); err != nil {
+		errs = append(errs, err)
+	}
+	if err := writeDoctor(ctx, st, dir); err != nil {
 		errs = append(errs, err)
 	}
 	for _, ns := range artifactNamespaces() {
@@ -97,6 +104,27 @@ func collectCluster(ctx context.Context, st *state, dir string) []error {
 		errs = append(errs, writeLogs(ctx, st, cilium.Namespace, sel, filepath.Join(dir, "logs"))...)
 	}
 	return errs
+}
+
+// DoctorDir is where a bundle keeps the doctor's report and the state it
+// read: doctor.txt, doctor.json and state/, whose datapath/ holds what
+// cilium-dbg answered in the agent on the workload's node and Hubble's
+// flows, private keys removed.
+const DoctorDir = "doctor"
+
+// writeDoctor runs the doctor over the cluster into dir/DoctorDir.
+func writeDoctor(ctx context.Context, st *state, dir string) error {
+	if st.doctor == nil {
+		return nil
+	}
+	src, err := st.doctor(st.r.KubeconfigPath)
+	if err != nil {
+		return fmt.Errorf("doctor: %w", err)
+	}
+	if _, err := doctor.WriteReport(ctx, filepath.Join(dir, DoctorDir), src, doctor.Options{}); err != nil {
+		return fmt.Errorf("doctor: %w", err)
+	}
+	return nil
 }
 
 // writeCertificates writes every Certificate of the cluster with its status.

@@ -14,6 +14,7 @@ import (
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	"k8s.io/client-go/kubernetes/fake"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
@@ -37,7 +38,11 @@ func TestCollectArtifacts(t *testing.T) {
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
 		map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList"}, cert)
 	k := &fakeKind{exists: true}
-	st := &state{r: r, kind: k, kube: fake.NewClientset(agent), dyn: dyn}
+	// The doctor reads a recorded state with a data path in place of the
+	// fake cluster, whose pods run no agent to exec into.
+	recorded := filepath.Join("..", "..", "fixtures", "states", "healthy")
+	st := &state{r: r, kind: k, kube: fake.NewClientset(agent), dyn: dyn,
+		doctor: func(string) (doctor.Source, error) { return doctor.DumpSource{Dir: recorded}, nil }}
 
 	got, err := collectArtifacts(t.Context(), st)
 	if err != nil {
@@ -53,6 +58,10 @@ func TestCollectArtifacts(t *testing.T) {
 		"certificates.yaml":                  "message: Issuing",
 		"pods-kube-system.txt":               "cilium-agent=waiting:CrashLoopBackOff restarts=3",
 		"logs/cilium-abcde-cilium-agent.log": "fake logs",
+		"doctor/doctor.txt":                  "root cause: none found",
+		"doctor/state/datapath/cilium-lk9vd/endpoint-get-1283.out":          `"policy-revision": 12`,
+		"doctor/state/datapath/cilium-lk9vd/envoy-admin-config-secrets.out": `"inline_bytes": "W3JlZGFjdGVkXQ=="`, // Envoy's own "[redacted]"
+		"doctor/state/datapath/hubble-flows.jsonl":                          `"url":"https://api.github.com/meta"`,
 	} {
 		b, err := os.ReadFile(filepath.Join(got, file))
 		if err != nil || !strings.Contains(string(b), want) {

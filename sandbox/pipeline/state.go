@@ -14,6 +14,7 @@ import (
 	kindlog "sigs.k8s.io/kind/pkg/log"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
@@ -34,11 +35,19 @@ type kindAPI interface {
 // clientsFunc builds the Kubernetes clients from a kubeconfig file.
 type clientsFunc func(kubeconfig string) (kubernetes.Interface, dynamic.Interface, error)
 
+// doctorFunc returns the source the doctor of a failure bundle reads.
+type doctorFunc func(kubeconfig string) (doctor.Source, error)
+
+// liveDoctor is the doctor's live source for the cluster of kubeconfig:
+// objects, agent logs, and the agents' data path through exec.
+func liveDoctor(kubeconfig string) (doctor.Source, error) { return doctor.NewLiveSource(kubeconfig) }
+
 // state is what the steps of one Up share.
 type state struct {
 	r        *resolved
 	kind     kindAPI
 	clients  clientsFunc
+	doctor   doctorFunc
 	releases []ReleasePlan
 
 	mu     sync.Mutex
@@ -53,7 +62,7 @@ func newState(r *resolved) (*state, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &state{r: r, kind: cluster.NewKind(kindLogger{r.logf}), clients: kubeClients, releases: releases,
+	return &state{r: r, kind: cluster.NewKind(kindLogger{r.logf}), clients: kubeClients, doctor: liveDoctor, releases: releases,
 		charts: map[string]*chart.Chart{}}, nil
 }
 

@@ -25,12 +25,16 @@ func newDoctorCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Say why Cilium's TLS interception is not active, from a live cluster or a dump",
-		Long: `Run the doctor's checks in dependency order (Cilium agents, L7 proxy, Envoy,
+		Long: `Run the doctor's 22 checks in dependency order (Cilium agents, L7 proxy, Envoy,
 the secrets mode of the running release, the policies' secrets and their keys,
 the operator's copies of them in the secrets namespace under secret sync,
 certificates and their SANs, DNS and HTTP rules, the workload's selection and
-management by Cilium, proxies in its environment, CA trust, agent logs) and
-name the first failure as the root cause, with its fix.
+management by Cilium, proxies in its environment, CA trust, agent logs), then
+the data path, read with cilium-dbg in the Cilium agent on the workload's node
+and from Hubble Relay (the endpoint's redirect to Envoy, the names the DNS proxy
+learned, the certificates Envoy holds, the workload's last flows to port 443;
+they need create on pods/exec and pods/portforward in the Cilium namespace and
+skip without it), and name the first failure as the root cause, with its fix.
 
 Exit codes: 0 every check passed (or warned), 1 a check failed, 2 the doctor
 could not run (bad flags, unreachable cluster, unreadable dump).`,
@@ -47,9 +51,9 @@ could not run (bad flags, unreachable cluster, unreadable dump).`,
 	f.StringVar(&opts.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default: $KUBECONFIG, else "+pipeline.DefaultKubeconfig+" when it exists, else ~/.kube/config)")
 	f.StringVarP(&opts.namespace, "namespace", "n", doctor.DefaultWorkloadNamespace, "namespace of the intercepted workload and its policies")
 	f.StringVar(&opts.ciliumNamespace, "cilium-namespace", doctor.DefaultCiliumNamespace, "namespace of the Cilium agents and cilium-config")
-	f.StringVar(&opts.from, "from", "", "read a dump directory (kubectl get -o yaml output, agent *.log files) instead of a cluster")
+	f.StringVar(&opts.from, "from", "", "read a dump directory (kubectl get -o yaml output, agent *.log files, datapath/) instead of a cluster")
 	f.StringVarP(&opts.output, "output", "o", string(doctor.FormatText), "report format: text or json")
-	f.StringVar(&opts.record, "record", "", "also write the state the doctor read into this directory (readable again with --from; private key values redacted)")
+	f.StringVar(&opts.record, "record", "", "also write the state the doctor read into this directory, data-path outputs included (readable again with --from; private keys redacted)")
 	return cmd
 }
 

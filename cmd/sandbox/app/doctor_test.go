@@ -3,11 +3,13 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 )
 
@@ -58,6 +60,10 @@ users: [{name: u, user: {token: t}}]
 			stderr: "gather cluster state: read configmaps in kube-system"},
 		{name: "kubeconfig without cluster", args: []string{"doctor", "--kubeconfig", emptyKubeconfig}, code: ExitUsage,
 			stderr: "load kubeconfig"},
+		{name: "help counts the checks", args: []string{"doctor", "--help"}, code: ExitOK,
+			stdout: fmt.Sprintf("Run the doctor's %d checks", len(doctor.CheckIDs()))},
+		{name: "data-path root cause", args: []string{"doctor", "--from", states + "envoy-old-serial"}, code: ExitFailed,
+			stdout: "root cause: envoy-secrets: Envoy on node cilium-tls-intercept-worker serves serial 3b0f6c2e91d47a58c6e2f09b1d7a4c3e5f6a7b80"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -25,11 +25,14 @@ func run(args ...string) (code int, stdout, stderr string) {
 
 // TestPlanGolden compares `sandbox plan --output json` per Cilium minor with
 // testdata/plan-<minor>.json. Charts come from the Go module cache only
-// (an empty chart cache), so the output does not depend on earlier runs.
+// (an empty chart cache), so the output does not depend on earlier runs;
+// that cache is seen with only the Cilium release go.mod imports, so other
+// releases someone downloaded there do not change it.
 func TestPlanGolden(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(release.ModuleCache(), "github.com/cert-manager/cert-manager@"+versions.CertManager)); err != nil {
 		t.Skipf("needs cert-manager %s in the Go module cache (go mod download): %v", versions.CertManager, err)
 	}
+	t.Setenv("GOMODCACHE", importedCiliumOnly(t, release.ModuleCache()))
 	cache := t.TempDir()
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
@@ -169,4 +172,50 @@ func TestPrintArtifacts(t *testing.T) {
 	if want := "artifacts (kind logs, Cilium and Envoy logs, certificates, pods, events): .sandbox/artifacts/up-20260101-000000\n"; out.String() != want {
 		t.Fatalf("printed %q, want %q", out.String(), want)
 	}
+}
+
+// importedCiliumOnly returns a module cache that links to every module of
+// real except the Cilium releases go.mod does not import.
+func importedCiliumOnly(t *testing.T, real string) string {
+	t.Helper()
+	imported := "cilium@" + ciliumModuleVersion(t)
+	dir := t.TempDir()
+	link := func(from, to string, keep func(string) bool) {
+		entries, err := os.ReadDir(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(to, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if keep(e.Name()) {
+				if err := os.Symlink(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	link(real, dir, func(n string) bool { return n != "github.com" })
+	link(filepath.Join(real, "github.com"), filepath.Join(dir, "github.com"), func(n string) bool { return n != "cilium" })
+	link(filepath.Join(real, "github.com", "cilium"), filepath.Join(dir, "github.com", "cilium"), func(n string) bool {
+		return !strings.HasPrefix(n, "cilium@") || n == imported
+	})
+	return dir
+}
+
+// ciliumModuleVersion is the version of github.com/cilium/cilium in go.mod.
+func ciliumModuleVersion(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "github.com/cilium/cilium" {
+			return f[1]
+		}
+	}
+	t.Fatal("go.mod does not require github.com/cilium/cilium")
+	return ""
 }

@@ -8,18 +8,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 )
 
 // ErrNoWriteOut means curl's output lacks the --write-out block: curl did not
 // run (command not found, pod not ready) or its output was cut.
 var ErrNoWriteOut = errors.New("curl output has no write-out block")
-
-// ExecResult is what running a command gave.
-type ExecResult struct {
-	Stdout   []byte
-	Stderr   []byte
-	ExitCode int
-}
 
 // Response is curl's view of one request.
 type Response struct {
@@ -40,7 +35,7 @@ type Response struct {
 }
 
 // ParseCurl reads the output of the command Request.Command builds.
-func ParseCurl(res ExecResult) (*Response, error) {
+func ParseCurl(res podexec.Result) (*Response, error) {
 	i := bytes.LastIndex(res.Stdout, []byte(writeOutMarker))
 	if i < 0 {
 		return nil, fmt.Errorf("%w (exit code %d, stdout %q, stderr %q)",

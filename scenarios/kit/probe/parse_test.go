@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 )
 
 func TestReplayRecordedCurl(t *testing.T) {
@@ -32,7 +34,7 @@ func TestReplayRecordedCurl(t *testing.T) {
 			if err := json.Unmarshal(b, &rec); err != nil {
 				t.Fatal(err)
 			}
-			resp, err := ParseCurl(ExecResult{Stdout: []byte(rec.Stdout), Stderr: []byte(rec.Stderr), ExitCode: rec.ExitCode})
+			resp, err := ParseCurl(podexec.Result{Stdout: []byte(rec.Stdout), Stderr: []byte(rec.Stderr), ExitCode: rec.ExitCode})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +62,7 @@ func TestClassifyWithoutSandboxCA(t *testing.T) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := ParseCurl(ExecResult{Stdout: []byte(rec.Stdout)})
+	resp, err := ParseCurl(podexec.Result{Stdout: []byte(rec.Stdout)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,20 +114,20 @@ func TestParseCurlErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseCurl(ExecResult{Stdout: []byte(tc.stdout), ExitCode: 127})
+			_, err := ParseCurl(podexec.Result{Stdout: []byte(tc.stdout), ExitCode: 127})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want it to contain %q", err, tc.want)
 			}
 		})
 	}
-	_, err := ParseCurl(ExecResult{Stdout: []byte("x")})
+	_, err := ParseCurl(podexec.Result{Stdout: []byte("x")})
 	if !errors.Is(err, ErrNoWriteOut) {
 		t.Errorf("error %v does not wrap ErrNoWriteOut", err)
 	}
 }
 
 func TestParseCurlKeepsBody(t *testing.T) {
-	resp, err := ParseCurl(ExecResult{Stdout: []byte(`{"a":1}` + writeOutMarker + "http_code=403\nssl_verify_result=19\nnum_certs=0\n")})
+	resp, err := ParseCurl(podexec.Result{Stdout: []byte(`{"a":1}` + writeOutMarker + "http_code=403\nssl_verify_result=19\nnum_certs=0\n")})
 	if err != nil {
 		t.Fatal(err)
 	}

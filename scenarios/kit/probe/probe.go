@@ -6,37 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 )
-
-// Target is the container curl runs in.
-type Target struct {
-	Namespace string
-	Pod       string
-	// Container is the container's name; empty means the pod's only container.
-	Container string
-}
-
-// String returns namespace/pod[/container].
-func (t Target) String() string {
-	s := t.Namespace + "/" + t.Pod
-	if t.Container != "" {
-		s += "/" + t.Container
-	}
-	return s
-}
-
-// Execer runs a command in a target. A non-zero exit code is a result, not
-// an error: Exec fails only when the command could not be run.
-type Execer interface {
-	Exec(ctx context.Context, t Target, argv []string) (ExecResult, error)
-}
 
 // Prober runs requests in one target and classifies them against the sandbox CA.
 type Prober struct {
 	// Exec runs curl.
-	Exec Execer
+	Exec podexec.Execer
 	// Target is where curl runs.
-	Target Target
+	Target podexec.Target
 	// SandboxCA holds the roots an intercepted chain must verify against.
 	SandboxCA *x509.CertPool
 	// Now is the verification time; time.Now when nil.

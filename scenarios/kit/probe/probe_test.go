@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 )
 
 var update = flag.Bool("update", false, "re-record testdata/recorded from the local curl")
@@ -25,12 +27,12 @@ var update = flag.Bool("update", false, "re-record testdata/recorded from the lo
 // servers on 127.0.0.1, in place of a pod.
 type localExecer struct{}
 
-func (localExecer) Exec(ctx context.Context, _ Target, argv []string) (ExecResult, error) {
+func (localExecer) Exec(ctx context.Context, _ podexec.Target, argv []string) (podexec.Result, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	res := ExecResult{Stdout: []byte(stdout.String()), Stderr: []byte(stderr.String())}
+	res := podexec.Result{Stdout: []byte(stdout.String()), Stderr: []byte(stderr.String())}
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
 		res.ExitCode = exitErr.ExitCode()
@@ -205,7 +207,7 @@ func record(t *testing.T, name string, f *fixture, p Prober, server, method, pat
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := localExecer{}.Exec(context.Background(), Target{}, argv)
+	res, err := localExecer{}.Exec(context.Background(), podexec.Target{}, argv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 )
 
@@ -105,12 +106,12 @@ func newOtherCA(t *testing.T) []byte {
 // hostExecer runs the probe's curl on this machine.
 type hostExecer struct{}
 
-func (hostExecer) Exec(ctx context.Context, _ probe.Target, argv []string) (probe.ExecResult, error) {
+func (hostExecer) Exec(ctx context.Context, _ podexec.Target, argv []string) (podexec.Result, error) {
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	res := probe.ExecResult{Stdout: []byte(stdout.String()), Stderr: []byte(stderr.String())}
+	res := podexec.Result{Stdout: []byte(stdout.String()), Stderr: []byte(stderr.String())}
 	if ee, ok := err.(*exec.ExitError); ok {
 		res.ExitCode = ee.ExitCode()
 		return res, nil
