@@ -53,6 +53,11 @@ type EnsureInput struct {
 	Timeout time.Duration
 	// Wait makes Helm wait for the release's resources to be ready.
 	Wait bool
+	// Labels are written on the release record when EnsureRelease installs
+	// it (helm install --labels); an upgrade keeps the record's labels, so
+	// they say who installed the release. Helm reserves name, owner, status,
+	// version, createdAt and modifiedAt.
+	Labels map[string]string
 }
 
 // EnsureResult is what EnsureRelease found and did.
@@ -124,6 +129,7 @@ func install(ctx context.Context, in EnsureInput, found helmrelease.Status, repl
 	a.Namespace = in.Namespace
 	a.CreateNamespace = true
 	a.Replace = replace
+	a.Labels = in.Labels
 	a.Wait = in.Wait
 	a.Timeout = in.Timeout
 	rel, err := a.RunWithContext(ctx, in.Chart, in.Values)
