@@ -55,7 +55,7 @@ func TestWaitSyncedSecrets(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-				map[schema.GroupVersionResource]string{policiesGVR: "CiliumNetworkPolicyList"}, policy)
+				map[schema.GroupVersionResource]string{intercept.PoliciesGVR: "CiliumNetworkPolicyList"}, policy)
 			st := &state{kube: fake.NewClientset(c.objs...), dyn: dyn}
 			detail, err := waitSyncedSecrets(context.Background(), st, 50*time.Millisecond)
 			if c.wantErr != "" {
