@@ -163,3 +163,48 @@ func unsyncedSecrets(ctx context.Context, in SyncInput, secretsNS string) (missi
 	sort.Strings(missing)
 	return missing, copies, nil
 }
+
+// WaitBundles waits until every trust-manager Bundle the label selector
+// picks has written its targets (condition Synced True): the upstream trust
+// Secret the policies' originatingTLS reads and the CA bundle for clients.
+// A timeout names the Bundles not synced and trust-manager's reason, which
+// says when it may not write a target.
+func WaitBundles(ctx context.Context, dyn dynamic.Interface, selector string, timeout time.Duration) error {
+	var pending []string
+	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
+		pending = pending[:0]
+		list, err := dyn.Resource(BundlesGVR).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		if err != nil {
+			return false, fmt.Errorf("list bundles %s: %w", selector, err)
+		}
+		for i := range list.Items {
+			if reason := conditionNotTrue(&list.Items[i], "Synced"); reason != "" {
+				pending = append(pending, reason)
+			}
+		}
+		return len(pending) == 0, nil
+	})
+	if err != nil && len(pending) > 0 {
+		if ctx.Err() != nil {
+			return fmt.Errorf("bundles: %w; still %w: %v", ctx.Err(), cluster.ErrNotReady, pending)
+		}
+		return fmt.Errorf("bundles: %w after %s: %v", cluster.ErrNotReady, timeout, pending)
+	}
+	return err
+}
+
+// conditionNotTrue returns "" when the object's condition of type is True,
+// else its name and the condition's reason and message.
+func conditionNotTrue(o *unstructured.Unstructured, typ string) string {
+	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
+	for _, raw := range conds {
+		cond, _ := raw.(map[string]any)
+		if cond["type"] == typ {
+			if cond["status"] == "True" {
+				return ""
+			}
+			return fmt.Sprintf("%s: %v: %v", o.GetName(), cond["reason"], cond["message"])
+		}
+	}
+	return fmt.Sprintf("%s: no %s condition yet", o.GetName(), typ)
+}
