@@ -28,25 +28,20 @@ type lackCase struct {
 }
 
 func lackCases() []lackCase {
-	return []lackCase{
-		{release: "1.16", over: map[string]any{"tls": map[string]any{"secretsBackend": "local"}},
-			missing: []string{"secrets-backend"}, upgrade: "--version 1.16.19 -n kube-system --reuse-values --set tls.secretsBackend=k8s"},
-		{release: "1.17", over: map[string]any{"tls": map[string]any{"secretSync": map[string]any{"enabled": false}}},
-			missing: []string{"secret-sync"}, upgrade: "--version 1.17.16 -n kube-system --reuse-values --set tls.secretSync.enabled=true"},
-		{release: "1.18", over: map[string]any{"l7Proxy": false},
-			missing: []string{"l7-proxy"}, upgrade: "--version 1.18.10 -n kube-system --reuse-values --set l7Proxy=true"},
-		{release: "1.19", over: map[string]any{"hubble": map[string]any{"enabled": false, "relay": map[string]any{"enabled": false}}},
-			missing: []string{"hubble"}, upgrade: "--set hubble.enabled=true --set hubble.relay.enabled=true"},
-		{release: "1.20", over: map[string]any{"tls": map[string]any{"readSecretsOnlyFromSecretsNamespace": false}},
-			missing: []string{"secrets-read-only"}, upgrade: "--version 1.20.2 -n kube-system --reuse-values --set tls.readSecretsOnlyFromSecretsNamespace=true --set tls.secretSync.enabled=true"},
-		{release: "1.20", edit: drop("DaemonSet", "cilium-envoy"),
-			missing: []string{"envoy"}, upgrade: "--set envoy.enabled=true"},
-		{release: "1.18", edit: drop("Deployment", "hubble-relay"),
-			missing: []string{"hubble-relay"}, upgrade: "--set hubble.relay.enabled=true"},
-		{release: "1.19", edit: drop("Namespace", "cilium-secrets"),
-			missing: []string{"secrets-namespace"}, upgrade: "--set tls.secretsNamespace.create=true --set tls.secretsNamespace.name=cilium-secrets"},
-		{release: "1.17", edit: agentsNotReady, missing: []string{"agents"}},
+	var cases []lackCase
+	for _, l := range ciliumstate.Lacking() {
+		cases = append(cases, lackCase{release: l.Release.String(), over: l.Over, missing: []string{l.Missing},
+			upgrade: "--version " + l.Release.String() + " -n kube-system --reuse-values " + l.Set})
 	}
+	return append(cases,
+		lackCase{release: "1.20", edit: drop("DaemonSet", "cilium-envoy"),
+			missing: []string{"envoy"}, upgrade: "--set envoy.enabled=true"},
+		lackCase{release: "1.18", edit: drop("Deployment", "hubble-relay"),
+			missing: []string{"hubble-relay"}, upgrade: "--set hubble.relay.enabled=true"},
+		lackCase{release: "1.19", edit: drop("Namespace", "cilium-secrets"),
+			missing: []string{"secrets-namespace"}, upgrade: "--set tls.secretsNamespace.create=true --set tls.secretsNamespace.name=cilium-secrets"},
+		lackCase{release: "1.17", edit: agentsNotReady, missing: []string{"agents"}},
+	)
 }
 
 // drop removes the object of kind and name, as if it had been deleted.

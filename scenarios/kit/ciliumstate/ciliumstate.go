@@ -6,6 +6,9 @@
 // Envoy DaemonSet, the operator and Hubble Relay). Apply creates them in an
 // API server and marks the DaemonSets and Deployments ready, standing in for
 // the kubelet and controllers that a control plane without nodes lacks.
+// Lacking lists one Cilium per supported minor that lacks one setting
+// interception needs; StandInOperator copies the policies' secrets into the
+// secrets namespace as Cilium's operator does under secret sync.
 //
 // The chart comes from the Cilium module of that release in the Go module
 // cache, downloaded through the Go module proxy when missing.
