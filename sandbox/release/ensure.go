@@ -69,6 +69,17 @@ type EnsureResult struct {
 	Found helmrelease.Status
 }
 
+// Describe says what EnsureRelease did with chart name at version, for a
+// step's detail: "cert-manager v1.21.2 installed, revision 1", with the
+// status it found when it recovered a release.
+func (r *EnsureResult) Describe(name, version string) string {
+	detail := fmt.Sprintf("%s %s %s, revision %d", name, version, r.Outcome, r.Revision)
+	if r.Found != "" && r.Outcome != Unchanged && r.Found != helmrelease.StatusDeployed {
+		detail += fmt.Sprintf(" (found %s)", r.Found)
+	}
+	return detail
+}
+
 // EnsureRelease installs the release when missing, upgrades it when its
 // chart or values differ from the wanted ones, and does nothing when they
 // match, so a second run costs one storage read.
