@@ -88,7 +88,11 @@ func checkCilium(ctx context.Context, r *run) (string, bool, error) {
 	if r.opts.SkipCiliumCheck {
 		return check.Summary() + " (--skip-cilium-check: installing anyway)", false, nil
 	}
-	return "", false, fmt.Errorf("%w: %s", ErrCiliumLacks, strings.TrimPrefix(check.Summary(), "Cilium "+running.Version+" "))
+	var titles []string
+	for _, n := range check.Missing() {
+		titles = append(titles, n.Title)
+	}
+	return "", false, fmt.Errorf("%w: Cilium %s has no %s", ErrCiliumLacks, running.Version, strings.Join(titles, ", no "))
 }
 
 // lookAtDependencies finds cert-manager and trust-manager, renders the chart
