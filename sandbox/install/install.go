@@ -92,7 +92,7 @@ func checkCilium(ctx context.Context, r *run) (string, bool, error) {
 	for _, n := range check.Missing() {
 		titles = append(titles, n.Title)
 	}
-	return "", false, fmt.Errorf("%w: Cilium %s has no %s", ErrCiliumLacks, running.Version, strings.Join(titles, ", no "))
+	return "", false, fmt.Errorf("%w: %s", ErrCiliumLacks, strings.Join(titles, ", "))
 }
 
 // lookAtDependencies finds cert-manager and trust-manager, renders the chart
