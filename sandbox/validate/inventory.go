@@ -131,7 +131,7 @@ func (inv *inventory) add(obj *unstructured.Unstructured, opts Options) *Problem
 	}
 	fix := "fix the object so it decodes: the API server rejects it"
 	if check == CheckCiliumSanitize {
-		fix = "fix the rule as Cilium's message says: the agent rejects the whole policy, and the pods keep their previous policy"
+		fix = "fix the rule as Cilium's message says: the API server accepts the policy, but the agent refuses all of it (its status shows the error), so none of its rules apply"
 	}
 	return &Problem{Object: objectID(gvk.Kind, nsForID, obj.GetName()), Check: check, Message: err.Error(), Fix: fix}
 }
