@@ -109,6 +109,7 @@ func subcommands(s streams, g *globalOptions) []*cobra.Command {
 		newMatrixCmd(s, g),
 		newInstallCmd(s, g),
 		newUninstallCmd(s, g),
+		newLintCmd(s, g),
 	}
 }
 
