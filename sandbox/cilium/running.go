@@ -40,7 +40,7 @@ type Running struct {
 	AgentsDesired int32 `json:"agentsDesired"`
 	AgentsReady   int32 `json:"agentsReady"`
 	// Config is cilium-config's data (nil when there is none).
-	Config map[string]string `json:"config,omitempty"`
+	Config map[string]string `json:"-"`
 	// AgentClusterRole tells whether the agent's ClusterRole exists, and
 	// AgentGetsSecrets whether it grants get on secrets (1.16's secrets
 	// backend).
