@@ -10,12 +10,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/install"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/ciliumstate"
@@ -23,72 +20,19 @@ import (
 )
 
 // existingCluster is the hermetic control plane standing in for a cluster
-// that runs Cilium: a real kube-apiserver and etcd with cert-manager's and
-// trust-manager's controllers (its own cert-manager: present, reused),
-// Cilium's objects rendered from Cilium's chart, no nodes and no Cilium.
-type existingCluster struct {
-	cp   *hermetic.ControlPlane
-	kube kubernetes.Interface
-	dyn  dynamic.Interface
-}
-
-func startExisting(t *testing.T) *existingCluster {
-	t.Helper()
-	ctx := context.Background()
-	cp, err := hermetic.Start(ctx, hermetic.Options{NoChart: true})
-	if errors.Is(err, hermetic.ErrNoAssets) {
-		t.Skipf("needs the hermetic control plane's binaries (make controlplane): %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := cp.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	kube, err := kubernetes.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &existingCluster{cp: cp, kube: kube, dyn: dyn}
-}
-
-// runCilium puts release v's Cilium objects, rendered with over, into the
-// cluster and returns a function that removes them.
-func (e *existingCluster) runCilium(t *testing.T, v versions.Cilium, over map[string]any) func() {
-	t.Helper()
-	ctx := context.Background()
-	objs, err := ciliumstate.Objects(ctx, v, ciliumstate.Values(v, over))
-	if errors.Is(err, release.ErrChartUnavailable) {
-		t.Skipf("needs Cilium %s's chart from the Go module proxy: %v", v, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ciliumstate.Apply(ctx, e.kube, objs); err != nil {
-		t.Fatal(err)
-	}
-	return func() {
-		if err := ciliumstate.Remove(ctx, e.kube, objs); err != nil {
-			t.Error(err)
-		}
-	}
-}
+// that runs Cilium (ciliumstate.Existing): its own cert-manager is present
+// and reused.
+type existingCluster struct{ *ciliumstate.Existing }
 
 func (e *existingCluster) options(t *testing.T) install.Options {
-	return install.Options{Kubeconfig: e.cp.KubeconfigPath, Timeout: 2 * time.Minute, ChartCacheDir: t.TempDir(),
+	return install.Options{Kubeconfig: e.CP.KubeconfigPath, Timeout: 2 * time.Minute, ChartCacheDir: t.TempDir(),
 		// The hermetic control plane runs no pods: the test workload could
 		// never roll out. The policies go into an existing app namespace.
 		Set: []string{"workload.enabled=false", "caBundle.enabled=false"}}
 }
 
 func TestInstallOnExistingCluster(t *testing.T) {
-	e := startExisting(t)
+	e := &existingCluster{ciliumstate.StartExisting(t)}
 	t.Run("each release lacking one setting", func(t *testing.T) { e.lackingReleases(t) })
 	t.Run("install, interrupted, completed, idempotent, uninstalled", func(t *testing.T) { e.lifecycle(t) })
 }
@@ -99,7 +43,7 @@ func TestInstallOnExistingCluster(t *testing.T) {
 func (e *existingCluster) lackingReleases(t *testing.T) {
 	for _, l := range ciliumstate.Lacking() {
 		t.Run(l.Release.MinorString()+"/"+l.Missing, func(t *testing.T) {
-			defer e.runCilium(t, l.Release, l.Over)()
+			defer e.RunCilium(t, l.Release, l.Over)()
 			rep, err := install.Install(context.Background(), e.options(t))
 			if !errors.Is(err, install.ErrCiliumLacks) {
 				t.Fatalf("Install error = %v, want ErrCiliumLacks", err)
@@ -128,12 +72,12 @@ func (e *existingCluster) lackingReleases(t *testing.T) {
 func (e *existingCluster) lifecycle(t *testing.T) {
 	ctx := context.Background()
 	v := versions.MustParseCilium("1.20")
-	defer e.runCilium(t, v, nil)()
+	defer e.RunCilium(t, v, nil)()
 	opCtx, stopOperator := context.WithCancel(ctx)
 	defer stopOperator()
-	ciliumstate.StandInOperator(opCtx, e.kube, e.dyn, v, hermetic.SecretsNamespace)
+	ciliumstate.StandInOperator(opCtx, e.Kube, e.Dyn, v, hermetic.SecretsNamespace)
 	app := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: intercept.WorkloadNamespace}}
-	if _, err := e.kube.CoreV1().Namespaces().Create(ctx, app, metav1.CreateOptions{}); err != nil {
+	if _, err := e.Kube.CoreV1().Namespaces().Create(ctx, app, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	opts := e.options(t)
@@ -185,7 +129,7 @@ func (e *existingCluster) uninstall(t *testing.T, opts install.Options) {
 			t.Errorf("%s step %+v: the control plane's own must be left", name, s)
 		}
 	}
-	if _, err := e.kube.CoreV1().Secrets(hermetic.CertManagerNamespace).Get(ctx, intercept.CAIssuer, metav1.GetOptions{}); err == nil {
+	if _, err := e.Kube.CoreV1().Secrets(hermetic.CertManagerNamespace).Get(ctx, intercept.CAIssuer, metav1.GetOptions{}); err == nil {
 		t.Error("the CA secret outlived uninstall")
 	}
 	for _, want := range []string{

@@ -33,15 +33,23 @@ func ReleaseSelector(name string) string { return "app.kubernetes.io/instance=" 
 // in any namespace, is Ready. A timeout names those still not Ready and
 // their Ready condition's message.
 func WaitCertificates(ctx context.Context, dyn dynamic.Interface, selector string, timeout time.Duration) error {
+	return waitObjects(ctx, dyn, CertificatesGVR, selector, timeout, CertificateNotReady)
+}
+
+// waitObjects waits until notReady returns "" for every object of gvr the
+// selector picks; on timeout or cancellation the error wraps
+// cluster.ErrNotReady and holds what notReady said last.
+func waitObjects(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, selector string, timeout time.Duration,
+	notReady func(*unstructured.Unstructured) string) error {
 	var pending []string
 	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		pending = pending[:0]
-		list, err := dyn.Resource(CertificatesGVR).List(ctx, metav1.ListOptions{LabelSelector: selector})
+		list, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
-			return false, fmt.Errorf("list certificates %s: %w", selector, err)
+			return false, fmt.Errorf("list %s %s: %w", gvr.Resource, selector, err)
 		}
 		for i := range list.Items {
-			if reason := CertificateNotReady(&list.Items[i]); reason != "" {
+			if reason := notReady(&list.Items[i]); reason != "" {
 				pending = append(pending, reason)
 			}
 		}
@@ -49,9 +57,9 @@ func WaitCertificates(ctx context.Context, dyn dynamic.Interface, selector strin
 	})
 	if err != nil && len(pending) > 0 {
 		if ctx.Err() != nil { // interrupted, not timed out
-			return fmt.Errorf("certificates: %w; still %w: %v", ctx.Err(), cluster.ErrNotReady, pending)
+			return fmt.Errorf("%s: %w; still %w: %v", gvr.Resource, ctx.Err(), cluster.ErrNotReady, pending)
 		}
-		return fmt.Errorf("certificates: %w after %s: %v", cluster.ErrNotReady, timeout, pending)
+		return fmt.Errorf("%s: %w after %s: %v", gvr.Resource, cluster.ErrNotReady, timeout, pending)
 	}
 	return err
 }
@@ -170,27 +178,9 @@ func unsyncedSecrets(ctx context.Context, in SyncInput, secretsNS string) (missi
 // A timeout names the Bundles not synced and trust-manager's reason, which
 // says when it may not write a target.
 func WaitBundles(ctx context.Context, dyn dynamic.Interface, selector string, timeout time.Duration) error {
-	var pending []string
-	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		pending = pending[:0]
-		list, err := dyn.Resource(BundlesGVR).List(ctx, metav1.ListOptions{LabelSelector: selector})
-		if err != nil {
-			return false, fmt.Errorf("list bundles %s: %w", selector, err)
-		}
-		for i := range list.Items {
-			if reason := conditionNotTrue(&list.Items[i], "Synced"); reason != "" {
-				pending = append(pending, reason)
-			}
-		}
-		return len(pending) == 0, nil
+	return waitObjects(ctx, dyn, BundlesGVR, selector, timeout, func(o *unstructured.Unstructured) string {
+		return conditionNotTrue(o, "Synced")
 	})
-	if err != nil && len(pending) > 0 {
-		if ctx.Err() != nil {
-			return fmt.Errorf("bundles: %w; still %w: %v", ctx.Err(), cluster.ErrNotReady, pending)
-		}
-		return fmt.Errorf("bundles: %w after %s: %v", cluster.ErrNotReady, timeout, pending)
-	}
-	return err
 }
 
 // conditionNotTrue returns "" when the object's condition of type is True,

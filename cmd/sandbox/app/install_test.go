@@ -3,16 +3,11 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
-
-	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/ciliumstate"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
@@ -24,26 +19,10 @@ import (
 // --skip-cilium-check it installs anyway; uninstall takes it off.
 func TestInstallCommand(t *testing.T) {
 	ctx := context.Background()
-	cp, err := hermetic.Start(ctx, hermetic.Options{NoChart: true})
-	if errors.Is(err, hermetic.ErrNoAssets) {
-		t.Skipf("needs the hermetic control plane's binaries (make controlplane): %v", err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cp.Stop(context.Background()) })
-	kube, dyn := kubernetes.NewForConfigOrDie(cp.Config), dynamic.NewForConfigOrDie(cp.Config)
+	e := ciliumstate.StartExisting(t)
 	v := versions.MustParseCilium("1.18")
-	objs, err := ciliumstate.Objects(ctx, v, ciliumstate.Values(v, map[string]any{"l7Proxy": false}))
-	if errors.Is(err, release.ErrChartUnavailable) {
-		t.Skipf("needs Cilium %s's chart from the Go module proxy: %v", v, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ciliumstate.Apply(ctx, kube, objs); err != nil {
-		t.Fatal(err)
-	}
+	e.RunCilium(t, v, map[string]any{"l7Proxy": false})
+	kube, dyn, cp := e.Kube, e.Dyn, e.CP
 	// No pods run here: the chart goes in without its test workload, its
 	// policies into a namespace of the test's.
 	args := []string{"--kubeconfig", cp.KubeconfigPath, "--chart-cache", t.TempDir(),
