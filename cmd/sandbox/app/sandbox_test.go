@@ -25,11 +25,14 @@ func run(args ...string) (code int, stdout, stderr string) {
 
 // TestPlanGolden compares `sandbox plan --output json` per Cilium minor with
 // testdata/plan-<minor>.json. Charts come from the Go module cache only
-// (an empty chart cache), so the output does not depend on earlier runs.
+// (an empty chart cache), and of it only from the modules go.mod requires,
+// so the output does not depend on earlier runs, nor on other Cilium
+// releases another test or run downloaded.
 func TestPlanGolden(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(release.ModuleCache(), "github.com/cert-manager/cert-manager@"+versions.CertManager)); err != nil {
 		t.Skipf("needs cert-manager %s in the Go module cache (go mod download): %v", versions.CertManager, err)
 	}
+	t.Setenv("GOMODCACHE", goModOnlyCache(t))
 	cache := t.TempDir()
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
@@ -53,6 +56,24 @@ func TestPlanGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goModOnlyCache is a module cache holding only the modules whose charts
+// the plan reads at the versions go.mod requires, linked from the real one.
+func goModOnlyCache(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, mod := range []string{"github.com/cert-manager/cert-manager@" + versions.CertManager,
+		"github.com/cert-manager/trust-manager@" + versions.TrustManager, "github.com/cilium/cilium@v" + versions.DefaultCilium} {
+		link := filepath.Join(dir, mod)
+		if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(release.ModuleCache(), mod), link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func TestPlanText(t *testing.T) {
@@ -97,7 +118,7 @@ func TestSandboxCommandsFail(t *testing.T) {
 		stderr string
 	}{
 		{"up without docker", []string{"up", "--kubeconfig", kc, "--chart-cache", dir}, ExitUsage, " ✗ preflight (0.0s)\nError: preflight: no Docker daemon reachable at unix://"},
-		{"down without docker", []string{"down"}, ExitUsage, "Error: no Docker daemon reachable"},
+		{"down without docker", []string{"down"}, ExitUsage, " ✗ preflight (0.0s)\nError: preflight: no Docker daemon reachable at unix://"},
 		{"status without docker", []string{"status", "--kubeconfig", kc}, ExitUsage, "Error: no Docker daemon reachable"},
 		{"unsupported cilium", []string{"up", "--cilium-version", "1.21.0"}, ExitUsage, `Error: invalid argument "1.21.0" for "--cilium-version" flag: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
 		{"plan unsupported cilium", []string{"plan", "--cilium-version", "1.15"}, ExitUsage, `unsupported Cilium version "1.15"`},
