@@ -127,6 +127,11 @@ func TestInstallStopsOnLackingDependency(t *testing.T) {
 			if !errors.Is(err, ErrDependencyLacks) {
 				t.Fatalf("Install error = %v, want ErrDependencyLacks", err)
 			}
+			var text strings.Builder
+			if err := rep.WriteText(&text, TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%v\n%s", err, text.String())
 			var missing []string
 			var fixes string
 			for _, d := range []*Dependency{rep.CertManager, rep.TrustManager} {
