@@ -80,9 +80,12 @@ func CheckRunning(r *Running) *Check {
 		}
 		return fmt.Sprintf("%s/%s: %s=%q", r.Namespace, ciliumtls.ConfigMapName, key, v)
 	}
-	c.Needs = append(c.Needs, agentsNeed(r), configNeed(r, ciliumtls.ConfigL7Proxy, Need{ID: "l7-proxy", Title: "the L7 proxy",
-		Why: "no policy port is redirected to Envoy, so TLS is never terminated", Set: sets(r.Release, "l7Proxy")}, ref))
-	c.Needs = append(c.Needs, envoyNeed(r, ref))
+	l7 := configNeed(r, ciliumtls.ConfigL7Proxy, Need{ID: "l7-proxy", Title: "the L7 proxy",
+		Why: "no policy port is redirected to Envoy, and no Envoy runs, so TLS is never terminated", Set: sets(r.Release, "l7Proxy")}, ref)
+	c.Needs = append(c.Needs, agentsNeed(r), l7)
+	if l7.Met { // without the L7 proxy the chart runs no Envoy at all
+		c.Needs = append(c.Needs, envoyNeed(r, ref))
+	}
 	c.Needs = append(c.Needs, secretsNeeds(r, ref)...)
 	c.Needs = append(c.Needs, hubbleNeeds(r, ref)...)
 	var set []string
