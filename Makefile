@@ -45,7 +45,7 @@ lint: fmt-check check-tracked vet ## static checks, and actionlint over .github/
 
 golden: ## refresh golden files after an intended change (review the diff)
 	$(GO) test ./sandbox/intercept ./sandbox/validate ./sandbox/doctor ./sandbox/cilium ./sandbox/certmanager \
-		./sandbox/matrix ./scenarios/kit/upstream ./cmd/sandbox/app -update
+		./sandbox/matrix ./sandbox/lint ./scenarios/kit/upstream ./cmd/sandbox/app -update
 
 crds: ## refresh sandbox/crds/files after bumping cert-manager or trust-manager
 	$(GO) generate ./sandbox/crds

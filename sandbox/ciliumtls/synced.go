@@ -25,6 +25,12 @@ func CopyOf(labels map[string]string) (ns, name string) {
 	return labels[OwningSecretNamespaceLabel], labels[OwningSecretNameLabel]
 }
 
+// CopyCleanup says when Cilium's operator deletes its copy of a policy
+// secret: once the source secret is deleted, or no policy names it any more
+// (operator/pkg/secretsync/secretsync_reconcile.go, Reconcile and
+// cleanupSyncedSecret, the same in 1.17 to 1.20).
+const CopyCleanup = "Cilium's operator deletes its copy once the source secret is gone or no policy names it"
+
 // SyncedSecretName is the name of the operator's copy of secret ns/name,
 // which the agent of release v gives Envoy over SDS: "<ns>-<name>" up to
 // 1.19, "cilium-sync-secret-<sha256>" from 1.20 (Cilium's pkg/secretsync/names).

@@ -2,10 +2,8 @@ package doctor
 
 import (
 	"fmt"
-	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
@@ -125,7 +123,7 @@ func (e *env) secretsMode116() (secretsMode, error) {
 	if cr == nil {
 		return secretsMode{}, fmt.Errorf("no ClusterRole %q for the 1.16 agent", agentDaemonSet)
 	}
-	m := secretsMode{AnyNamespace: grantsSecrets(cr.Rules)}
+	m := secretsMode{AnyNamespace: ciliumtls.AgentMayGetSecrets(cr.Rules)}
 	m.Evidence = []string{fmt.Sprintf("ClusterRole/%s grants %s on secrets: %t", cr.Name, ciliumtls.SecretsBackendVerb, m.AnyNamespace)}
 	if m.AnyNamespace {
 		m.Describe = "Cilium 1.16 with tls.secretsBackend=k8s: the agent's ClusterRole may get secrets, so it reads policy secrets from any namespace"
@@ -135,20 +133,6 @@ func (e *env) secretsMode116() (secretsMode, error) {
 	return m, nil
 }
 
-// grantsSecrets reports whether rules let the agent get secrets cluster-wide,
-// the one verb 1.16's agent uses on them (ciliumtls.SecretsBackendVerb).
-func grantsSecrets(rules []rbacv1.PolicyRule) bool {
-	for _, r := range rules {
-		core := slices.Contains(r.APIGroups, "") || slices.Contains(r.APIGroups, "*")
-		res := slices.Contains(r.Resources, "secrets") || slices.Contains(r.Resources, "*")
-		get := slices.Contains(r.Verbs, ciliumtls.SecretsBackendVerb) || slices.Contains(r.Verbs, "*")
-		if core && res && get && len(r.ResourceNames) == 0 {
-			return true
-		}
-	}
-	return false
-}
-
 func checkSecretsMode(e *env) Finding {
 	m, err := e.secretsMode()
 	if err != nil {
@@ -156,7 +140,7 @@ func checkSecretsMode(e *env) Finding {
 	}
 	if e.version.AtLeast(17) {
 		if m.AnyNamespace {
-			if cr := e.st.clusterRole(agentDaemonSet); cr != nil && !grantsSecrets(cr.Rules) {
+			if cr := e.st.clusterRole(agentDaemonSet); cr != nil && !ciliumtls.AgentMayGetSecrets(cr.Rules) {
 				return fail("tls.readSecretsOnlyFromSecretsNamespace is false, but the agent's ClusterRole cannot read secrets: every TLS context fails",
 					"let the chart grant it ("+e.helmUpgrade("tls.readSecretsOnlyFromSecretsNamespace=false")+"), or turn read-only mode and secret sync back on, the default",
 					append(m.Evidence, fmt.Sprintf("ClusterRole/%s grants %s on secrets: false", cr.Name, ciliumtls.SecretsBackendVerb))...)

@@ -17,23 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func TestImageTag(t *testing.T) {
-	cases := map[string]string{
-		"quay.io/cilium/cilium:v1.18.10@sha256:abc": "v1.18.10",
-		"quay.io/cilium/cilium:v1.20.2":             "v1.20.2",
-		"localhost:5000/cilium/cilium":              "",
-		"localhost:5000/cilium/cilium:v1.19.5":      "v1.19.5",
-		"quay.io/cilium/cilium@sha256:abc":          "",
-	}
-	for image, want := range cases {
-		t.Run(image, func(t *testing.T) {
-			if got := imageTag(image); got != want {
-				t.Fatalf("imageTag(%q) = %q, want %q", image, got, want)
-			}
-		})
-	}
-}
-
 func TestSelects(t *testing.T) {
 	pod := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "intercept-workload", Labels: map[string]string{"app": "intercept-workload", "tier": "client"}}}
 	cases := []struct {
@@ -60,26 +43,6 @@ func TestSelects(t *testing.T) {
 			}
 			if got != c.want {
 				t.Fatalf("selects(%s) = %t, want %t", c.selector, got, c.want)
-			}
-		})
-	}
-}
-
-func TestGrantsSecrets(t *testing.T) {
-	cases := []struct {
-		name  string
-		rules []rbacv1.PolicyRule
-		want  bool
-	}{
-		{"k8s backend", []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods", "secrets"}, Verbs: []string{"get", "list", "watch"}}}, true},
-		{"local backend", []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods", "nodes"}, Verbs: []string{"get", "list", "watch"}}}, false},
-		{"named secrets only", []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{"x"}, Verbs: []string{"get"}}}, false},
-		{"wildcards", []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}, true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			if got := grantsSecrets(c.rules); got != c.want {
-				t.Fatalf("grantsSecrets = %t, want %t", got, c.want)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -142,9 +143,9 @@ type env struct {
 }
 
 const (
-	agentDaemonSet = "cilium"
-	envoyDaemonSet = "cilium-envoy"
-	ciliumConfig   = "cilium-config"
+	agentDaemonSet = ciliumtls.AgentDaemonSet
+	envoyDaemonSet = ciliumtls.EnvoyDaemonSet
+	ciliumConfig   = ciliumtls.ConfigMapName
 )
 
 func newEnv(st *State, opts Options) *env {
@@ -157,37 +158,14 @@ func newEnv(st *State, opts Options) *env {
 		e.config = cm.Data
 	}
 	if e.agents != nil {
-		e.image = agentImage(e.agents)
-		v, err := versions.ParseCilium(imageTag(e.image))
+		e.image = ciliumtls.AgentImage(e.agents.Spec.Template.Spec)
+		v, err := versions.CiliumFromImage(e.image)
 		if err == nil {
 			e.version = &v
 		}
 		e.verErr = err
 	}
 	return e
-}
-
-// agentImage returns the image of the cilium-agent container.
-func agentImage(ds *appsv1.DaemonSet) string {
-	for _, c := range ds.Spec.Template.Spec.Containers {
-		if c.Name == "cilium-agent" {
-			return c.Image
-		}
-	}
-	if cs := ds.Spec.Template.Spec.Containers; len(cs) > 0 {
-		return cs[0].Image
-	}
-	return ""
-}
-
-// imageTag returns the tag of "repo/name:tag@sha256:...".
-func imageTag(image string) string {
-	image, _, _ = strings.Cut(image, "@")
-	slash := strings.LastIndex(image, "/")
-	if i := strings.LastIndex(image, ":"); i > slash {
-		return image[i+1:]
-	}
-	return ""
 }
 
 // configValue returns the cilium-config value of key and whether it is set.
@@ -219,10 +197,10 @@ func skip(reason string) Finding { return Finding{Status: StatusSkip, Reason: re
 // then restarting the agents and operator, which read cilium-config at
 // start.
 func (e *env) helmUpgrade(set string) string {
-	version := ""
+	var v versions.Cilium
 	if e.version != nil {
-		version = " --version " + e.version.String()
+		v = *e.version
 	}
 	ns := e.scope.CiliumNamespace
-	return fmt.Sprintf("helm upgrade cilium cilium/cilium%s -n %s --reuse-values --set %s, then kubectl -n %s rollout restart ds/cilium deploy/cilium-operator", version, ns, set, ns)
+	return ciliumtls.UpgradeCommand("", ns, v, set) + ", then " + ciliumtls.RestartCommand(ns)
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
@@ -196,21 +195,6 @@ func TestCheckDisk(t *testing.T) {
 	}
 	if _, err := checkDisk("/nonexistent/dir"); err == nil {
 		t.Fatal("want an error for a missing directory")
-	}
-}
-
-func TestCertificateNotReady(t *testing.T) {
-	cert := func(status string) *unstructured.Unstructured {
-		u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "c", "namespace": "ns"}}}
-		if status != "" {
-			u.Object["status"] = map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": status, "message": "Issuing certificate"}}}
-		}
-		return u
-	}
-	for status, want := range map[string]string{"True": "", "False": "ns/c: Issuing certificate", "": "ns/c: no Ready condition yet"} {
-		if got := certificateNotReady(cert(status)); got != want {
-			t.Errorf("status %q: got %q, want %q", status, got, want)
-		}
 	}
 }
 

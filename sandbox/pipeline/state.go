@@ -136,11 +136,7 @@ func (st *state) ensure(ctx context.Context, name string) (string, bool, error) 
 	if err != nil {
 		return "", false, err
 	}
-	detail := fmt.Sprintf("%s %s %s, revision %d", rp.Source.Name, rp.Source.Version, res.Outcome, res.Revision)
-	if res.Found != "" && res.Outcome != release.Unchanged && res.Found != "deployed" {
-		detail += fmt.Sprintf(" (found %s)", res.Found)
-	}
-	return detail, res.Outcome.Changed(), nil
+	return res.Describe(rp.Source.Name, rp.Source.Version), res.Outcome.Changed(), nil
 }
 
 // kindLogger passes kind's progress to Options.Logf.

@@ -5,25 +5,18 @@ import (
 	"fmt"
 	"net"
 	"slices"
-	"sort"
 	"strconv"
 	"syscall"
 	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 // MinFreeDisk is the free space preflight wants where the sandbox runs:
@@ -125,7 +118,7 @@ const WorkloadTimeout = 4 * time.Minute
 // chartCertificates selects the chart's Certificates wherever the values put
 // them (the CA in ca.namespace, the leaves in the TLS secrets namespace).
 func chartCertificates() string {
-	return "app.kubernetes.io/instance=" + intercept.DefaultReleaseName
+	return intercept.ReleaseSelector(intercept.DefaultReleaseName)
 }
 
 // waitWorkload waits for the chart's Certificates to be issued and the test
@@ -145,85 +138,12 @@ func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
 	return "certificates issued, " + synced + w.String() + " and CoreDNS ready", false, nil
 }
 
-// waitSyncedSecrets waits, when cilium-config turns on secret sync (Cilium
-// 1.17+ as the sandbox installs it), until Cilium's operator has copied
-// every TLS secret the chart's policies name into the secrets namespace: the
-// agent gives Envoy only the copy's name, so until it exists handshakes fail.
-// It returns what it saw for the step's detail, "" without secret sync.
+// waitSyncedSecrets waits, when cilium-config turns on secret sync, until
+// Cilium's operator has copied every TLS secret the chart's policies name
+// (intercept.WaitSyncedSecrets).
 func waitSyncedSecrets(ctx context.Context, st *state, timeout time.Duration) (string, error) {
-	secretsNS, err := syncedSecretsNamespace(ctx, st)
-	if err != nil || secretsNS == "" {
-		return "", err
-	}
-	var missing, copies []string
-	err = wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		var listErr error
-		missing, copies, listErr = unsyncedSecrets(ctx, st, secretsNS)
-		return listErr == nil && len(missing) == 0, listErr
-	})
-	if err != nil && len(missing) > 0 {
-		what := fmt.Sprintf("Cilium's operator has not copied %v into %s (copies there: %v); see kubectl -n %s logs deploy/cilium-operator", missing, secretsNS, copies, cilium.Namespace)
-		if ctx.Err() != nil { // interrupted, not timed out
-			return "", fmt.Errorf("synced secrets: %w; still %w: %s", ctx.Err(), cluster.ErrNotReady, what)
-		}
-		return "", fmt.Errorf("synced secrets: %w after %s: %s", cluster.ErrNotReady, timeout, what)
-	}
-	if err != nil {
-		return "", err
-	}
-	return "policy secrets copied into " + secretsNS + ", ", nil
-}
-
-// syncedSecretsNamespace returns the secrets namespace when cilium-config
-// turns on read-only mode with secret sync, else "".
-func syncedSecretsNamespace(ctx context.Context, st *state) (string, error) {
-	cm, err := st.kube.CoreV1().ConfigMaps(cilium.Namespace).Get(ctx, "cilium-config", metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("read cilium-config: %w", err)
-	}
-	if c := ciliumtls.ConfigFrom(cm.Data); c.Sync {
-		return c.Namespace, nil
-	}
-	return "", nil
-}
-
-// unsyncedSecrets lists the secrets the chart's policies name that Cilium's
-// operator copies into secretsNS (ciliumtls.OperatorCopies) and that have no
-// copy there yet, and the copies there.
-func unsyncedSecrets(ctx context.Context, st *state, secretsNS string) (missing, copies []string, err error) {
-	sel := chartCertificates()
-	policies, err := st.dyn.Resource(resources.CiliumNetworkPolicies()).List(ctx, metav1.ListOptions{LabelSelector: sel})
-	if err != nil {
-		return nil, nil, fmt.Errorf("list ciliumnetworkpolicies %s: %w", sel, err)
-	}
-	synced, err := st.kube.CoreV1().Secrets(secretsNS).List(ctx, metav1.ListOptions{LabelSelector: ciliumtls.OwningSecretNameLabel})
-	if err != nil {
-		return nil, nil, fmt.Errorf("list secrets in %s: %w", secretsNS, err)
-	}
-	have := map[string]bool{}
-	for _, s := range synced.Items {
-		ns, name := ciliumtls.CopyOf(s.Labels)
-		have[ns+"/"+name] = true
-		copies = append(copies, s.Name)
-	}
-	seen := map[string]bool{}
-	for i := range policies.Items {
-		refs, err := ciliumtls.PolicySecrets(policies.Items[i].Object, true)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, ref := range refs {
-			if ciliumtls.OperatorCopies(secretsNS, ref.Namespace) && !have[ref.String()] && !seen[ref.String()] {
-				seen[ref.String()] = true
-				missing = append(missing, ref.String())
-			}
-		}
-	}
-	sort.Strings(missing)
-	return missing, copies, nil
+	return intercept.WaitSyncedSecrets(ctx, intercept.SyncInput{Kube: st.kube, Dyn: st.dyn, Selector: chartCertificates(),
+		CiliumNamespace: cilium.Namespace, Timeout: timeout})
 }
 
 // CoreDNS returns kind's cluster DNS Deployment. Its pods start only once Cilium is the
@@ -234,43 +154,7 @@ func CoreDNS() cluster.Workload {
 }
 
 // waitCertificates waits until every Certificate the label selector picks,
-// in any namespace, is Ready.
+// in any namespace, is Ready (intercept.WaitCertificates).
 func waitCertificates(ctx context.Context, st *state, selector string, timeout time.Duration) error {
-	var pending []string
-	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
-		pending = pending[:0]
-		list, err := st.dyn.Resource(resources.Certificates()).List(ctx, metav1.ListOptions{LabelSelector: selector})
-		if err != nil {
-			return false, fmt.Errorf("list certificates %s: %w", selector, err)
-		}
-		for i := range list.Items {
-			if reason := certificateNotReady(&list.Items[i]); reason != "" {
-				pending = append(pending, reason)
-			}
-		}
-		return len(pending) == 0, nil
-	})
-	if err != nil && len(pending) > 0 {
-		if ctx.Err() != nil { // interrupted, not timed out
-			return fmt.Errorf("certificates: %w; still %w: %v", ctx.Err(), cluster.ErrNotReady, pending)
-		}
-		return fmt.Errorf("certificates: %w after %s: %v", cluster.ErrNotReady, timeout, pending)
-	}
-	return err
-}
-
-// certificateNotReady returns "" for a Ready Certificate, else its name and
-// the Ready condition's message.
-func certificateNotReady(c *unstructured.Unstructured) string {
-	conds, _, _ := unstructured.NestedSlice(c.Object, "status", "conditions")
-	for _, raw := range conds {
-		cond, _ := raw.(map[string]any)
-		if cond["type"] == "Ready" {
-			if cond["status"] == "True" {
-				return ""
-			}
-			return fmt.Sprintf("%s/%s: %v", c.GetNamespace(), c.GetName(), cond["message"])
-		}
-	}
-	return fmt.Sprintf("%s/%s: no Ready condition yet", c.GetNamespace(), c.GetName())
+	return intercept.WaitCertificates(ctx, st.dyn, selector, timeout)
 }

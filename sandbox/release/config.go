@@ -11,8 +11,20 @@ import (
 // namespace of the cluster in kubeconfigPath, with release records stored in
 // Secrets (Helm's default). debugf receives Helm's debug log (nil drops it).
 func NewConfiguration(kubeconfigPath, namespace string, debugf func(format string, v ...any)) (*action.Configuration, error) {
+	return NewConfigurationFor(kubeconfigPath, "", namespace, debugf)
+}
+
+// NewConfigurationFor is NewConfiguration for the context kubeContext of the
+// kubeconfig ("" for its current context). An empty kubeconfigPath follows
+// client-go's loading rules ($KUBECONFIG, else ~/.kube/config).
+func NewConfigurationFor(kubeconfigPath, kubeContext, namespace string, debugf func(format string, v ...any)) (*action.Configuration, error) {
 	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig = &kubeconfigPath
+	if kubeconfigPath != "" {
+		flags.KubeConfig = &kubeconfigPath
+	}
+	if kubeContext != "" {
+		flags.Context = &kubeContext
+	}
 	flags.Namespace = &namespace
 	if debugf == nil {
 		debugf = func(string, ...any) {}

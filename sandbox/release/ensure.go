@@ -53,6 +53,11 @@ type EnsureInput struct {
 	Timeout time.Duration
 	// Wait makes Helm wait for the release's resources to be ready.
 	Wait bool
+	// Labels are written on the release record when EnsureRelease installs
+	// it (helm install --labels); an upgrade keeps the record's labels, so
+	// they say who installed the release. Helm reserves name, owner, status,
+	// version, createdAt and modifiedAt.
+	Labels map[string]string
 }
 
 // EnsureResult is what EnsureRelease found and did.
@@ -62,6 +67,17 @@ type EnsureResult struct {
 	// Found is the status of the latest revision before EnsureRelease acted
 	// ("" when there was none).
 	Found helmrelease.Status
+}
+
+// Describe says what EnsureRelease did with chart name at version, for a
+// step's detail: "cert-manager v1.21.2 installed, revision 1", with the
+// status it found when it recovered a release.
+func (r *EnsureResult) Describe(name, version string) string {
+	detail := fmt.Sprintf("%s %s %s, revision %d", name, version, r.Outcome, r.Revision)
+	if r.Found != "" && r.Outcome != Unchanged && r.Found != helmrelease.StatusDeployed {
+		detail += fmt.Sprintf(" (found %s)", r.Found)
+	}
+	return detail
 }
 
 // EnsureRelease installs the release when missing, upgrades it when its
@@ -124,6 +140,7 @@ func install(ctx context.Context, in EnsureInput, found helmrelease.Status, repl
 	a.Namespace = in.Namespace
 	a.CreateNamespace = true
 	a.Replace = replace
+	a.Labels = in.Labels
 	a.Wait = in.Wait
 	a.Timeout = in.Timeout
 	rel, err := a.RunWithContext(ctx, in.Chart, in.Values)

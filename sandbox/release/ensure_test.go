@@ -230,3 +230,31 @@ func TestEnsureReleaseDroppedValuesAreDropped(t *testing.T) {
 		t.Errorf("deployed values %v, want none", last.Config)
 	}
 }
+
+// TestEnsureReleaseLabels: labels go on the record at install and stay on
+// the upgrades after it, which do not add them to a release installed
+// without them.
+func TestEnsureReleaseLabels(t *testing.T) {
+	owner := map[string]string{"installed-by": "sandbox-install"}
+	cfg := testConfig(true)
+	in := EnsureInput{Config: cfg, Chart: testChart("0.1.0", "a"), ReleaseName: "demo", Namespace: "ns", Labels: owner}
+	for _, values := range []map[string]any{nil, {"value": "changed"}} {
+		in.Values = values
+		if _, err := EnsureRelease(context.Background(), in); err != nil {
+			t.Fatal(err)
+		}
+		last, err := cfg.Releases.Last("demo")
+		if err != nil || last.Labels["installed-by"] != "sandbox-install" {
+			t.Fatalf("revision %d labels = %v (%v), want installed-by=sandbox-install", last.Version, last.Labels, err)
+		}
+	}
+	other := testConfig(true)
+	seed(t, other, 1, helmrelease.StatusDeployed, testChart("0.1.0", "a"))
+	in.Config, in.Values = other, map[string]any{"value": "changed"}
+	if _, err := EnsureRelease(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	if last, _ := other.Releases.Last("demo"); last.Labels["installed-by"] != "" {
+		t.Fatalf("an upgrade of a release installed by someone else labelled it %v", last.Labels)
+	}
+}

@@ -7,6 +7,7 @@ package resources
 import (
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -45,4 +46,9 @@ func ClusterIssuers() schema.GroupVersionResource {
 // not otherwise need).
 func Bundles() schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: "trust.cert-manager.io", Version: "v1alpha1", Resource: "bundles"}
+}
+
+// CustomResourceDefinitions is apiextensions.k8s.io/v1 customresourcedefinitions.
+func CustomResourceDefinitions() schema.GroupVersionResource {
+	return apiextensionsv1.SchemeGroupVersion.WithResource("customresourcedefinitions")
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsname"
@@ -27,8 +28,7 @@ func (inv *inventory) certificateProblems(opts Options) []Problem {
 		is, found := inv.issuers[key]
 		if !found {
 			if !slices.Contains(opts.ExternalIssuers, key) {
-				out = append(out, Problem{c.id, CheckIssuerRef, fmt.Sprintf(
-					"spec.issuerRef %s %q is not among the objects (nor in Options.ExternalIssuers)", kind, ref.Name)})
+				out = append(out, inv.unresolvedIssuer(c, kind, ref.Name))
 			}
 			continue
 		}
@@ -61,8 +61,9 @@ func (inv *inventory) issuerSecretProblems(is issuer, opts Options) []Problem {
 	var out []Problem
 	for _, s := range inv.secrets[ns+"/"+name] {
 		if s.cert != nil && !s.cert.cert.Spec.IsCA {
-			out = append(out, Problem{is.id, CheckIssuerSecret, fmt.Sprintf(
-				"spec.ca.secretName %s/%s is made by %s, which is not isCA: true", ns, name, s.by)})
+			out = append(out, Problem{Object: is.id, Check: CheckIssuerSecret, Message: fmt.Sprintf(
+				"spec.ca.secretName %s/%s is made by %s, which is not isCA: true", ns, name, s.by),
+				Fix: fmt.Sprintf("set isCA: true on %s, or point spec.ca.secretName at the CA's secret", s.by)})
 		}
 	}
 	if len(inv.secrets[ns+"/"+name]) > 0 {
@@ -75,11 +76,65 @@ func (inv *inventory) issuerSecretProblems(is issuer, opts Options) []Problem {
 		}
 	}
 	if len(elsewhere) > 0 {
-		out = append(out, Problem{is.id, CheckIssuerSecret, fmt.Sprintf(
+		where := "the Issuer's namespace"
+		if is.kind == "ClusterIssuer" {
+			where = "cert-manager's cluster resource namespace, where a ClusterIssuer reads its secret"
+		}
+		return append(out, Problem{Object: is.id, Check: CheckIssuerSecret, Message: fmt.Sprintf(
 			"spec.ca.secretName is read from %s/%s, but the objects make %q only in another namespace (%s)",
-			ns, name, name, strings.Join(elsewhere, ", "))})
+			ns, name, name, strings.Join(elsewhere, ", ")),
+			Fix: fmt.Sprintf("issue the CA Certificate in %s (%s)", ns, where)})
 	}
-	return out
+	return append(out, inv.caMadeElsewhere(is, ns, name)...)
+}
+
+// caMadeElsewhere is the finding for a CA issuer whose secret no object
+// makes: a warning when a Job or pod of the objects writes it (an openssl
+// CA outside cert-manager), else an assumption (Options.OpenWorld).
+func (inv *inventory) caMadeElsewhere(is issuer, ns, name string) []Problem {
+	if _, ok := inv.external[ns+"/"+name]; ok {
+		return nil
+	}
+	for _, w := range inv.workloads {
+		if w.job && strings.Contains(w.text, name) {
+			return []Problem{{Object: is.id, Check: CheckIssuerSecret, Severity: Warning, Message: fmt.Sprintf(
+				"spec.ca.secretName %s/%s is written by %s, not by cert-manager: nothing renews the CA or reports it expired, and its private key passes through the Job's pod", ns, name, w.id),
+				Fix: "bootstrap the CA in cert-manager: a SelfSigned ClusterIssuer, a Certificate with isCA: true whose secret is " + name + " in " + ns + ", and this CA issuer reading it (the cilium-tls-intercept chart does this)"}}
+		}
+	}
+	if !inv.openWorld {
+		return nil // an existing CA the caller knows of
+	}
+	return []Problem{{Object: is.id, Check: CheckIssuerSecret, Severity: Assumption, Message: fmt.Sprintf(
+		"spec.ca.secretName %s/%s is made by none of the objects: assumed to exist with tls.crt and tls.key", ns, name),
+		Fix: fmt.Sprintf("check that it does: kubectl -n %s get secret %s", ns, name)}}
+}
+
+// unresolvedIssuer is the finding for an issuerRef no object matches: a
+// failure when an issuer of that name exists under another kind or
+// namespace or the objects must be complete, an assumption (made elsewhere)
+// otherwise (Options.OpenWorld).
+func (inv *inventory) unresolvedIssuer(c certificate, kind, name string) Problem {
+	var near []string
+	for _, is := range inv.issuers {
+		if is.name == name {
+			near = append(near, is.id)
+		}
+	}
+	sort.Strings(near)
+	if len(near) > 0 {
+		return Problem{Object: c.id, Check: CheckIssuerRef, Message: fmt.Sprintf(
+			"spec.issuerRef %s %q resolves to nothing: the objects have %s", kind, name, strings.Join(near, ", ")),
+			Fix: "set spec.issuerRef.kind (Issuer reads the Certificate's namespace, ClusterIssuer is cluster wide) to match " + near[0]}
+	}
+	if !inv.openWorld {
+		return Problem{Object: c.id, Check: CheckIssuerRef, Message: fmt.Sprintf(
+			"spec.issuerRef %s %q is not among the objects (nor in Options.ExternalIssuers)", kind, name),
+			Fix: "add the issuer to the objects, or point spec.issuerRef at one of them"}
+	}
+	return Problem{Object: c.id, Check: CheckIssuerRef, Severity: Assumption, Message: fmt.Sprintf(
+		"spec.issuerRef %s %q is not among the objects: assumed to exist in the cluster", kind, name),
+		Fix: fmt.Sprintf("check that it does and is Ready: kubectl get %s %s", strings.ToLower(kind), name)}
 }
 
 // caCertificate returns the Certificate that makes a CA issuer's secret, if
@@ -114,13 +169,15 @@ func nameConstraintProblems(leaf certificate, ca *certificate) []Problem {
 	var out []Problem
 	for _, n := range leaf.cert.Spec.DNSNames {
 		if len(permitted) > 0 && !slices.ContainsFunc(permitted, func(c string) bool { return dnsname.ConstraintPermits(c, n) }) {
-			out = append(out, Problem{leaf.id, CheckNameConstraints, fmt.Sprintf(
-				"dnsNames %q is outside the permitted DNS domains %v of the signing CA %s", n, permitted, ca.id)})
+			out = append(out, Problem{Object: leaf.id, Check: CheckNameConstraints, Message: fmt.Sprintf(
+				"dnsNames %q is outside the permitted DNS domains %v of the signing CA %s", n, permitted, ca.id),
+				Fix: fmt.Sprintf("add its domain to spec.nameConstraints.permitted.dnsDomains of %s, or drop the name", ca.id)})
 		}
 		for _, c := range excluded {
 			if dnsname.ConstraintPermits(c, n) {
-				out = append(out, Problem{leaf.id, CheckNameConstraints, fmt.Sprintf(
-					"dnsNames %q is in the excluded DNS domain %q of the signing CA %s", n, c, ca.id)})
+				out = append(out, Problem{Object: leaf.id, Check: CheckNameConstraints, Message: fmt.Sprintf(
+					"dnsNames %q is in the excluded DNS domain %q of the signing CA %s", n, c, ca.id),
+					Fix: fmt.Sprintf("drop the name, or %q from spec.nameConstraints.excluded of %s", c, ca.id)})
 			}
 		}
 	}

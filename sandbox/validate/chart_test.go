@@ -85,6 +85,12 @@ func externalsOf(t *testing.T, path string, v versions.Cilium) validate.Options 
 		UpstreamTrust struct {
 			ExistingSecret string `json:"existingSecret"`
 		} `json:"upstreamTrust"`
+		CA struct {
+			Namespace      string `json:"namespace"`
+			ExistingSecret struct {
+				Name string `json:"name"`
+			} `json:"existingSecret"`
+		} `json:"ca"`
 	}
 	if err := yaml.Unmarshal(data, &vals); err != nil {
 		t.Fatalf("parse %s: %v", path, err)
@@ -96,6 +102,16 @@ func externalsOf(t *testing.T, path string, v versions.Cilium) validate.Options 
 			ns = intercept.TLSSecretsNamespace(v)
 		}
 		opts.ExternalSecrets = map[string][]string{ns + "/" + s: {"ca.crt"}}
+	}
+	if s := vals.CA.ExistingSecret.Name; s != "" {
+		if opts.ExternalSecrets == nil {
+			opts.ExternalSecrets = map[string][]string{}
+		}
+		ns := vals.CA.Namespace
+		if ns == "" {
+			ns = intercept.CANamespace
+		}
+		opts.ExternalSecrets[ns+"/"+s] = []string{"tls.crt", "tls.key"}
 	}
 	return opts
 }

@@ -67,13 +67,14 @@ func versionProblems(p policy, v versions.Cilium) []Problem {
 	visit := func(where string, pr api.PortRule) {
 		for _, sn := range pr.ServerNames {
 			if msg := serverNameProblem(string(sn), v); msg != "" {
-				out = append(out, Problem{p.id, CheckServerNames, where + ": " + msg})
+				out = append(out, Problem{Object: p.id, Check: CheckServerNames, Message: where + ": " + msg,
+					Fix: "list exact names (wildcards need Cilium 1.18 for a leading \"*.\" or \"**.\", 1.20 anywhere)"})
 			}
 		}
 		if pr.Rules != nil {
 			for _, d := range pr.Rules.DNS {
 				if msg := patternProblem(d.MatchPattern, v); msg != "" {
-					out = append(out, Problem{p.id, CheckMatchPattern, where + ".rules.dns: " + msg})
+					out = append(out, Problem{Object: p.id, Check: CheckMatchPattern, Message: where + ".rules.dns: " + msg, Fix: doubleStarFix})
 				}
 			}
 		}
@@ -82,7 +83,7 @@ func versionProblems(p policy, v versions.Cilium) []Problem {
 		for i, e := range r.Egress {
 			for _, f := range e.ToFQDNs {
 				if msg := patternProblem(f.MatchPattern, v); msg != "" {
-					out = append(out, Problem{p.id, CheckMatchPattern, fmt.Sprintf("egress[%d].toFQDNs: %s", i, msg)})
+					out = append(out, Problem{Object: p.id, Check: CheckMatchPattern, Message: fmt.Sprintf("egress[%d].toFQDNs: %s", i, msg), Fix: doubleStarFix})
 				}
 			}
 			for j, pr := range e.ToPorts {
@@ -97,6 +98,8 @@ func versionProblems(p policy, v versions.Cilium) []Problem {
 	}
 	return out
 }
+
+const doubleStarFix = "use one-label \"*.\" patterns or list the names (\"**.\" needs Cilium 1.19)"
 
 // serverNameProblem says why release v rejects serverName sn, or "".
 func serverNameProblem(sn string, v versions.Cilium) string {

@@ -137,14 +137,16 @@ func dnsCoverage(p policy, who string, fqdns []api.FQDNSelector, allowed []api.P
 		if len(elsewhere) > 0 {
 			msg += fmt.Sprintf(" (the DNS rules at %s do not select kube-dns: pods labelled k8s-app=kube-dns in kube-system; a toEndpoints selector without k8s:io.kubernetes.pod.namespace means the policy's own namespace)", strings.Join(elsewhere, ", "))
 		}
-		return []Problem{{p.id, CheckDNSRule, msg}}
+		return []Problem{{Object: p.id, Check: CheckDNSRule, Message: msg,
+			Fix: `in a policy selecting the same pods, allow DNS to kube-dns through the DNS proxy: egress toEndpoints [{matchLabels: {"k8s:io.kubernetes.pod.namespace": kube-system, k8s-app: kube-dns}}] with toPorts [{ports: [{port: "53", protocol: ANY}], rules: {dns: [{matchPattern: "*"}]}}]`}}
 	}
 	var out []Problem
 	for _, f := range fqdns {
 		name := sampleName(f)
 		if !dnsAllows(allowed, name) {
-			out = append(out, Problem{p.id, CheckDNSRule, fmt.Sprintf(
-				"no rules.dns of the policies selecting %s allows looking up %q (toFQDNs %s)", who, name, f.String())})
+			out = append(out, Problem{Object: p.id, Check: CheckDNSRule, Message: fmt.Sprintf(
+				"no rules.dns of the policies selecting %s allows looking up %q (toFQDNs %s)", who, name, f.String()),
+				Fix: fmt.Sprintf("allow %q in rules.dns (matchPattern: \"*\" allows every lookup)", name)})
 		}
 	}
 	return out

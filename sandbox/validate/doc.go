@@ -10,7 +10,11 @@
 // CA's name constraints) and against what the target Cilium release accepts.
 //
 // Objects returns Problems, each naming the object, the check and the bad
-// field or value; an empty result means every check passed. A Validator
+// field or value, with the fix; an empty result means every check passed.
+// With Options.OpenWorld the objects are taken as part of a cluster (a
+// user's manifests, as sandbox lint reads them): what they refer to but do
+// not hold (a Secret made elsewhere, an issuer, the pods) is an Assumption,
+// not a failure. A Validator
 // keeps the compiled CRD schemas between calls; ParseManifest reads a
 // manifest stream (helm template, kubectl get -o yaml) into objects.
 //

@@ -51,6 +51,10 @@ type workload struct {
 	labels         map[string]string
 	serviceAccount string
 	hostNetwork    bool
+	// job: a Job, CronJob or bare Pod, which runs to do something once.
+	job bool
+	// text is its containers' commands, arguments and environment values.
+	text string
 }
 
 // inventory is the objects sorted by what the cross-object checks need.
@@ -63,6 +67,7 @@ type inventory struct {
 	workloads  []workload
 	namespaces map[string]map[string]string // Namespace objects' labels
 	external   map[string][]string          // Options.ExternalSecrets
+	openWorld  bool                         // Options.OpenWorld
 }
 
 // newInventory decodes the objects the checks use; what cannot be decoded is
@@ -73,6 +78,7 @@ func newInventory(objs []*unstructured.Unstructured, opts Options) (*inventory, 
 		secrets:    map[string][]secretSource{},
 		namespaces: map[string]map[string]string{},
 		external:   opts.ExternalSecrets,
+		openWorld:  opts.OpenWorld,
 	}
 	var out []Problem
 	for _, obj := range objs {
@@ -123,7 +129,11 @@ func (inv *inventory) add(obj *unstructured.Unstructured, opts Options) *Problem
 	if !isNamespaced(gvk.Kind) {
 		nsForID = ""
 	}
-	return &Problem{objectID(gvk.Kind, nsForID, obj.GetName()), check, err.Error()}
+	fix := "fix the object so it decodes: the API server rejects it"
+	if check == CheckCiliumSanitize {
+		fix = "fix the rule as Cilium's message says: the API server accepts the policy, but the agent refuses all of it (its status shows the error), so none of its rules apply"
+	}
+	return &Problem{Object: objectID(gvk.Kind, nsForID, obj.GetName()), Check: check, Message: err.Error(), Fix: fix}
 }
 
 // isNamespaced reports whether a kind the inventory knows is namespaced.

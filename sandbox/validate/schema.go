@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -123,7 +124,8 @@ func (val *Validator) validateSchema(obj *unstructured.Unstructured, defaultNS s
 	if sch == nil {
 		if val.groups[gvk.Group] {
 			id := objectID(gvk.Kind, namespaceOf(obj, defaultNS, isNamespaced(gvk.Kind)), obj.GetName())
-			return []Problem{{id, CheckSchema, fmt.Sprintf("apiVersion %s kind %s is not served by the embedded CRDs", obj.GetAPIVersion(), gvk.Kind)}}, nil
+			return []Problem{{Object: id, Check: CheckSchema, Message: fmt.Sprintf("apiVersion %s kind %s is not served by the embedded CRDs", obj.GetAPIVersion(), gvk.Kind),
+				Fix: "use an apiVersion the CRD serves (kubectl api-resources)"}}, nil
 		}
 		return nil, nil
 	}
@@ -135,19 +137,20 @@ func (val *Validator) validateSchema(obj *unstructured.Unstructured, defaultNS s
 	var out []Problem
 	unknown := pruning.PruneWithOptions(u, sch.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
 	for _, path := range unknown {
-		out = append(out, Problem{id, CheckUnknownField, fmt.Sprintf("field %s is not in the %s schema; the API server drops it", path, gvk.Kind)})
+		out = append(out, Problem{Object: id, Check: CheckUnknownField, Message: fmt.Sprintf("field %s is not in the %s schema; the API server drops it", path, gvk.Kind),
+			Fix: fmt.Sprintf("check the field's spelling and place (kubectl explain %s)", strings.ToLower(gvk.Kind))})
 	}
 	structuraldefaulting.Default(u, sch.structural)
 	errs := metavalidation.ValidateObjectMetaAccessor(&unstructured.Unstructured{Object: u}, sch.namespaced, metavalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
 	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u, sch.validator)...)
 	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, sch.structural, u)...)
 	for _, e := range errs {
-		out = append(out, Problem{id, CheckSchema, e.Error()})
+		out = append(out, Problem{Object: id, Check: CheckSchema, Message: e.Error(), Fix: "give the field a value the CRD's schema allows"})
 	}
 	if sch.cel != nil {
 		celErrs, _ := sch.cel.Validate(context.Background(), nil, sch.structural, u, nil, celconfig.RuntimeCELCostBudget)
 		for _, e := range celErrs {
-			out = append(out, Problem{id, CheckCEL, e.Error()})
+			out = append(out, Problem{Object: id, Check: CheckCEL, Message: e.Error(), Fix: "change the object so the CRD's validation rule holds"})
 		}
 	}
 	return out, nil

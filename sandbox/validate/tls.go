@@ -42,7 +42,9 @@ func (inv *inventory) portRuleProblems(p policy, where string, pr api.PortRule, 
 	}
 	var out []Problem
 	if !ciliumtls.ParsesHTTP(&pr) {
-		out = append(out, Problem{p.id, CheckHTTPVisibility, where + " has TLS contexts but no rules.http: Envoy does not parse the decrypted HTTP, so requests are neither visible nor subject to L7 rules (use rules.http: [{}])"})
+		out = append(out, Problem{Object: p.id, Check: CheckHTTPVisibility,
+			Message: where + " has TLS contexts but no rules.http: Envoy does not parse the decrypted HTTP, so requests are neither visible nor subject to L7 rules",
+			Fix:     "add rules: {http: [{}]} to the toPorts entry (an empty rule allows every request and turns on HTTP parsing)"})
 	}
 	if pr.TerminatingTLS != nil {
 		names := sniNames{fqdns: fqdns, serverNames: pr.ServerNames}
@@ -65,33 +67,29 @@ type sniNames struct {
 func (inv *inventory) tlsContextProblems(p policy, where string, tls *api.TLSContext, names *sniNames, opts Options) []Problem {
 	terminating := names != nil
 	if tls.Secret == nil || tls.Secret.Name == "" {
-		return []Problem{{p.id, CheckSecretSource, where + " names no secret"}}
+		return []Problem{{Object: p.id, Check: CheckSecretSource, Message: where + " names no secret", Fix: "name it: secret: {namespace: ..., name: ...}"}}
 	}
 	var out []Problem
 	ns := ciliumtls.ResolveNamespace(tls.Secret.Namespace, p.namespace, syncs(opts))
 	if ns == "" && p.namespace != "" {
-		out = append(out, Problem{p.id, CheckSecretsNamespace, fmt.Sprintf(
-			"%s.secret %q names no namespace: with secret sync (Cilium %s) neither the operator nor the agent defaults it to the policy's, so the secret is never copied and Envoy never gets it; set secret.namespace",
-			where, tls.Secret.Name, opts.Cilium)})
+		out = append(out, Problem{Object: p.id, Check: CheckSecretsNamespace, Message: fmt.Sprintf(
+			"%s.secret %q names no namespace: with secret sync (Cilium %s) neither the operator nor the agent defaults it to the policy's, so the secret is never copied and Envoy never gets it",
+			where, tls.Secret.Name, opts.Cilium), Fix: "set secret.namespace to the namespace the secret is made in"})
 		ns = p.namespace // check the secret the author meant as well
 	}
 	if ns == "" {
-		return []Problem{{p.id, CheckSecretSource, fmt.Sprintf("%s.secret %q names no namespace, and a clusterwide policy has none to default to", where, tls.Secret.Name)}}
+		return []Problem{{Object: p.id, Check: CheckSecretSource, Message: fmt.Sprintf("%s.secret %q names no namespace, and a clusterwide policy has none to default to", where, tls.Secret.Name),
+			Fix: "set secret.namespace to the namespace the secret is made in"}}
 	}
 	secret := ns + "/" + tls.Secret.Name
 	out = append(out, secretsNamespaceProblems(p, where, secret, ns, opts)...)
 	sources := inv.secretSources(ns, tls.Secret.Name)
 	switch {
 	case len(sources) == 0:
-		return append(out, Problem{p.id, CheckSecretSource, fmt.Sprintf(
-			"%s.secret %s is made by no Certificate, Bundle or Secret in the objects", where, secret)})
+		keys := ciliumtls.RequiredKeys(direction(terminating), tls, syncs(opts))
+		return append(out, inv.unmadeSecret(p, where, ns, tls.Secret.Name, keys))
 	case len(sources) > 1:
-		var by []string
-		for _, s := range sources {
-			by = append(by, s.by)
-		}
-		return append(out, Problem{p.id, CheckSecretSource, fmt.Sprintf(
-			"%s.secret %s is made by more than one object (%s); they overwrite each other", where, secret, strings.Join(by, ", "))})
+		return append(out, duplicateSources(p, where, secret, sources))
 	}
 	src := sources[0]
 	out = append(out, keyProblems(p, where, secret, tls, terminating, src, opts)...)
@@ -114,12 +112,14 @@ func secretsNamespaceProblems(p policy, where, secret, ns string, opts Options) 
 	}
 	switch {
 	case opts.WithoutSecretSync && ns != opts.SecretsNamespace:
-		return []Problem{{p.id, CheckSecretsNamespace, fmt.Sprintf(
-			"%s.secret %s is outside %s, the only namespace Cilium %s reads policy secrets from without secret sync", where, secret, opts.SecretsNamespace, opts.Cilium)}}
+		return []Problem{{Object: p.id, Check: CheckSecretsNamespace, Message: fmt.Sprintf(
+			"%s.secret %s is outside %s, the only namespace Cilium %s reads policy secrets from without secret sync", where, secret, opts.SecretsNamespace, opts.Cilium),
+			Fix: fmt.Sprintf("make the secret in %s and point the policy there, or turn on secret sync (tls.secretSync.enabled=true)", opts.SecretsNamespace)}}
 	case !opts.WithoutSecretSync && !ciliumtls.OperatorCopies(opts.SecretsNamespace, ns):
-		return []Problem{{p.id, CheckSecretsNamespace, fmt.Sprintf(
-			"%s.secret %s is inside %s: with secret sync (Cilium %s) the operator copies policy secrets into it only from other namespaces and does not watch it, so Envoy never gets a secret issued after its policy, and %s; keep the secret in another namespace",
-			where, secret, opts.SecretsNamespace, opts.Cilium, ciliumtls.UnwatchedRenewal(opts.Cilium))}}
+		return []Problem{{Object: p.id, Check: CheckSecretsNamespace, Message: fmt.Sprintf(
+			"%s.secret %s is inside %s: with secret sync (Cilium %s) the operator copies policy secrets into it only from other namespaces and does not watch it, so Envoy never gets a secret issued after its policy, and %s",
+			where, secret, opts.SecretsNamespace, opts.Cilium, ciliumtls.UnwatchedRenewal(opts.Cilium)),
+			Fix: fmt.Sprintf("make the secret in another namespace (cert-manager's, beside the CA) and point the policy there; the operator copies it into %s", opts.SecretsNamespace)}}
 	}
 	return nil
 }
@@ -134,24 +134,22 @@ func syncs(opts Options) bool {
 // for an originating context under secret sync, the keys it must not hold
 // (ciliumtls.ForbiddenUnderSync).
 func keyProblems(p policy, where, secret string, tls *api.TLSContext, terminating bool, src secretSource, opts Options) []Problem {
-	dir := ciliumtls.Originating
-	if terminating {
-		dir = ciliumtls.Terminating
-	}
+	dir := direction(terminating)
 	var out []Problem
 	for _, k := range ciliumtls.RequiredKeys(dir, tls, syncs(opts)) {
 		if !src.keys[k] {
-			out = append(out, Problem{p.id, CheckSecretKeys, fmt.Sprintf(
-				"%s.secret %s made by %s has no key %q (it has %s)", where, secret, src.by, k, keyList(src.keys))})
+			out = append(out, Problem{Object: p.id, Check: CheckSecretKeys, Message: fmt.Sprintf(
+				"%s.secret %s made by %s has no key %q (it has %s)", where, secret, src.by, k, keyList(src.keys)), Fix: keyFix(k)})
 		}
 	}
 	if !syncs(opts) {
 		return out
 	}
 	if slices.ContainsFunc(ciliumtls.ForbiddenUnderSync(dir), func(k string) bool { return src.keys[k] }) {
-		out = append(out, Problem{p.id, CheckSecretKeys, fmt.Sprintf(
+		out = append(out, Problem{Object: p.id, Check: CheckSecretKeys, Message: fmt.Sprintf(
 			"%s.secret %s made by %s has tls.* keys (%s): with secret sync (Cilium %s) an originatingTLS secret must hold ca.crt and no tls.* keys",
-			where, secret, src.by, keyList(src.keys), opts.Cilium)})
+			where, secret, src.by, keyList(src.keys), opts.Cilium),
+			Fix: "point originatingTLS at a Secret holding only ca.crt (a trust-manager Bundle whose target is a Secret key ca.crt), not at a leaf's secret"})
 	}
 	return out
 }
@@ -181,7 +179,8 @@ func sanProblems(p policy, where string, names sniNames, c *certificate) []Probl
 		if strings.Contains(w.name, "**") {
 			msg += " (a \"**.\" pattern matches any depth, which no SAN covers)"
 		}
-		out = append(out, Problem{p.id, CheckSANCoverage, msg})
+		out = append(out, Problem{Object: p.id, Check: CheckSANCoverage, Message: msg,
+			Fix: fmt.Sprintf("add %q to the dnsNames of %s (\"*.x\" covers one label below x, not x itself)", w.name, c.id)})
 	}
 	return out
 }

@@ -86,6 +86,12 @@ type Options struct {
 	// ExternalSecrets are secrets that exist outside the objects (made by
 	// the user), as "<namespace>/<name>" and the keys each holds.
 	ExternalSecrets map[string][]string
+	// OpenWorld says the objects are a part of a cluster (a user's
+	// manifests): a secret, issuer, CA secret or pod they refer to but do
+	// not hold is assumed to exist, a Problem of Severity Assumption.
+	// Otherwise the objects must be complete (a chart's render): a secret
+	// or issuer they do not make is a failure.
+	OpenWorld bool
 }
 
 // Problem is one failed check.
@@ -96,7 +102,24 @@ type Problem struct {
 	Check string
 	// Message says what is wrong, naming the field and value.
 	Message string
+	// Fix says what to change.
+	Fix string
+	// Severity is how sure the check is; the zero value is a failure.
+	Severity Severity
 }
+
+// Severity says how a Problem counts.
+type Severity string
+
+const (
+	// Failure: what the objects say cannot work as written.
+	Failure Severity = ""
+	// Warning: it works, but not as it should (a CA cert-manager cannot renew).
+	Warning Severity = "warn"
+	// Assumption: the check needs an object the objects do not hold (a
+	// Secret made elsewhere, pods in the cluster) and assumes it is right.
+	Assumption Severity = "assume"
+)
 
 // String returns "Object: check: message".
 func (p Problem) String() string { return fmt.Sprintf("%s: %s: %s", p.Object, p.Check, p.Message) }

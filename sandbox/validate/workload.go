@@ -47,8 +47,32 @@ func (inv *inventory) addWorkload(obj *unstructured.Unstructured, ns string) err
 	inv.workloads = append(inv.workloads, workload{
 		id: objectID(gvk.Kind, ns, obj.GetName()), namespace: ns,
 		labels: lbls, serviceAccount: sa, hostNetwork: host,
+		job: gvk.Kind == "Job" || gvk.Kind == "CronJob" || gvk.Kind == "Pod", text: containerText(tmpl),
 	})
 	return nil
+}
+
+// containerText joins the commands, arguments and environment values of a
+// pod template's containers and init containers.
+func containerText(tmpl map[string]any) string {
+	var parts []string
+	for _, field := range []string{"containers", "initContainers"} {
+		cs, _, _ := unstructured.NestedSlice(tmpl, "spec", field)
+		for _, raw := range cs {
+			c, _ := raw.(map[string]any)
+			for _, key := range []string{"command", "args"} {
+				words, _, _ := unstructured.NestedStringSlice(c, key)
+				parts = append(parts, words...)
+			}
+			env, _, _ := unstructured.NestedSlice(c, "env")
+			for _, e := range env {
+				if v, ok := e.(map[string]any)["value"].(string); ok {
+					parts = append(parts, v)
+				}
+			}
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // ciliumLabels returns the labels Cilium gives the pods of w (source "k8s").
@@ -130,7 +154,7 @@ func (inv *inventory) selected(p policy) []workload {
 // manages, and that pods with toFQDNs rules may resolve names.
 func (inv *inventory) workloadProblems() []Problem {
 	if len(inv.workloads) == 0 {
-		return inv.dnsProblemsWithoutWorkloads()
+		return append(inv.unseenWorkloads(), inv.dnsProblemsWithoutWorkloads()...)
 	}
 	var out []Problem
 	for _, p := range inv.policies {
@@ -143,11 +167,13 @@ func (inv *inventory) workloadProblems() []Problem {
 		}
 		switch {
 		case len(sel) == 0:
-			out = append(out, Problem{p.id, CheckEndpointSelector, fmt.Sprintf(
-				"endpointSelector %s selects none of the workload pods (%s)", selectorString(p), inv.workloadSummary())})
+			out = append(out, Problem{Object: p.id, Check: CheckEndpointSelector, Message: fmt.Sprintf(
+				"endpointSelector %s selects none of the workload pods (%s)", selectorString(p), inv.workloadSummary()),
+				Fix: "make endpointSelector match the workload's pod template labels; a CiliumNetworkPolicy selects only pods of its own namespace"})
 		case managed == 0:
-			out = append(out, Problem{p.id, CheckEndpointSelector, fmt.Sprintf(
-				"endpointSelector %s selects only hostNetwork pods, which Cilium policy does not govern", selectorString(p))})
+			out = append(out, Problem{Object: p.id, Check: CheckEndpointSelector, Message: fmt.Sprintf(
+				"endpointSelector %s selects only hostNetwork pods, which Cilium policy does not govern", selectorString(p)),
+				Fix: "run the workload without hostNetwork: Cilium enforces policy only on pods with their own endpoint"})
 		}
 		out = append(out, inv.dnsProblems(p, sel)...)
 	}
@@ -183,4 +209,20 @@ func (inv *inventory) workloadSummary() string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// unseenWorkloads are the assumptions made when the objects hold no pods
+// (Options.OpenWorld): each policy's selector is taken to select pods in
+// the cluster.
+func (inv *inventory) unseenWorkloads() []Problem {
+	if !inv.openWorld {
+		return nil
+	}
+	var out []Problem
+	for _, p := range inv.policies {
+		out = append(out, Problem{Object: p.id, Check: CheckEndpointSelector, Severity: Assumption, Message: fmt.Sprintf(
+			"endpointSelector %s: the objects hold no pod or pod template, so it is assumed to select pods in the cluster", selectorString(p)),
+			Fix: "check it does: kubectl get pods -n <namespace> -l <the labels> (or add the workload's manifest to the objects)"})
+	}
+	return out
 }

@@ -107,6 +107,9 @@ func subcommands(s streams, g *globalOptions) []*cobra.Command {
 		newPlanCmd(s, g),
 		newDoctorCmd(s, g),
 		newMatrixCmd(s, g),
+		newInstallCmd(s, g),
+		newUninstallCmd(s, g),
+		newLintCmd(s, g),
 	}
 }
 

@@ -25,14 +25,14 @@ func run(args ...string) (code int, stdout, stderr string) {
 
 // TestPlanGolden compares `sandbox plan --output json` per Cilium minor with
 // testdata/plan-<minor>.json. Charts come from the Go module cache only
-// (an empty chart cache), so the output does not depend on earlier runs;
-// that cache is seen with only the Cilium release go.mod imports, so other
-// releases someone downloaded there do not change it.
+// (an empty chart cache), and of it only from the modules go.mod requires,
+// so the output does not depend on earlier runs, nor on other Cilium
+// releases another test or run downloaded.
 func TestPlanGolden(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(release.ModuleCache(), "github.com/cert-manager/cert-manager@"+versions.CertManager)); err != nil {
 		t.Skipf("needs cert-manager %s in the Go module cache (go mod download): %v", versions.CertManager, err)
 	}
-	t.Setenv("GOMODCACHE", importedCiliumOnly(t, release.ModuleCache()))
+	t.Setenv("GOMODCACHE", goModOnlyCache(t))
 	cache := t.TempDir()
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
@@ -56,6 +56,24 @@ func TestPlanGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goModOnlyCache is a module cache holding only the modules whose charts
+// the plan reads at the versions go.mod requires, linked from the real one.
+func goModOnlyCache(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, mod := range []string{"github.com/cert-manager/cert-manager@" + versions.CertManager,
+		"github.com/cert-manager/trust-manager@" + versions.TrustManager, "github.com/cilium/cilium@v" + versions.DefaultCilium} {
+		link := filepath.Join(dir, mod)
+		if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join(release.ModuleCache(), mod), link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func TestPlanText(t *testing.T) {
@@ -100,7 +118,7 @@ func TestSandboxCommandsFail(t *testing.T) {
 		stderr string
 	}{
 		{"up without docker", []string{"up", "--kubeconfig", kc, "--chart-cache", dir}, ExitUsage, " ✗ preflight (0.0s)\nError: preflight: no Docker daemon reachable at unix://"},
-		{"down without docker", []string{"down"}, ExitUsage, "Error: preflight: no Docker daemon reachable"},
+		{"down without docker", []string{"down"}, ExitUsage, " ✗ preflight (0.0s)\nError: preflight: no Docker daemon reachable at unix://"},
 		{"status without docker", []string{"status", "--kubeconfig", kc}, ExitUsage, "Error: no Docker daemon reachable"},
 		{"unsupported cilium", []string{"up", "--cilium-version", "1.21.0"}, ExitUsage, `Error: invalid argument "1.21.0" for "--cilium-version" flag: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
 		{"plan unsupported cilium", []string{"plan", "--cilium-version", "1.15"}, ExitUsage, `unsupported Cilium version "1.15"`},
@@ -172,50 +190,4 @@ func TestPrintArtifacts(t *testing.T) {
 	if want := "artifacts (kind logs, Cilium and Envoy logs, certificates, pods, events): .sandbox/artifacts/up-20260101-000000\n"; out.String() != want {
 		t.Fatalf("printed %q, want %q", out.String(), want)
 	}
-}
-
-// importedCiliumOnly returns a module cache that links to every module of
-// real except the Cilium releases go.mod does not import.
-func importedCiliumOnly(t *testing.T, real string) string {
-	t.Helper()
-	imported := "cilium@" + ciliumModuleVersion(t)
-	dir := t.TempDir()
-	link := func(from, to string, keep func(string) bool) {
-		entries, err := os.ReadDir(from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(to, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			if keep(e.Name()) {
-				if err := os.Symlink(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
-	link(real, dir, func(n string) bool { return n != "github.com" })
-	link(filepath.Join(real, "github.com"), filepath.Join(dir, "github.com"), func(n string) bool { return n != "cilium" })
-	link(filepath.Join(real, "github.com", "cilium"), filepath.Join(dir, "github.com", "cilium"), func(n string) bool {
-		return !strings.HasPrefix(n, "cilium@") || n == imported
-	})
-	return dir
-}
-
-// ciliumModuleVersion is the version of github.com/cilium/cilium in go.mod.
-func ciliumModuleVersion(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "github.com/cilium/cilium" {
-			return f[1]
-		}
-	}
-	t.Fatal("go.mod does not require github.com/cilium/cilium")
-	return ""
 }

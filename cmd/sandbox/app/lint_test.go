@@ -1,0 +1,50 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestRenderPipesIntoLint runs `sandbox render | sandbox lint -f -` for
+// every supported minor: the chart's own render lints clean.
+func TestRenderPipesIntoLint(t *testing.T) {
+	for _, v := range []string{"1.16", "1.17", "1.18", "1.19", "1.20"} {
+		code, manifest, errOut := run("render", "--cilium-version", v)
+		if code != ExitOK {
+			t.Fatalf("render %s: exit %d: %s", v, code, errOut)
+		}
+		var out, lintErr bytes.Buffer
+		code = Main([]string{"lint", "--cilium-version", v, "-f", "-"}, strings.NewReader(manifest), &out, &lintErr)
+		if code != ExitOK || !strings.Contains(out.String(), "✓ every check passed") {
+			t.Fatalf("lint of the %s render: exit %d\n%s%s", v, code, out.String(), lintErr.String())
+		}
+	}
+}
+
+func TestLintCommand(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"lint", "--cilium-version", "1.18", "-f", "../../../fixtures/lint/poc-layout"}, ExitFailed, "root cause: secrets-namespace"},
+		{[]string{"lint", "-f", "../../../fixtures/lint/secrets-made-elsewhere"}, ExitOK, "2 assumed"},
+		{[]string{"lint", "-f", "absent.yaml"}, ExitUsage, "absent.yaml"},
+		{[]string{"lint"}, ExitUsage, "give the manifests with -f"},
+		{[]string{"lint", "--cilium-version", "1.15", "-f", "-"}, ExitUsage, `unsupported Cilium version "1.15"`},
+		{[]string{"lint", "-o", "yaml", "-f", "-"}, ExitUsage, `invalid output format "yaml"`},
+	}
+	for _, c := range cases {
+		code, out, errOut := run(c.args...)
+		if code != c.code || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("%v: exit %d, want %d with %q:\n%s%s", c.args, code, c.code, c.want, out, errOut)
+		}
+	}
+	code, out, _ := run("lint", "-o", "json", "-f", "../../../fixtures/lint/no-dns-rule")
+	var rep struct{ RootCause string }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitFailed || rep.RootCause != "dns-rule" {
+		t.Fatalf("lint -o json: exit %d, %v, %+v", code, err, rep)
+	}
+}
