@@ -39,6 +39,11 @@ type Options struct {
 	Chart *ChartOptions
 	// NoChart leaves the chart uninstalled (tests that install it themselves).
 	NoChart bool
+	// Cilium, when set, installs that Cilium release's own Helm chart
+	// before cert-manager starts, as `sandbox up` does. Its DaemonSets and
+	// Deployments never run pods here; what they configure can be read
+	// (cilium-config, RBAC, the secrets namespace).
+	Cilium *CiliumOptions
 	// Logger receives cert-manager's controller logs; discarded when zero.
 	Logger logr.Logger
 	// StartTimeout bounds each control-plane process's start; 60s when zero.
@@ -74,8 +79,8 @@ type Phase struct {
 var ErrNoAssets = assets.ErrMissing
 
 // Start starts etcd and kube-apiserver, installs the CRDs, creates the
-// namespaces, starts cert-manager's and trust-manager's controllers
-// in-process and installs the interception chart. On error everything
+// namespaces, installs Cilium's chart when asked, starts cert-manager's and
+// trust-manager's controllers in-process and installs the interception chart. On error everything
 // already started is stopped.
 func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	dir, err := assets.Resolve(opts.AssetsDir)
@@ -89,12 +94,10 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if opts.Chart != nil {
 		chart = *opts.Chart
 	}
-	skip := map[string]bool{}
-	if !opts.NoChart {
-		// Bad values fail here, before anything is started.
-		if skip, err = chartNamespaces(ctx, chart); err != nil {
-			return nil, err
-		}
+	// Bad values fail here, before anything is started.
+	skip, err := startNamespacesOwned(ctx, opts, chart)
+	if err != nil {
+		return nil, err
 	}
 	defs := opts.CRDs
 	if defs == nil {
@@ -114,23 +117,26 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 			cp = nil
 		}
 	}()
-	steps := []struct {
+	type step struct {
 		name string
 		run  func() error
-	}{
+	}
+	steps := []step{
 		{"control plane", func() error { return cp.startEnv(dir, defs, opts.StartTimeout) }},
 		{"namespaces", func() error { return cp.createNamespaces(ctx, skip) }},
-		{"cert-manager controllers", func() (err error) {
+	}
+	if opts.Cilium != nil {
+		steps = append(steps, step{"cilium chart", func() error { return cp.InstallCilium(ctx, *opts.Cilium) }})
+	}
+	steps = append(steps,
+		step{"cert-manager controllers", func() (err error) {
 			cp.cm, err = startCertManager(ctx, cp.KubeconfigPath, CertManagerNamespace)
 			return err
 		}},
-		{"trust-manager controller", func() error { return cp.startTrustManager(ctx) }},
-	}
+		step{"trust-manager controller", func() error { return cp.startTrustManager(ctx) }},
+	)
 	if !opts.NoChart {
-		steps = append(steps, struct {
-			name string
-			run  func() error
-		}{"chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err }})
+		steps = append(steps, step{"chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err }})
 	}
 	for _, s := range steps {
 		if err := cp.phase(s.name, s.run); err != nil {
