@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"sigs.k8s.io/e2e-framework/pkg/features"
@@ -37,6 +38,11 @@ func TestHermeticAgent(t *testing.T) {
 		for _, s := range a.c.StandIns {
 			t.Logf("stand-in: %s", s)
 		}
+		t.Cleanup(func() {
+			if err := a.inlineC.stop(context.Background()); err != nil {
+				t.Errorf("stop the inline-mode agent: %v", err)
+			}
+		})
 	}
 	testenv.Test(t,
 		a.featureOperatorCopies(),
@@ -44,6 +50,9 @@ func TestHermeticAgent(t *testing.T) {
 		a.featureNPDS(),
 		a.featureHandshakes(),
 		a.featureRotation(),
+		a.featureInlineMissingTrust(),
+		a.featureSourcesInSecretsNamespace(),
+		a.featureMissingKey(),
 	)
 }
 
@@ -68,6 +77,11 @@ type agentTier struct {
 	certs *upstream.Certs
 	// secretsNS is the policy secrets namespace of cilium-config.
 	secretsNS string
+
+	// The inline-mode agent, started by the first failure mode needing it.
+	inlineOnce sync.Once
+	inlineC    *inlineCilium
+	inlineErr  error
 }
 
 func newAgentTier(cp *hermetic.ControlPlane, c *agent.InProcess, certs *upstream.Certs) (*agentTier, error) {
