@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
@@ -35,6 +36,7 @@ func TestHermeticAgent(t *testing.T) {
 		if a, err = newAgentTier(suite.hermetic, suite.cilium, suite.fakeCerts); err != nil {
 			t.Fatal(err)
 		}
+		t.Logf("Cilium's operator and agent started in-process in %s", a.c.StartTime.Round(time.Millisecond))
 		for _, s := range a.c.StandIns {
 			t.Logf("stand-in: %s", s)
 		}

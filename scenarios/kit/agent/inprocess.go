@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"time"
 
 	"k8s.io/client-go/kubernetes"
 
@@ -43,12 +44,15 @@ type InProcess struct {
 	Agent    *Agent
 	// StandIns says what stands in for what, one line each.
 	StandIns []string
+	// StartTime is how long StartInProcess took.
+	StartTime time.Duration
 }
 
 // StartInProcess reads cilium-config from Cilium's namespace, starts the
 // operator and the agent from it, and counts the agent as the agent
 // DaemonSet's pod (CountInProcessAgent). On error nothing keeps running.
 func StartInProcess(ctx context.Context, kubeconfig string, cs kubernetes.Interface, logger *slog.Logger) (_ *InProcess, err error) {
+	start := time.Now()
 	cfg, err := ReadConfig(ctx, cs, cilium.Namespace)
 	if err != nil {
 		return nil, err
@@ -76,6 +80,7 @@ func StartInProcess(ctx context.Context, kubeconfig string, cs kubernetes.Interf
 		"identities: workload and kube-dns numbered here; one per toFQDNs selector for the addresses the DNS proxy would learn",
 		"Envoy: Go's crypto/tls, configured from the NPDS rule and the SDS secrets",
 	}
+	c.StartTime = time.Since(start)
 	return c, nil
 }
 
