@@ -10,6 +10,7 @@ import (
 
 	cilium "github.com/cilium/proxy/go/cilium/api"
 	envoycore "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cilium/cilium/pkg/identity"
@@ -88,9 +89,9 @@ func (e *EnvoyStandIn) ServerConfig(host string, port uint32) (*tls.Config, stri
 	}
 	chain, key := []byte(dc.GetCertificateChain()), []byte(dc.GetPrivateKey())
 	if name := dc.GetTlsSdsSecret(); name != "" {
-		sec, ok := e.SDS.Get(name)
-		if !ok {
-			return nil, name, fmt.Errorf("%s: SDS secret %s is not supplied (Envoy: \"Secret is not supplied by SDS\")", host, name)
+		sec, err := e.sds(host, name)
+		if err != nil {
+			return nil, name, err
 		}
 		tc := sec.GetTlsCertificate()
 		if tc == nil {
@@ -120,9 +121,9 @@ func (e *EnvoyStandIn) UpstreamConfig(host string, port uint32) (*tls.Config, st
 	ca := []byte(uc.GetTrustedCa())
 	name := uc.GetValidationContextSdsSecret()
 	if name != "" {
-		sec, ok := e.SDS.Get(name)
-		if !ok {
-			return nil, name, fmt.Errorf("%s: SDS secret %s is not supplied", host, name)
+		sec, err := e.sds(host, name)
+		if err != nil {
+			return nil, name, err
 		}
 		vc := sec.GetValidationContext()
 		if vc == nil {
@@ -135,6 +136,15 @@ func (e *EnvoyStandIn) UpstreamConfig(host string, port uint32) (*tls.Config, st
 		return nil, name, fmt.Errorf("%s: the trusted CA Envoy is given holds no certificate", host)
 	}
 	return &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12}, name, nil
+}
+
+// sds returns the SDS secret name, as Envoy would ask the agent for it.
+func (e *EnvoyStandIn) sds(host, name string) (*tlsv3.Secret, error) {
+	sec, ok := e.SDS.Get(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: SDS secret %s is not supplied (Envoy: \"Secret is not supplied by SDS\")", host, name)
+	}
+	return sec, nil
 }
 
 // Handshake does a TLS handshake between server and client over a loopback

@@ -99,13 +99,7 @@ func ciliumNamespaces(ctx context.Context, opts CiliumOptions) (map[string]bool,
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]bool{}
-	for _, o := range objs {
-		if o.GetKind() == "Namespace" {
-			out[o.GetName()] = true
-		}
-	}
-	return out, nil
+	return namespacesOf(objs), nil
 }
 
 // loadCiliumChart loads release v's chart without the network. An empty
