@@ -22,7 +22,7 @@ test: fmt-check check-tracked vet controlplane unit test-hermetic ## everything 
 unit: ## unit, chart, validation, doctor and probe tests of every package but ./scenarios
 	$(GO) test -count=1 $(UNIT_PKGS)
 
-test-hermetic: controlplane ## the scenarios against a real kube-apiserver+etcd with cert-manager's and trust-manager's controllers
+test-hermetic: controlplane ## the scenarios against a real kube-apiserver+etcd with cert-manager's and trust-manager's controllers, and Cilium's operator and agent in-process (the agent tier, --labels tier=agent)
 	$(GO) test -count=1 ./scenarios -args --provider=hermetic
 
 controlplane: ## build kube-apiserver and etcd for the hermetic control plane (once per machine, cached in ~/.cache)
