@@ -3,7 +3,8 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -53,54 +54,73 @@ func (h *hermeticCluster) featureRotation() features.Feature {
 }
 
 func (h *hermeticCluster) featureDoctor() features.Feature {
-	return hermeticFeature("doctor on a cluster without Cilium", scenario.NegativeControl).
-		Assess("names the missing agent and passes the certificate, secret and policy checks", timed(func(ctx context.Context, t *testing.T) {
+	return hermeticFeature("doctor on the hermetic cluster", scenario.NegativeControl).
+		Assess("passes the certificate, secret and policy checks and fails only what cannot run here", timed(func(ctx context.Context, t *testing.T) {
 			if err := h.createWorkloadPods(ctx, t); err != nil {
 				t.Fatal(err)
 			}
-			src, err := doctor.NewLiveSource(h.cp.KubeconfigPath)
-			if err != nil {
-				t.Fatal(err)
+			want := h.doctorExpectation()
+			if suite.cilium != nil {
+				// As `sandbox up` does, wait for Cilium's operator's copies.
+				srcs, err := h.policySecrets(ctx, intercept.WorkloadNamespace)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := h.waitOperatorCopies(ctx, suite.cilium.Config["policy-secrets-namespace"], srcs); err != nil {
+					t.Fatal(err)
+				}
 			}
-			rep, err := doctor.Run(ctx, src, doctor.Options{})
-			if err != nil {
-				t.Fatal(err)
+			rep := h.runDoctor(ctx, t, doctor.Options{})
+			for _, id := range want.pass {
+				if f := rep.Finding(id); f == nil || f.Status != doctor.StatusPass {
+					t.Errorf("doctor %s = %v, want pass", id, f)
+				}
 			}
-			var text strings.Builder
-			if err := rep.WriteTextWith(&text, doctor.TextOptions{AllEvidence: true}); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("doctor report:\n%s", text.String())
-			// The checks about certificates, secrets, policy wiring and the
-			// workload's pod spec read only the API server, so each must pass
-			// here; the others must not fail but through the missing agent.
-			mustPass := []string{"tls-policies", "policies-accepted", "secret-keys", "certificates",
-				"certificate-sans", "dns-rule", "http-rule", "policy-selects-workload", "proxy-env", "ca-trust"}
-			for _, id := range mustPass {
-				f := rep.Finding(id)
-				if f == nil {
-					t.Errorf("doctor has no check %q", id)
-				} else if f.Status != doctor.StatusPass {
-					t.Errorf("doctor %s = %s (%s), want pass", id, f.Status, f.Reason)
+			for _, id := range want.skip {
+				if f := rep.Finding(id); f == nil || f.Status != doctor.StatusSkip {
+					t.Errorf("doctor %s = %v, want skip", id, f)
 				}
 			}
 			for _, f := range rep.Findings {
-				if f.ID != "cilium-agents" && f.Status == doctor.StatusFail {
-					t.Errorf("doctor %s failed (%s): only cilium-agents may fail on a cluster without Cilium", f.ID, f.Reason)
+				if why, ok := want.mayFail[f.ID]; f.Status == doctor.StatusFail && !ok {
+					t.Errorf("doctor %s failed (%s): only %v may fail here", f.ID, f.Reason, slices.Sorted(maps.Keys(want.mayFail)))
+				} else if ok {
+					t.Logf("doctor %s: %s (%s)", f.ID, f.Status, why)
 				}
 			}
-			// No Cilium operator runs here, so no secret is copied into the
-			// secrets namespace: the copy check must skip, never pass or fail.
-			if f := rep.Finding("secret-synced"); f == nil || f.Status != doctor.StatusSkip {
-				t.Errorf("doctor secret-synced = %v, want skip: no Cilium operator runs here to copy secrets", f)
-			}
-			if f := rep.Finding("cilium-agents"); f == nil || f.Status != doctor.StatusFail {
-				t.Errorf("doctor cilium-agents = %v, want fail: no Cilium agent runs here", f)
-			}
-			if rep.RootCause != "cilium-agents" {
-				t.Errorf("doctor root cause = %q, want cilium-agents", rep.RootCause)
+			if rep.RootCause != want.rootCause {
+				t.Errorf("doctor root cause = %q, want %s", rep.RootCause, want.rootCause)
 			}
 		})).Feature()
+}
+
+// doctorExpectation is what the doctor must report on the hermetic cluster.
+type doctorExpectation struct {
+	pass, skip []string
+	// mayFail are the checks allowed to fail, with why.
+	mayFail   map[string]string
+	rootCause string
+}
+
+// doctorExpectation: the checks reading only the API server pass. Without
+// Cilium in-process, the agent is missing and everything needing it skips;
+// with it, Cilium's chart is installed and the operator copies the secrets,
+// so the secrets-mode checks pass, and what fails is what needs a pod.
+func (h *hermeticCluster) doctorExpectation() doctorExpectation {
+	apiOnly := []string{"tls-policies", "policies-accepted", "secret-keys", "certificates",
+		"certificate-sans", "dns-rule", "http-rule", "policy-selects-workload", "proxy-env", "ca-trust"}
+	if suite.cilium == nil {
+		return doctorExpectation{pass: apiOnly, skip: []string{"secret-synced"}, rootCause: "cilium-agents",
+			mayFail: map[string]string{"cilium-agents": "no Cilium agent runs here"}}
+	}
+	return doctorExpectation{
+		pass: append(apiOnly, "cilium-agents", "l7-proxy", "secrets-mode", "secret-location", "secret-synced"),
+		mayFail: map[string]string{
+			"envoy":             "no Envoy pod runs here; the agent tier uses Go's TLS in its place",
+			"endpoints-managed": "no pod runs here, so none is a Cilium endpoint",
+		},
+		rootCause: "envoy",
+	}
 }
 
 // createWorkloadPods creates, for each Deployment of the chart's workload

@@ -103,7 +103,7 @@ func (h *hermeticCluster) featureCABootstrap() features.Feature {
 func featureDataPathSkipped() features.Feature {
 	return hermeticFeature("data path", scenario.Intercept).
 		Assess("served chain, L7 rules, Hubble flows", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			t.Skip("hermetic mode runs no nodes, pods or Cilium agent: the data-path scenarios need --provider=kind or existing")
+			t.Skip("hermetic mode runs no nodes or pods, so no Cilium datapath or Envoy: the data-path scenarios need --provider=kind or existing")
 			return ctx
 		}).Feature()
 }

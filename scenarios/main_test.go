@@ -91,7 +91,7 @@ func requireDataPath(t *testing.T) {
 	t.Helper()
 	requireCluster(t)
 	if suite.opts.provider == providerHermetic && !testenv.EnvConf().DryRunMode() {
-		t.Skip("no Cilium agent or Envoy in the hermetic control plane")
+		t.Skip("no pods, Cilium datapath or Envoy in the hermetic control plane")
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/agent"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
@@ -37,6 +38,13 @@ type suiteState struct {
 
 	hermetic *hermetic.ControlPlane
 	fake     *upstream.Upstream
+	// fakeCerts are the fake upstream's certificates: the hermetic chart's
+	// upstream trust holds their CA, as the kind suite's does offline.
+	fakeCerts *upstream.Certs
+	// cilium is Cilium's operator and agent in-process on the hermetic
+	// control plane; ciliumSkip says why they do not run, when they do not.
+	cilium     *agent.InProcess
+	ciliumSkip string
 
 	rest *rest.Config
 	cs   kubernetes.Interface
@@ -133,8 +141,16 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 
 // setupHermetic starts the hermetic control plane; without its binaries the
 // cluster tests skip.
+// The chart goes in with the kind suite's offline values (the fake
+// upstream's CA in the upstream trust); for the Cilium release whose code
+// this binary links, Cilium's chart goes in too and its operator and agent
+// run in-process (the agent tier).
 func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) error {
-	cp, err := hermetic.Start(ctx, hermetic.Options{Chart: &hermetic.ChartOptions{Cilium: s.opts.cilium}})
+	opts, err := s.hermeticOptions()
+	if err != nil {
+		return err
+	}
+	cp, err := hermetic.Start(ctx, opts)
 	if errors.Is(err, hermetic.ErrNoAssets) {
 		s.skip = fmt.Sprintf("needs the hermetic control-plane binaries (%v)", err)
 		return nil
@@ -144,6 +160,9 @@ func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) err
 	}
 	s.hermetic = cp
 	cfg.WithKubeconfigFile(cp.KubeconfigPath)
+	if opts.Cilium != nil {
+		return s.startCilium(ctx, cp)
+	}
 	return nil
 }
 
@@ -266,6 +285,7 @@ func (s *suiteState) finish(ctx context.Context, _ *envconf.Config) (context.Con
 		}
 		errs = append(errs, s.fake.Stop(ctx))
 	}
+	errs = append(errs, s.cilium.Stop(ctx))
 	if s.hermetic != nil {
 		errs = append(errs, s.hermetic.Stop(ctx))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"helm.sh/helm/v3/pkg/action"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
@@ -102,11 +103,16 @@ func chartNamespaces(ctx context.Context, opts ChartOptions) (map[string]bool, e
 	if err != nil {
 		return nil, err
 	}
+	return namespacesOf(objs), nil
+}
+
+// namespacesOf returns the names of the Namespace objects among objs.
+func namespacesOf(objs []*unstructured.Unstructured) map[string]bool {
 	out := map[string]bool{}
 	for _, o := range objs {
 		if o.GetKind() == "Namespace" {
 			out[o.GetName()] = true
 		}
 	}
-	return out, nil
+	return out
 }

@@ -11,9 +11,14 @@
 // and installs the chart through release.EnsureRelease, as `make sandbox`
 // does. Stop tears it all down; Processes lets a test prove nothing is left.
 //
-// What does not run: kubelet, scheduler, kube-controller-manager and
-// Cilium. There are no pods (the workload Deployment never rolls out), no
-// garbage collector (owned objects outlive their owners) and no namespace
-// controller (a deleted Namespace stays Terminating). Scenarios that need
-// the data path skip in this mode.
+// With Options.Cilium, Cilium's own Helm chart is installed as well, with
+// the sandbox's values, so cilium-config, Cilium's RBAC and its secrets
+// namespace are what a sandbox cluster has; scenarios/kit/agent runs
+// Cilium's operator and agent code against them.
+//
+// What does not run: kubelet, scheduler, kube-controller-manager, and so
+// no pod at all, Cilium's included (the workload Deployment never rolls
+// out), no garbage collector (owned objects outlive their owners) and no
+// namespace controller (a deleted Namespace stays Terminating). Scenarios
+// that need the data path skip in this mode.
 package hermetic

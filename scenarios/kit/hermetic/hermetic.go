@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic/assets"
@@ -23,8 +24,9 @@ const (
 	// CertManagerNamespace is cert-manager's cluster resource namespace and
 	// trust-manager's trust namespace, where the chart's CA lives.
 	CertManagerNamespace = "cert-manager"
-	// SecretsNamespace is where the chart's TLS secrets live.
-	SecretsNamespace = "cilium-secrets"
+	// SecretsNamespace is Cilium's secrets namespace, where the chart's TLS
+	// secrets live on 1.16 and the operator's copies under secret sync.
+	SecretsNamespace = ciliumtls.SecretsNamespace
 )
 
 // Options configure Start.
@@ -40,6 +42,11 @@ type Options struct {
 	Chart *ChartOptions
 	// NoChart leaves the chart uninstalled (tests that install it themselves).
 	NoChart bool
+	// Cilium, when set, installs that Cilium release's own Helm chart
+	// before cert-manager starts, as `sandbox up` does. Its DaemonSets and
+	// Deployments never run pods here; what they configure can be read
+	// (cilium-config, RBAC, the secrets namespace).
+	Cilium *CiliumOptions
 	// Logger receives cert-manager's controller logs; discarded when zero.
 	Logger logr.Logger
 	// StartTimeout bounds each control-plane process's start; 60s when zero.
@@ -67,8 +74,8 @@ type ControlPlane struct {
 var ErrNoAssets = assets.ErrMissing
 
 // Start starts etcd and kube-apiserver, installs the CRDs, creates the
-// namespaces, starts cert-manager's and trust-manager's controllers
-// in-process and installs the interception chart. On error everything
+// namespaces, installs Cilium's chart when asked, starts cert-manager's and
+// trust-manager's controllers in-process and installs the interception chart. On error everything
 // already started is stopped.
 func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	dir, err := assets.Resolve(opts.AssetsDir)
@@ -82,12 +89,10 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if opts.Chart != nil {
 		chart = *opts.Chart
 	}
-	skip := map[string]bool{}
-	if !opts.NoChart {
-		// Bad values fail here, before anything is started.
-		if skip, err = chartNamespaces(ctx, chart); err != nil {
-			return nil, err
-		}
+	// Bad values fail here, before anything is started.
+	skip, err := startNamespacesOwned(ctx, opts, chart)
+	if err != nil {
+		return nil, err
 	}
 	defs := opts.CRDs
 	if defs == nil {
@@ -115,12 +120,17 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	stages := []steps.Stage[*ControlPlane]{
 		do("control plane", func() error { return cp.startEnv(dir, defs, opts.StartTimeout) }),
 		do("namespaces", func() error { return cp.createNamespaces(ctx, skip) }),
+	}
+	if opts.Cilium != nil {
+		stages = append(stages, do("cilium chart", func() error { return cp.InstallCilium(ctx, *opts.Cilium) }))
+	}
+	stages = append(stages,
 		do("cert-manager controllers", func() (err error) {
 			cp.cm, err = startCertManager(ctx, cp.KubeconfigPath, CertManagerNamespace)
 			return err
 		}),
 		do("trust-manager controller", func() error { return cp.startTrustManager(ctx) }),
-	}
+	)
 	if !opts.NoChart {
 		stages = append(stages, do("chart", func() error { _, err := cp.EnsureChart(ctx, chart); return err }))
 	}

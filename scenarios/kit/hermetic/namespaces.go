@@ -3,6 +3,7 @@ package hermetic
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,6 +15,28 @@ import (
 // (cert-manager's, and the secrets namespace Cilium's chart creates from
 // 1.17). Start creates those the chart does not create itself.
 var StartNamespaces = []string{CertManagerNamespace, SecretsNamespace}
+
+// startNamespacesOwned returns the StartNamespaces that the interception
+// chart or Cilium's chart will create, rendering them (so bad values fail
+// before anything starts).
+func startNamespacesOwned(ctx context.Context, opts Options, chart ChartOptions) (map[string]bool, error) {
+	owned := map[string]bool{}
+	if !opts.NoChart {
+		ns, err := chartNamespaces(ctx, chart)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(owned, ns)
+	}
+	if opts.Cilium != nil {
+		ns, err := ciliumNamespaces(ctx, *opts.Cilium)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(owned, ns)
+	}
+	return owned, nil
+}
 
 // createNamespaces creates names except those in skip, keeping existing ones.
 func (c *ControlPlane) createNamespaces(ctx context.Context, skip map[string]bool) error {

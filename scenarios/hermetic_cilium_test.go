@@ -1,0 +1,190 @@
+package scenarios
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cilium/cilium/operator/pkg/secretsync"
+	syncnames "github.com/cilium/cilium/pkg/secretsync/names"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/agent"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
+)
+
+// hermeticOptions are the hermetic control plane's: the chart with the kind
+// suite's offline values, and Cilium's chart when the agent tier runs.
+func (s *suiteState) hermeticOptions() (hermetic.Options, error) {
+	v := s.opts.cilium
+	var err error
+	if s.fakeCerts, err = upstream.NewCerts(testHosts(), time.Now()); err != nil {
+		return hermetic.Options{}, err
+	}
+	opts := hermetic.Options{Chart: &hermetic.ChartOptions{
+		Cilium: v,
+		Values: chartValues(upstreamLocal, s.fakeCerts.CAPEM),
+	}}
+	if s.ciliumSkip = agentTierSkip(v); s.ciliumSkip == "" {
+		opts.Cilium = &hermetic.CiliumOptions{Version: v}
+	}
+	return opts, nil
+}
+
+// agentTierSkip says why Cilium's operator and agent cannot run in-process
+// for release v, or "": they are the Go code of the cilium module in go.mod,
+// one release.
+func agentTierSkip(v versions.Cilium) string {
+	mod, err := agent.ModuleVersion()
+	if err != nil {
+		return fmt.Sprintf("the agent tier cannot tell which Cilium it links: %v", err)
+	}
+	if v.String() != mod {
+		return fmt.Sprintf("the agent tier runs Cilium %s's own Go code (the module in go.mod), not %s's", mod, v)
+	}
+	return ""
+}
+
+// startCilium starts Cilium's operator and agent against cp, configured
+// from the cilium-config Cilium's chart installed there. Their warnings and
+// errors go to the test binary's stderr.
+func (s *suiteState) startCilium(ctx context.Context, cp *hermetic.ControlPlane) error {
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s.cilium, err = agent.StartInProcess(ctx, cp.KubeconfigPath, cs, log)
+	if err != nil {
+		return fmt.Errorf("start Cilium's operator and agent in-process: %w", err)
+	}
+	return nil
+}
+
+// operatorCopyTimeout bounds the wait for Cilium's operator's copies: its
+// controller starts once its caches of every secret and policy synced.
+const operatorCopyTimeout = 60 * time.Second
+
+// policySecrets returns the secrets the TLS contexts of namespace ns's
+// policies name, resolved as Cilium resolves them under secret sync
+// (ciliumtls.PolicySecrets).
+func (h *hermeticCluster) policySecrets(ctx context.Context, ns string) ([]types.NamespacedName, error) {
+	list, err := h.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[types.NamespacedName]bool{}
+	var out []types.NamespacedName
+	for i := range list.Items {
+		refs, err := ciliumtls.PolicySecrets(list.Items[i].Object, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range refs {
+			if n := (types.NamespacedName{Namespace: r.Namespace, Name: r.Name}); !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// waitOperatorCopies waits until Cilium's operator holds, in secretsNS, a
+// current copy of each of srcs: named by Cilium's pkg/secretsync/names,
+// labelled with its owner by operator/pkg/secretsync's labels, and with
+// the source's data. A timeout names what was still wrong.
+func (h *hermeticCluster) waitOperatorCopies(ctx context.Context, secretsNS string, srcs []types.NamespacedName) (map[types.NamespacedName]*corev1.Secret, error) {
+	copies := map[types.NamespacedName]*corev1.Secret{}
+	var problem error
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, operatorCopyTimeout, true, func(ctx context.Context) (bool, error) {
+		for _, src := range srcs {
+			c, err := h.operatorCopy(ctx, secretsNS, src)
+			if err != nil {
+				problem = err
+				return false, nil
+			}
+			copies[src] = c
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("Cilium's operator's copies after %s: %w", operatorCopyTimeout, problem)
+	}
+	return copies, nil
+}
+
+// operatorCopy returns the operator's copy of src, or why it is not (yet)
+// a current one.
+func (h *hermeticCluster) operatorCopy(ctx context.Context, secretsNS string, src types.NamespacedName) (*corev1.Secret, error) {
+	name := syncnames.SyncedSecretName(src)
+	c, err := h.kube.CoreV1().Secrets(secretsNS).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("copy %s/%s of %s: %w", secretsNS, name, src, err)
+	}
+	if c.Labels[secretsync.OwningSecretNamespace] != src.Namespace || c.Labels[secretsync.OwningSecretName] != src.Name {
+		return nil, fmt.Errorf("copy %s/%s is labelled as owned by %s/%s, not %s", secretsNS, name,
+			c.Labels[secretsync.OwningSecretNamespace], c.Labels[secretsync.OwningSecretName], src)
+	}
+	s, err := h.kube.CoreV1().Secrets(src.Namespace).Get(ctx, src.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", src, err)
+	}
+	if !reflect.DeepEqual(s.Data, c.Data) {
+		return nil, fmt.Errorf("copy %s/%s holds other data than %s (keys %v, source keys %v)", secretsNS, name, src, keysOf(c.Data), keysOf(s.Data))
+	}
+	return c, nil
+}
+
+// ownerLabels renders the operator's owner labels of a copy.
+func ownerLabels(l map[string]string) string {
+	return fmt.Sprintf("%s=%s, %s=%s", secretsync.OwningSecretNamespace, l[secretsync.OwningSecretNamespace],
+		secretsync.OwningSecretName, l[secretsync.OwningSecretName])
+}
+
+// runDoctor runs the doctor against the hermetic cluster and logs its report.
+func (h *hermeticCluster) runDoctor(ctx context.Context, t *testing.T, opts doctor.Options) *doctor.Report {
+	t.Helper()
+	st := h.doctorState(ctx, t, opts.Scope)
+	return evaluateDoctor(t, st, opts)
+}
+
+// doctorState gathers what the doctor reads from the hermetic cluster.
+func (h *hermeticCluster) doctorState(ctx context.Context, t *testing.T, scope doctor.Scope) *doctor.State {
+	t.Helper()
+	src, err := doctor.NewLiveSource(h.cp.KubeconfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := src.Gather(ctx, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// evaluateDoctor runs the doctor's checks over st and logs the report.
+func evaluateDoctor(t *testing.T, st *doctor.State, opts doctor.Options) *doctor.Report {
+	t.Helper()
+	rep := doctor.Evaluate(st, opts)
+	var text strings.Builder
+	if err := rep.WriteTextWith(&text, doctor.TextOptions{AllEvidence: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("doctor report:\n%s", text.String())
+	return rep
+}
