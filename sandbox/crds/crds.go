@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-//go:generate go run ./internal/gencrds -out files
+//go:generate go run ../../cmd/gencrds -out files
 
 //go:embed files/cert-manager/*.yaml files/trust-manager/*.yaml
 var files embed.FS

@@ -9,7 +9,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/crds/internal/source"
+	"github.com/cilium-tls-intercept/sandbox/cmd/gencrds/source"
 )
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

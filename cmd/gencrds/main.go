@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/crds/internal/source"
+	"github.com/cilium-tls-intercept/sandbox/cmd/gencrds/source"
 )
 
 func main() {
