@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"flag"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/modcache"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -24,12 +24,13 @@ func run(args ...string) (code int, stdout, stderr string) {
 }
 
 // TestPlanGolden compares `sandbox plan --output json` per Cilium minor with
-// testdata/plan-<minor>.json. Charts come from the Go module cache only
-// (an empty chart cache), so the output does not depend on earlier runs.
+// testdata/plan-<minor>.json. The charts come from a module cache holding
+// only go.mod's module versions (Cilium 1.20.2, cert-manager, trust-manager)
+// and an empty chart cache, so the output depends neither on earlier runs
+// nor on the other Cilium releases the machine's module cache may hold: the
+// plans of 1.16 to 1.19 leave Cilium's images out, with a note.
 func TestPlanGolden(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(release.ModuleCache(), "github.com/cert-manager/cert-manager@"+versions.CertManager)); err != nil {
-		t.Skipf("needs cert-manager %s in the Go module cache (go mod download): %v", versions.CertManager, err)
-	}
+	modcache.Requirements(t, "github.com/cilium/cilium", "github.com/cert-manager/cert-manager", "github.com/cert-manager/trust-manager")
 	cache := t.TempDir()
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
@@ -38,19 +39,7 @@ func TestPlanGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			out = strings.ReplaceAll(out, cache, "<chart-cache>")
-			golden := filepath.Join("testdata", "plan-"+v.MinorString()+".json")
-			if *update {
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(want) != out {
-				t.Fatalf("plan for %s differs from %s (run go test -update after checking):\n%s", v, golden, out)
-			}
+			golden.Check(t, filepath.Join("testdata", "plan-"+v.MinorString()+".json"), []byte(out), *update)
 		})
 	}
 }
