@@ -85,6 +85,22 @@ users: [{name: u, user: {token: t}}]
 	}
 }
 
+// TestDoctorKubeconfigEnvEmpty: $KUBECONFIG naming an empty file is
+// reported as such, not as $KUBECONFIG being unset.
+func TestDoctorKubeconfigEnvEmpty(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	empty := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", empty)
+	code, _, errOut := run("doctor")
+	if code != ExitUsage || !strings.Contains(errOut, `$KUBECONFIG is "`+empty+`"`) || strings.Contains(errOut, "unset") {
+		t.Fatalf("exit %d, stderr %q; want exit 2 naming the empty $KUBECONFIG file", code, errOut)
+	}
+}
+
 func TestDoctorKubeconfig(t *testing.T) {
 	t.Chdir(t.TempDir())
 	t.Setenv("KUBECONFIG", "")
