@@ -28,7 +28,8 @@ func (Sandbox) Up(ctx context.Context, opts pipeline.Options) (*pipeline.Report,
 
 // Down calls pipeline.Down.
 func (Sandbox) Down(ctx context.Context, opts pipeline.Options) error {
-	return pipeline.Down(ctx, opts)
+	_, err := pipeline.Down(ctx, opts)
+	return err
 }
 
 // Runner executes a plan, one combination at a time.

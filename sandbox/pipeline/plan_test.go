@@ -123,7 +123,7 @@ func TestUpWithoutDocker(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "kubeconfig")); !os.IsNotExist(err) {
 		t.Error("Up wrote a kubeconfig without a cluster")
 	}
-	if err := Down(context.Background(), Options{}); !errors.Is(err, cluster.ErrNoDocker) {
+	if _, err := Down(context.Background(), Options{}); !errors.Is(err, cluster.ErrNoDocker) {
 		t.Errorf("Down error = %v, want ErrNoDocker", err)
 	}
 }

@@ -191,29 +191,3 @@ func installTrustManager(ctx context.Context, st *state) (string, bool, error) {
 func installChart(ctx context.Context, st *state) (string, bool, error) {
 	return st.ensure(ctx, intercept.DefaultReleaseName)
 }
-
-// Down deletes the sandbox's kind cluster and its entry in the kubeconfig
-// file, and nothing else. Deleting a cluster that does not exist is not an error.
-func Down(ctx context.Context, opts Options) error {
-	if opts.ClusterName == "" {
-		opts.ClusterName = DefaultClusterName
-	}
-	if opts.KubeconfigPath == "" {
-		opts.KubeconfigPath = DefaultKubeconfig
-	}
-	if err := checkClusterName(opts.ClusterName); err != nil {
-		return err
-	}
-	if err := cluster.CheckDocker(ctx); err != nil {
-		return err
-	}
-	k := cluster.NewKind(nil)
-	exists, err := k.Exists(opts.ClusterName)
-	if err != nil || !exists {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return k.Delete(opts.ClusterName, opts.KubeconfigPath)
-}

@@ -17,11 +17,16 @@ func newDownCmd(s streams, g *globalOptions) *cobra.Command {
 		Short: "Delete the sandbox's kind cluster (and nothing else)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := pipeline.Down(cmd.Context(), *o); err != nil {
+			deleted, err := pipeline.Down(cmd.Context(), *o)
+			if err != nil {
 				if errors.Is(err, cluster.ErrNoDocker) {
 					return withCode(ExitUsage, err)
 				}
 				return withCode(ExitFailed, err)
+			}
+			if !deleted {
+				fmt.Fprintf(s.out, "nothing to delete: no kind cluster %q\n", o.ClusterName)
+				return nil
 			}
 			fmt.Fprintf(s.out, "sandbox %q deleted\n", o.ClusterName)
 			return nil
