@@ -112,15 +112,25 @@ func (k *Kind) Delete(name, kubeconfigPath string) error {
 // does the same), so --kubeconfig ~/.kube/config adds the sandbox instead of
 // replacing the user's other contexts; the sandbox's context becomes current.
 func (k *Kind) WriteKubeconfig(name, path string) error {
-	cfg, err := k.provider.KubeConfig(name, false)
+	cfg, err := k.Kubeconfig(name)
 	if err != nil {
-		return fmt.Errorf("kubeconfig of kind cluster %q: %w", name, err)
+		return err
 	}
-	merged, err := MergeKubeconfig(path, []byte(cfg))
+	merged, err := MergeKubeconfig(path, cfg)
 	if err != nil {
 		return err
 	}
 	return WriteFile0600(path, merged)
+}
+
+// Kubeconfig returns the cluster's external kubeconfig as kind reads it
+// from the control-plane node, writing no file.
+func (k *Kind) Kubeconfig(name string) ([]byte, error) {
+	cfg, err := k.provider.KubeConfig(name, false)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of kind cluster %q: %w", name, err)
+	}
+	return []byte(cfg), nil
 }
 
 // MergeKubeconfig returns the kubeconfig file at path (none when missing)

@@ -126,6 +126,18 @@ func TestUpJSONReportWithoutDocker(t *testing.T) {
 	}
 }
 
+// TestStatusHelp: status only reads; its help must not say it writes the
+// kubeconfig, as up's does.
+func TestStatusHelp(t *testing.T) {
+	_, out, _ := run("status", "--help")
+	if strings.Contains(out, "is written") || !strings.Contains(out, "writes no file") {
+		t.Errorf("status --help claims a write or lacks \"writes no file\":\n%s", out)
+	}
+	if _, out, _ := run("up", "--help"); !strings.Contains(out, "kubeconfig is written") {
+		t.Errorf("up --help does not say where the kubeconfig is written:\n%s", out)
+	}
+}
+
 func TestPrintStatus(t *testing.T) {
 	cases := []struct {
 		name string

@@ -21,10 +21,12 @@ type sandboxFlags struct {
 	output string
 }
 
-func (f *sandboxFlags) bind(cmd *cobra.Command, full bool) {
+// bind adds the flags to cmd; kubeconfigHelp says what the command does
+// with --kubeconfig. full adds the flags that shape the sandbox.
+func (f *sandboxFlags) bind(cmd *cobra.Command, kubeconfigHelp string, full bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name")
-	fl.StringVar(&f.opts.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, "where the cluster's kubeconfig is written (mode 0600)")
+	fl.StringVar(&f.opts.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, kubeconfigHelp)
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	if !full {
 		return
@@ -71,7 +73,7 @@ returns in seconds. The kubeconfig is written to .sandbox/kubeconfig, not ~/.kub
 			return runUp(cmd, s, g, f)
 		},
 	}
-	f.bind(cmd, true)
+	f.bind(cmd, "where the cluster's kubeconfig is written (mode 0600; other clusters' entries in the file are kept)", true)
 	return cmd
 }
 
