@@ -94,6 +94,11 @@ func TestSandboxCommandsFail(t *testing.T) {
 		{"bad set", []string{"up", "--set", "a.b"}, ExitUsage, `--set "a.b"`},
 		{"bad cluster name", []string{"up", "--cluster-name", "Bad_Name"}, ExitUsage, `invalid cluster name "Bad_Name"`},
 		{"missing kind config", []string{"plan", "--kind-config", filepath.Join(dir, "none.yaml")}, ExitUsage, "none.yaml"},
+		{"matrix merge without files", []string{"matrix", "merge"}, ExitUsage, "matrix merge needs one or more results.json files"},
+		{"argument to up", []string{"up", "extra"}, ExitUsage, `unknown command "extra" for "sandbox up"`},
+		{"unknown flag", []string{"up", "--bogus"}, ExitUsage, "unknown flag: --bogus"},
+		{"unknown command", []string{"bogus"}, ExitUsage, `unknown command "bogus" for "sandbox"`},
+		{"argument to doctor", []string{"doctor", "x"}, ExitUsage, `unknown command "x" for "sandbox doctor"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
