@@ -59,13 +59,13 @@ sandbox: ## bring up the kind sandbox (idempotent); SANDBOX_ARGS="--cilium-versi
 	$(SANDBOX) up $(SANDBOX_ARGS)
 
 sandbox-down: ## delete the kind sandbox
-	$(SANDBOX) down
+	$(SANDBOX) down $(SANDBOX_ARGS)
 
 sandbox-plan: ## print what `make sandbox` would create (no Docker needed)
 	$(SANDBOX) plan $(SANDBOX_ARGS)
 
 sandbox-status: ## show the sandbox's cluster, releases and readiness
-	$(SANDBOX) status
+	$(SANDBOX) status $(SANDBOX_ARGS)
 
 sandbox-live-test: ## bring the sandbox up twice on a Docker host; the second run must change nothing
 	SANDBOX_LIVE=1 $(GO) test -count=1 -run TestUpLive -timeout 30m ./sandbox/pipeline
@@ -75,13 +75,13 @@ e2e: ## the scenarios against the sandbox, JUnit in .sandbox/; E2E_ARGS="--upstr
 	$(GO) tool gotestsum --format testname --junitfile $(E2E_JUNIT) -- -count=1 -timeout 60m ./scenarios -args $(E2E_ARGS)
 
 doctor: ## say why interception is not active (the sandbox's cluster, or KUBECONFIG)
-	$(SANDBOX) doctor
+	$(SANDBOX) doctor $(SANDBOX_ARGS)
 
-render: ## print the interception chart's manifests; ARGS="--cilium-version 1.18 -f values.yaml"
-	$(SANDBOX) render $(ARGS)
+render: ## print the interception chart's manifests; SANDBOX_ARGS="--cilium-version 1.18 -f values.yaml"
+	$(SANDBOX) render $(SANDBOX_ARGS)
 
 matrix: ## the scenarios across Cilium 1.16-1.20 on fresh kind clusters (needs Docker)
-	$(SANDBOX) matrix
+	$(SANDBOX) matrix $(SANDBOX_ARGS)
 
 matrix-plan: ## what `make matrix` would run (no Docker)
-	$(SANDBOX) matrix --dry-run
+	$(SANDBOX) matrix --dry-run $(SANDBOX_ARGS)
