@@ -119,9 +119,19 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 		APIVersions: []string{"cilium.io/v2", "cert-manager.io/v1", "trust.cert-manager.io/v1alpha1"},
 	})
 	if err != nil {
+		if isSchemaError(err) {
+			if words := explainSchema(c, vals); words != "" {
+				return nil, fmt.Errorf("%w: %s", ErrInvalidValues, words)
+			}
+		}
 		return nil, fmt.Errorf("%w: %s", ErrInvalidValues, cleanHelmError(err))
 	}
 	return out, nil
+}
+
+// isSchemaError tells whether Helm refused the values by values.schema.json.
+func isSchemaError(err error) bool {
+	return strings.Contains(err.Error(), "don't meet the specifications of the schema")
 }
 
 // Chart loads the embedded cilium-tls-intercept chart.
@@ -163,7 +173,7 @@ var schemaViolation = regexp.MustCompile(`(?m)^- at '([^']*)': (.*)$`)
 // as "values.schema.json: at /path: message"; any other error stays whole.
 func cleanHelmError(err error) string {
 	msg := err.Error()
-	if strings.Contains(msg, "don't meet the specifications of the schema") {
+	if isSchemaError(err) {
 		var parts []string
 		for _, m := range schemaViolation.FindAllStringSubmatch(msg, -1) {
 			parts = append(parts, fmt.Sprintf("at /%s: %s", strings.TrimPrefix(m[1], "/"), m[2]))
