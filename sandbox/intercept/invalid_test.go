@@ -131,6 +131,15 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 	}
 }
 
+// TestRenderRejectsKubeVersion: a malformed KubeVersion is not a values
+// problem, so the error does not say "invalid values".
+func TestRenderRejectsKubeVersion(t *testing.T) {
+	_, err := Render(context.Background(), RenderOptions{KubeVersion: "banana"})
+	if err == nil || errors.Is(err, ErrInvalidValues) || !strings.Contains(err.Error(), `kube version "banana" is not a Kubernetes version`) {
+		t.Fatalf("Render error = %v, want one naming the kube version and not wrapping ErrInvalidValues", err)
+	}
+}
+
 // TestChartRejectsCiliumVersion renders through Helm alone (as helm install
 // would, without versions.ParseCilium first): the templates themselves must
 // refuse a version outside 1.16 to 1.20.

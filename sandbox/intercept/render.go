@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/cilium-tls-intercept/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
@@ -109,6 +110,8 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 	kube := opts.KubeVersion
 	if kube == "" {
 		kube = versions.NodeImageFor(v).Kubernetes
+	} else if _, err := chartutil.ParseKubeVersion(kube); err != nil {
+		return nil, fmt.Errorf("kube version %q is not a Kubernetes version (v1.36.4 or 1.36): %w", kube, err)
 	}
 	out, err := release.Render(ctx, release.RenderInput{
 		Chart:       c,
