@@ -60,6 +60,9 @@ type StepResult struct {
 	// Detail says what the step found or did, in a few words.
 	Detail string `json:"detail,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// Cancelled tells that the step stopped because its stage was
+	// cancelled: another step of the stage failed, or Up was interrupted.
+	Cancelled bool `json:"cancelled,omitempty"`
 }
 
 // Report is what Up did.

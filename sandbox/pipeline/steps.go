@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -71,6 +72,9 @@ func runStep(ctx context.Context, st *state, s step, onStep func(StepEvent)) (St
 	d := time.Since(start)
 	res := StepResult{Name: s.name, Duration: d, Seconds: roundSeconds(d), Changed: changed, Detail: detail}
 	if err != nil {
+		// The stage's context was cancelled (a sibling failed, or Up was
+		// interrupted) and the step stopped for it.
+		res.Cancelled = ctx.Err() != nil && errors.Is(err, context.Canceled)
 		err = fmt.Errorf("%s: %w", s.name, err)
 		res.Error = err.Error()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -118,6 +119,7 @@ func printArtifacts(w io.Writer, rep *pipeline.Report) {
 // Steps of one stage run concurrently, so lines are written under a lock.
 func stepPrinter(w io.Writer, verbosity int) func(pipeline.StepEvent) {
 	var mu sync.Mutex
+	failed := "" // the step whose failure cancels its siblings: it ends first
 	return func(e pipeline.StepEvent) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -132,7 +134,16 @@ func stepPrinter(w io.Writer, verbosity int) func(pipeline.StepEvent) {
 			mark = "✗"
 		}
 		line := fmt.Sprintf(" %s %s (%.1fs)", mark, e.Name, e.Result.Seconds)
-		if verbosity >= 1 && e.Result.Detail != "" {
+		switch {
+		case e.Result.Cancelled: // its error is not the one Up returns: say here how it ended
+			line += "  cancelled"
+			if failed != "" {
+				line += " when " + failed + " failed"
+			}
+			line += ": " + strings.TrimPrefix(e.Result.Error, e.Name+": ")
+		case e.Result.Error != "" && failed == "":
+			failed = e.Name
+		case verbosity >= 1 && e.Result.Detail != "":
 			line += "  " + e.Result.Detail
 		}
 		fmt.Fprintln(w, line)
