@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -21,6 +20,9 @@ import (
 // Kind manages kind clusters through kind's Go API with the Docker provider.
 type Kind struct {
 	provider provider
+	// host pulls node images and tidies kind's network around Create;
+	// nil leaves both to kind.
+	host nodeHost
 }
 
 // provider is the part of kind's cluster.Provider that Kind uses.
@@ -39,7 +41,7 @@ func NewKind(logger log.Logger) *Kind {
 	if logger == nil {
 		logger = log.NoopLogger{}
 	}
-	return &Kind{provider: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger))}
+	return &Kind{provider: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger)), host: dockerHost{}}
 }
 
 // Exists reports whether a kind cluster called name exists.
@@ -61,41 +63,6 @@ type CreateInput struct {
 	NodeImage string
 	// KubeconfigPath is the file kind writes the cluster's kubeconfig to.
 	KubeconfigPath string
-}
-
-// Create creates the cluster without waiting for nodes to be Ready: with no
-// CNI installed they cannot be. kind's API takes no context, so when ctx is
-// cancelled Create deletes the cluster at once (which makes kind's remaining
-// actions fail fast), waits for kind to return and deletes what it may have
-// added meanwhile: a half-made cluster would otherwise pass for an existing
-// one on the next Up. It returns ctx's error.
-func (k *Kind) Create(ctx context.Context, in CreateInput) error {
-	cfg := ConfigFor(in.Config, in.Name, in.NodeImage)
-	if err := os.MkdirAll(filepath.Dir(in.KubeconfigPath), 0o700); err != nil {
-		return fmt.Errorf("create kubeconfig directory: %w", err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- k.provider.Create(cfg.Name,
-			kindcluster.CreateWithV1Alpha4Config(cfg),
-			kindcluster.CreateWithKubeconfigPath(in.KubeconfigPath),
-			kindcluster.CreateWithWaitForReady(0),
-			kindcluster.CreateWithDisplayUsage(false),
-			kindcluster.CreateWithDisplaySalutation(false),
-		)
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("create kind cluster %q: %w", cfg.Name, err)
-		}
-		return nil
-	case <-ctx.Done():
-		errs := []error{ctx.Err(), k.provider.Delete(cfg.Name, in.KubeconfigPath)}
-		<-done
-		errs = append(errs, k.provider.Delete(cfg.Name, in.KubeconfigPath))
-		return fmt.Errorf("create kind cluster %q: %w (the partly created cluster was removed)", cfg.Name, errors.Join(errs...))
-	}
 }
 
 // Delete deletes the cluster and removes its entry from kubeconfigPath.

@@ -105,7 +105,7 @@ func ensureCluster(ctx context.Context, st *state) (string, bool, error) {
 		err := st.kind.Create(ctx, cluster.CreateInput{Config: st.r.kindConfig, Name: st.r.ClusterName,
 			NodeImage: st.r.nodeImage.Ref, KubeconfigPath: st.r.KubeconfigPath})
 		if err != nil {
-			return "", false, err
+			return "", false, offline(err)
 		}
 	}
 	if err := st.kind.WriteKubeconfig(st.r.ClusterName, st.r.KubeconfigPath); err != nil {
