@@ -168,6 +168,20 @@ func TestPrintStatus(t *testing.T) {
 	}
 }
 
+// TestStepPrinterCancelled: a step cancelled because its sibling failed
+// shows how it ended in the text output, not only in -o json.
+func TestStepPrinterCancelled(t *testing.T) {
+	var out bytes.Buffer
+	p := stepPrinter(&out, 0)
+	p(pipeline.StepEvent{Name: "charts", Done: true, Result: pipeline.StepResult{Name: "charts", Error: "charts: download chart: no internet access"}})
+	p(pipeline.StepEvent{Name: "cluster", Done: true, Result: pipeline.StepResult{Name: "cluster", Seconds: 0.1, Cancelled: true,
+		Error: "cluster: pull node image kindest/node:v1.36.4: context canceled"}})
+	want := " ✗ charts (0.0s)\n ✗ cluster (0.1s)  cancelled when charts failed: pull node image kindest/node:v1.36.4: context canceled\n"
+	if out.String() != want {
+		t.Fatalf("printed\n%q\nwant\n%q", out.String(), want)
+	}
+}
+
 func TestPrintArtifacts(t *testing.T) {
 	var out bytes.Buffer
 	printArtifacts(&out, &pipeline.Report{Artifacts: ".sandbox/artifacts/up-20260101-000000"})
