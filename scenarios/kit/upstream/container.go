@@ -184,6 +184,7 @@ func (u *Upstream) waitReady(ctx context.Context) error {
 	}
 	defer logs.Close()
 	pr, pw := io.Pipe()
+	defer pr.Close() // ends the copy below when the ready line was found
 	go func() { _, err := stdcopy.StdCopy(pw, pw, logs); pw.CloseWithError(err) }()
 	var seen []string
 	sc := bufio.NewScanner(pr)
