@@ -7,8 +7,17 @@ E2E_JUNIT    ?= .sandbox/e2e-junit.xml
 # ./scenarios is left out of `unit`: on a machine with Docker it would bring up
 # the kind sandbox. `test-hermetic` runs it against the hermetic control plane.
 UNIT_PKGS     = $(shell $(GO) list ./... | grep -v '/scenarios$$')
+# go test vets only packages with tests; `unit` vets these others itself.
+UNTESTED_PKGS = $(shell $(GO) list -f '{{if not (or .TestGoFiles .XTestGoFiles)}}{{.ImportPath}}{{end}}' ./...)
+# Every stage builds with the same flags, so each package is compiled and
+# vetted once and later stages (and later test tiers) reuse the build cache.
+# -vet=all is `go vet`'s full set of analyzers, run within go test's build.
+TEST_FLAGS   ?= -vet=all -count=1
+# The stages of `make test`; '+' runs targets concurrently (the module
+# download overlaps the control-plane build, which needs only its own).
+TEST_STAGES  ?= fmt-check check-tracked modules+controlplane unit test-hermetic
 
-.PHONY: help test unit vet fmt-check check-tracked lint build controlplane test-hermetic tidy \
+.PHONY: help test unit vet fmt-check check-tracked lint build controlplane test-hermetic tidy modules \
 	sandbox sandbox-down sandbox-plan sandbox-status sandbox-live-test e2e \
 	doctor render matrix matrix-plan golden crds
 
@@ -17,18 +26,23 @@ help: ## list targets
 
 ## --- tests that need no Docker (CI runs `make test`) ---
 
-test: fmt-check check-tracked vet controlplane unit test-hermetic ## everything that runs without Docker
+test: ## every stage that needs no cluster, each even when one fails, then a table of results and seconds
+	@MAKE="$(MAKE)" bash .ci/stages $(TEST_STAGES)
 
-unit: ## unit, chart, validation, doctor and probe tests of every package but ./scenarios
-	$(GO) test -count=1 $(UNIT_PKGS)
+modules: ## download the Go modules the tests build from (once per machine)
+	$(GO) mod download
+
+unit: ## unit, chart, validation, doctor, probe and Docker-daemon tests of every package but ./scenarios, vetted in the same build
+	$(GO) test $(TEST_FLAGS) $(UNIT_PKGS)
+	$(GO) vet $(UNTESTED_PKGS)
 
 test-hermetic: controlplane ## the scenarios against a real kube-apiserver+etcd with cert-manager's and trust-manager's controllers, and Cilium's operator and agent in-process (the agent tier, --labels tier=agent)
-	$(GO) test -count=1 ./scenarios -args --provider=hermetic
+	$(GO) test $(TEST_FLAGS) ./scenarios -args --provider=hermetic
 
 controlplane: ## build kube-apiserver and etcd for the hermetic control plane (once per machine, cached in ~/.cache)
 	$(GO) run ./cmd/controlplane-build
 
-vet: ## go vet
+vet: ## go vet (make test runs the same analyzers in its unit stage)
 	$(GO) vet ./...
 
 fmt-check: ## fail when gofmt would change a file
@@ -36,8 +50,9 @@ fmt-check: ## fail when gofmt would change a file
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 check-tracked: ## fail when a tracked file is a compiled binary or larger than 1 MiB
-	@bad=$$(git ls-files -z 2>/dev/null | xargs -0 -r sh -c 'for f; do [ -f "$$f" ] || continue; \
-		if [ "$$(wc -c <"$$f")" -gt 1048576 ] || [ "$$(head -c 4 "$$f" | od -An -c | tr -d " ")" = "177ELF" ]; then echo "  $$f"; fi; done' _); \
+	@bad=$$(git ls-files -z 2>/dev/null | perl -0ne 'chomp; next unless -f; \
+		if (-s _ > 1048576) { print "  $$_\n"; next } open(my $$fh, "<", $$_) or next; \
+		read($$fh, my $$head, 4); print "  $$_\n" if $$head eq "\x7fELF"'); \
 	if [ -n "$$bad" ]; then echo "tracked files that are binaries or over 1 MiB (build outputs belong in bin/):"; echo "$$bad"; exit 1; fi
 
 lint: fmt-check check-tracked vet ## static checks, and actionlint over .github/workflows
@@ -67,13 +82,13 @@ sandbox: ## bring up the kind sandbox (idempotent); SANDBOX_ARGS="--cilium-versi
 	$(SANDBOX) up $(SANDBOX_ARGS)
 
 sandbox-down: ## delete the kind sandbox
-	$(SANDBOX) down
+	$(SANDBOX) down $(SANDBOX_ARGS)
 
 sandbox-plan: ## print what `make sandbox` would create (no Docker needed)
 	$(SANDBOX) plan $(SANDBOX_ARGS)
 
 sandbox-status: ## show the sandbox's cluster, releases and readiness
-	$(SANDBOX) status
+	$(SANDBOX) status $(SANDBOX_ARGS)
 
 sandbox-live-test: ## bring the sandbox up twice on a Docker host; the second run must change nothing
 	SANDBOX_LIVE=1 $(GO) test -count=1 -run TestUpLive -timeout 30m ./sandbox/pipeline
@@ -83,13 +98,13 @@ e2e: ## the scenarios against the sandbox, JUnit in .sandbox/; E2E_ARGS="--upstr
 	$(GO) tool gotestsum --format testname --junitfile $(E2E_JUNIT) -- -count=1 -timeout 60m ./scenarios -args $(E2E_ARGS)
 
 doctor: ## say why interception is not active (the sandbox's cluster, or KUBECONFIG)
-	$(SANDBOX) doctor
+	$(SANDBOX) doctor $(SANDBOX_ARGS)
 
-render: ## print the interception chart's manifests; ARGS="--cilium-version 1.18 -f values.yaml"
-	$(SANDBOX) render $(ARGS)
+render: ## print the interception chart's manifests; SANDBOX_ARGS="--cilium-version 1.18 -f values.yaml"
+	$(SANDBOX) render $(SANDBOX_ARGS)
 
 matrix: ## the scenarios across Cilium 1.16-1.20 on fresh kind clusters (needs Docker)
-	$(SANDBOX) matrix
+	$(SANDBOX) matrix $(SANDBOX_ARGS)
 
 matrix-plan: ## what `make matrix` would run (no Docker)
-	$(SANDBOX) matrix --dry-run
+	$(SANDBOX) matrix --dry-run $(SANDBOX_ARGS)

@@ -113,9 +113,9 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 		return nil
 	}
 	s.fake, err = upstream.Start(ctx, upstream.Options{
-		BuildContext: filepath.Join("..", "cmd", "fake-upstream"),
-		Names:        testHosts(),
-		Certs:        certs,
+		Source: filepath.Join("..", "cmd", "fake-upstream"),
+		Names:  testHosts(),
+		Certs:  certs,
 	})
 	if err != nil {
 		return err

@@ -4,8 +4,10 @@
 // test time, for every name; answers /meta with JSON shaped like GitHub's; and
 // answers every other path with 200 and a JSON echo of the request.
 //
-// It uses only the standard library so its Dockerfile builds it from this
-// directory alone.
+// The scenarios' test kit (scenarios/kit/upstream) builds it on the host as
+// a static binary (CGO_ENABLED=0) and runs it in an image FROM scratch, so
+// running it needs a Docker daemon but no registry. It uses only the
+// standard library.
 package main
 
 import (

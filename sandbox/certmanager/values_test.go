@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +13,8 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -44,19 +45,7 @@ func TestValuesGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			golden := filepath.Join("testdata", name)
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(want) != string(got) {
-				t.Fatalf("%s differs:\n%s", golden, got)
-			}
+			golden.Check(t, filepath.Join("testdata", name), got, *update)
 		})
 	}
 }

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -22,19 +23,7 @@ func TestValuesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "values-"+v.MinorString()+".json")
-			if *update {
-				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(want) != string(got)+"\n" {
-				t.Fatalf("values for %s differ from %s:\n%s", v, golden, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "values-"+v.MinorString()+".json"), append(got, '\n'), *update)
 		})
 	}
 }

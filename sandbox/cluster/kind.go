@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -21,6 +20,9 @@ import (
 // Kind manages kind clusters through kind's Go API with the Docker provider.
 type Kind struct {
 	provider provider
+	// host pulls node images and tidies kind's network around Create;
+	// nil leaves both to kind.
+	host nodeHost
 }
 
 // provider is the part of kind's cluster.Provider that Kind uses.
@@ -39,7 +41,7 @@ func NewKind(logger log.Logger) *Kind {
 	if logger == nil {
 		logger = log.NoopLogger{}
 	}
-	return &Kind{provider: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger))}
+	return &Kind{provider: kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(logger)), host: dockerHost{}}
 }
 
 // Exists reports whether a kind cluster called name exists.
@@ -63,41 +65,6 @@ type CreateInput struct {
 	KubeconfigPath string
 }
 
-// Create creates the cluster without waiting for nodes to be Ready: with no
-// CNI installed they cannot be. kind's API takes no context, so when ctx is
-// cancelled Create deletes the cluster at once (which makes kind's remaining
-// actions fail fast), waits for kind to return and deletes what it may have
-// added meanwhile: a half-made cluster would otherwise pass for an existing
-// one on the next Up. It returns ctx's error.
-func (k *Kind) Create(ctx context.Context, in CreateInput) error {
-	cfg := ConfigFor(in.Config, in.Name, in.NodeImage)
-	if err := os.MkdirAll(filepath.Dir(in.KubeconfigPath), 0o700); err != nil {
-		return fmt.Errorf("create kubeconfig directory: %w", err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- k.provider.Create(cfg.Name,
-			kindcluster.CreateWithV1Alpha4Config(cfg),
-			kindcluster.CreateWithKubeconfigPath(in.KubeconfigPath),
-			kindcluster.CreateWithWaitForReady(0),
-			kindcluster.CreateWithDisplayUsage(false),
-			kindcluster.CreateWithDisplaySalutation(false),
-		)
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("create kind cluster %q: %w", cfg.Name, err)
-		}
-		return nil
-	case <-ctx.Done():
-		errs := []error{ctx.Err(), k.provider.Delete(cfg.Name, in.KubeconfigPath)}
-		<-done
-		errs = append(errs, k.provider.Delete(cfg.Name, in.KubeconfigPath))
-		return fmt.Errorf("create kind cluster %q: %w (the partly created cluster was removed)", cfg.Name, errors.Join(errs...))
-	}
-}
-
 // Delete deletes the cluster and removes its entry from kubeconfigPath.
 // Deleting a cluster that does not exist is not an error.
 func (k *Kind) Delete(name, kubeconfigPath string) error {
@@ -112,15 +79,25 @@ func (k *Kind) Delete(name, kubeconfigPath string) error {
 // does the same), so --kubeconfig ~/.kube/config adds the sandbox instead of
 // replacing the user's other contexts; the sandbox's context becomes current.
 func (k *Kind) WriteKubeconfig(name, path string) error {
-	cfg, err := k.provider.KubeConfig(name, false)
+	cfg, err := k.Kubeconfig(name)
 	if err != nil {
-		return fmt.Errorf("kubeconfig of kind cluster %q: %w", name, err)
+		return err
 	}
-	merged, err := MergeKubeconfig(path, []byte(cfg))
+	merged, err := MergeKubeconfig(path, cfg)
 	if err != nil {
 		return err
 	}
 	return WriteFile0600(path, merged)
+}
+
+// Kubeconfig returns the cluster's external kubeconfig as kind reads it
+// from the control-plane node, writing no file.
+func (k *Kind) Kubeconfig(name string) ([]byte, error) {
+	cfg, err := k.provider.KubeConfig(name, false)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of kind cluster %q: %w", name, err)
+	}
+	return []byte(cfg), nil
 }
 
 // MergeKubeconfig returns the kubeconfig file at path (none when missing)

@@ -34,9 +34,14 @@ func (d DumpSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: %s holds no manifests (*.yaml, *.yml, *.json) and no agent logs (*.log); make one with %s",
+			ErrIncompleteDump, d.Dir, requiredCommands())
+	}
 	st := &State{Source: "dump " + d.Dir}
 	var objs []*unstructured.Unstructured
 	present := map[Kind]bool{}
+	where := map[string]string{} // object -> the file it came from
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -53,6 +58,9 @@ func (d DumpSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := checkOneDump(d.Dir, f, got, where); err != nil {
+			return nil, err
+		}
 		objs = append(objs, got...)
 		if k, ok := kindOfFile(f); ok && emptyList {
 			present[k] = true
@@ -64,6 +72,9 @@ func (d DumpSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 	st.markAbsentKinds(present, "the dump has no %s (add `kubectl get %s -o yaml` to it)")
 	if len(st.AgentLogs) == 0 {
 		st.markMissing(KindAgentLog, "the dump has no agent logs (add `kubectl -n kube-system logs <cilium pod> > <cilium pod>.log`)")
+	}
+	if err := st.requireKinds(d.Dir); err != nil {
+		return nil, err
 	}
 	if err := readDatapath(d.Dir, st); err != nil {
 		return nil, err

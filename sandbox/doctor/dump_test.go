@@ -33,6 +33,17 @@ data:
   enable-l7-proxy: "true"
 `
 
+// emptyList is a dumped kind of which the cluster has no object.
+const emptyList = "apiVersion: v1\nkind: List\nitems: []\n"
+
+// withRequired adds empty DaemonSet and policy lists to files, so that the
+// dump holds the kinds the doctor requires (with goodConfigMap).
+func withRequired(files map[string]string) map[string]string {
+	files["daemonsets.yaml"] = emptyList
+	files["ciliumnetworkpolicies.yaml"] = emptyList
+	return files
+}
+
 func TestDumpErrorsNameFileAndLine(t *testing.T) {
 	cases := []struct {
 		name, file, text, want string
@@ -66,7 +77,7 @@ func TestDumpErrorsNameFileAndLine(t *testing.T) {
 }
 
 func TestDumpReadsListsAndDocuments(t *testing.T) {
-	dir := writeDump(t, map[string]string{
+	dir := writeDump(t, withRequired(map[string]string{
 		"a.yaml": goodConfigMap + "---\n---\n" + `apiVersion: v1
 kind: List
 items:
@@ -83,7 +94,7 @@ items:
 		"ciliumendpoints.yaml": "apiVersion: v1\nkind: List\nitems: []\nmetadata:\n  resourceVersion: \"\"\n",
 		"notes.md":             "not read",
 		"logs/cilium-abc.log":  "level=info msg=started\n",
-	})
+	}))
 	st, err := DumpSource{Dir: dir}.Gather(context.Background(), Scope{})
 	if err != nil {
 		t.Fatal(err)
@@ -100,17 +111,74 @@ items:
 }
 
 func TestMissingKindsSkipTheirChecks(t *testing.T) {
-	dir := writeDump(t, map[string]string{"cm.yaml": goodConfigMap})
-	rep, err := Run(context.Background(), DumpSource{Dir: dir}, Options{Now: fixedNow})
+	// The healthy state without its certificates.
+	files := map[string]string{}
+	healthy := filepath.Join("..", "..", "fixtures", "states", "healthy")
+	err := filepath.WalkDir(healthy, func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || e.Name() == "certificates.yaml" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(healthy, p)
+		files[rel] = string(b)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := rep.Finding("cilium-agents")
-	if f.Status != StatusSkip || !strings.Contains(f.Reason, "the dump has no DaemonSet") {
-		t.Fatalf("cilium-agents = %s %q, want a skip naming the DaemonSet", f.Status, f.Reason)
+	rep, err := Run(context.Background(), DumpSource{Dir: writeDump(t, files)}, Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"certificates", "certificate-sans"} {
+		if f := rep.Finding(id); f.Status != StatusSkip || !strings.Contains(f.Reason, "the dump has no Certificate") {
+			t.Errorf("%s = %s %q, want a skip naming the Certificates", id, f.Status, f.Reason)
+		}
 	}
 	if rep.Failed() {
 		t.Fatalf("a dump with missing kinds failed at %q:\n%s", rep.RootCause, textOf(t, rep))
+	}
+	if got := strings.Join(rep.Unread, ","); got != "certificates,certificate-sans" {
+		t.Errorf("unread checks %q, want certificates,certificate-sans", got)
+	}
+	if text := textOf(t, rep); strings.Contains(text, "interception should be active") || !strings.Contains(text, "not run for want of data: certificates, certificate-sans") {
+		t.Errorf("the report claims health though checks did not run:\n%s", text)
+	}
+}
+
+// TestDumpsTheDoctorCannotJudge: an empty directory, a dump without the
+// agents, cilium-config or the policies, and a directory of several dumps
+// are refused naming what is wrong, rather than read as a healthy cluster.
+func TestDumpsTheDoctorCannotJudge(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string
+		dir   string
+		want  []string
+	}{
+		{name: "empty", files: map[string]string{"notes.md": "not a dump"},
+			want: []string{"holds no manifests", "kubectl get daemonsets -A -o yaml"}},
+		{name: "only a ConfigMap", files: map[string]string{"cm.yaml": goodConfigMap},
+			want: []string{"has no DaemonSet", "nor CiliumNetworkPolicy", "kubectl get ciliumnetworkpolicies -A -o yaml"}},
+		{name: "several dumps", dir: filepath.Join("..", "..", "fixtures", "states"),
+			want: []string{"holds several dumps", "agent-log-tls-context-error/", "give --from one dump directory"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := c.dir
+			if dir == "" {
+				dir = writeDump(t, c.files)
+			}
+			_, err := Run(context.Background(), DumpSource{Dir: dir}, Options{Now: fixedNow})
+			if !errors.Is(err, ErrIncompleteDump) {
+				t.Fatalf("Run error = %v, want ErrIncompleteDump", err)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
 	}
 }
 

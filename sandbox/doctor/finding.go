@@ -54,6 +54,9 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// RootCause is the ID of the first failed check; empty when none failed.
 	RootCause string `json:"rootCause,omitempty"`
+	// Unread lists the checks that did not run because the source lacked
+	// the objects they read (a dump without Certificates, say), in order.
+	Unread []string `json:"unread,omitempty"`
 }
 
 // Failed reports whether any check failed.

@@ -2,10 +2,11 @@ package doctor
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 func textOf(t *testing.T, rep *Report) string {
@@ -45,20 +46,5 @@ func TestReportGolden(t *testing.T) {
 
 func compareGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run TestReportGolden -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	golden.Check(t, path, got, *update)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -67,14 +68,14 @@ type LiveSource struct {
 }
 
 // NewLiveSource builds a LiveSource from a kubeconfig file; an empty path
-// uses the default loading rules (KUBECONFIG, ~/.kube/config).
+// uses client-go's default loading rules ($KUBECONFIG, else ~/.kube/config,
+// both looked up when called).
 func NewLiveSource(kubeconfigPath string) (*LiveSource, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = kubeconfigPath
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
+	env, home := os.Getenv(clientcmd.RecommendedConfigPathEnvVar), homeKubeconfig()
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loadingRules(kubeconfigPath, env, home), &clientcmd.ConfigOverrides{})
 	cfg, err := cc.ClientConfig()
 	if err != nil && kubeconfigPath == "" && clientcmd.IsEmptyConfig(err) {
-		return nil, fmt.Errorf("no kubeconfig: $KUBECONFIG is unset and %s does not exist; give --kubeconfig, or --from a dump directory", clientcmd.RecommendedHomeFile)
+		return nil, noKubeconfig(env, home)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig %q: %w", kubeconfigPath, err)

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -166,10 +167,36 @@ func TestLiveFailsOnOtherErrors(t *testing.T) {
 }
 
 func TestNewLiveSourceWithoutKubeconfig(t *testing.T) {
-	t.Setenv("KUBECONFIG", "")
-	t.Setenv("HOME", t.TempDir())
-	_, err := NewLiveSource("")
-	if err == nil || !strings.Contains(err.Error(), "no kubeconfig") || !strings.Contains(err.Error(), "--from") {
-		t.Fatalf("NewLiveSource(\"\") with no kubeconfig anywhere: err = %v, want one saying there is none and what to give", err)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, env string
+		want      []string
+		notWant   string
+	}{
+		{"unset, no home file", "", []string{"$KUBECONFIG is unset", filepath.Join(home, ".kube", "config") + " does not exist", "--from"}, ""},
+		{"empty file", empty, []string{`$KUBECONFIG is "` + empty + `"`, "no file it names holds a cluster", "--kubeconfig"}, "unset"},
+		{"missing file", filepath.Join(home, "absent"), []string{`$KUBECONFIG is "` + filepath.Join(home, "absent")}, "unset"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("KUBECONFIG", c.env)
+			_, err := NewLiveSource("")
+			if err == nil {
+				t.Fatal("NewLiveSource succeeded")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if c.notWant != "" && strings.Contains(err.Error(), c.notWant) {
+				t.Errorf("error %q says %q", err, c.notWant)
+			}
+		})
 	}
 }

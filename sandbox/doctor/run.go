@@ -55,17 +55,21 @@ func Evaluate(st *State, opts Options) *Report {
 	// or through the checks it needs.
 	blockedBy := map[string]string{}
 	for _, c := range checks() {
-		f := runCheck(e, c, blockedBy)
+		f, unread := runCheck(e, c, blockedBy)
 		rep.Findings = append(rep.Findings, f)
 		if f.Status == StatusFail && rep.RootCause == "" {
 			rep.RootCause = f.ID
+		}
+		if unread {
+			rep.Unread = append(rep.Unread, f.ID)
 		}
 	}
 	return rep
 }
 
-func runCheck(e *env, c check, blockedBy map[string]string) Finding {
-	var f Finding
+// runCheck runs c unless a check it needs failed; unread tells that it
+// did not run because the state lacks a kind it reads.
+func runCheck(e *env, c check, blockedBy map[string]string) (f Finding, unread bool) {
 	for _, n := range c.needs {
 		if b, ok := blockedBy[n]; ok {
 			blockedBy[c.id] = b
@@ -75,7 +79,7 @@ func runCheck(e *env, c check, blockedBy map[string]string) Finding {
 	}
 	if f.Status == "" {
 		if reason := e.st.missing(c.reads...); reason != "" {
-			f = Finding{Status: StatusSkip, Reason: reason}
+			f, unread = Finding{Status: StatusSkip, Reason: reason}, true
 		} else {
 			f = c.run(e)
 		}
@@ -84,7 +88,7 @@ func runCheck(e *env, c check, blockedBy map[string]string) Finding {
 		blockedBy[c.id] = c.id
 	}
 	f.ID, f.Title = c.id, c.title
-	return f
+	return f, unread
 }
 
 // check is one named check with the checks it depends on and the kinds it

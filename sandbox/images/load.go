@@ -103,6 +103,18 @@ func hostRef(img Image) string {
 	return img.Ref
 }
 
+// EnsureOnHost pulls ref unless the host's Docker already has it (by
+// digest when ref is pinned), and tells whether it pulled. The pull stops
+// as soon as ctx is done.
+func EnsureOnHost(ctx context.Context, d Docker, ref string) (pulled bool, err error) {
+	img, err := Parse(ref)
+	if err != nil {
+		return false, err
+	}
+	_, pulled, err = ensureOnHost(ctx, d, img)
+	return pulled, err
+}
+
 // ensureOnHost pulls img unless the host's Docker already has it, and
 // returns how the host's Docker describes it.
 func ensureOnHost(ctx context.Context, d Docker, img Image) (client.ImageInspectResult, bool, error) {

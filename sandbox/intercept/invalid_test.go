@@ -46,15 +46,23 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 		{"group secret named like the upstream trust secret", RenderOptions{Cilium: versions.MustParseCilium("1.16"), Set: []string{"upstreamTrust.secretName=intercept-github-tls"}},
 			[]string{"intercept.github: its secret cilium-secrets/intercept-github-tls is upstreamTrust's secret"}},
 		{"cilium secretSync not a boolean", RenderOptions{Values: map[string]any{"cilium": map[string]any{"secretSync": "yes"}}},
-			[]string{"cilium/secretSync"}},
+			[]string{"cilium.secretSync is a string; want a boolean"}},
 		{"unknown top-level key", RenderOptions{Values: map[string]any{"interception": map[string]any{}}},
-			[]string{"values.schema.json: at /: additional properties 'interception' not allowed"}},
+			[]string{`the top level: unknown key "interception" (known: ca, caBundle,`}},
 		{"unknown group key", RenderOptions{Set: []string{"intercept.github.domain=github.com"}},
-			[]string{"domain", "/intercept/github"}},
+			[]string{`intercept.github: unknown key "domain" (known: domains, enabled, http, serverNames)`}},
 		{"uppercase domain", RenderOptions{Set: []string{"intercept.github.domains={GitHub.com}"}},
-			[]string{"GitHub.com"}},
+			[]string{`intercept.github.domains[0] "GitHub.com"`, `has uppercase letters; names are written in lowercase: "github.com"`}},
+		{"domain with a space", RenderOptions{Set: []string{"intercept.github.domains={exa mple.com}"}},
+			[]string{`intercept.github.domains[0] "exa mple.com"`, "contains a space"}},
+		{"domain with a trailing dot", RenderOptions{Set: []string{"intercept.github.domains={api.github.com.}"}},
+			[]string{`intercept.github.domains[0] "api.github.com."`, `ends with a dot; write it without: "api.github.com"`}},
+		{"wildcard inside a domain", RenderOptions{Set: []string{"passThrough.domains={api.*.com}"}},
+			[]string{`passThrough.domains[0] "api.*.com"`, "'*' is allowed only as the whole first label"}},
+		{"negative duration", RenderOptions{Set: []string{"certificates.duration=-24h"}},
+			[]string{`certificates.duration "-24h" is negative`, "such as 2160h"}},
 		{"group name not a DNS label", RenderOptions{Values: group("Bad_Group", "example.com")},
-			[]string{"Bad_Group"}},
+			[]string{`intercept: group name "Bad_Group" is not a DNS label of at most 40 characters, which a group name must be`, "contains '_'"}},
 		{"double star in an intercepted group", RenderOptions{Set: []string{`intercept.github.domains={**.github.com}`}},
 			[]string{`intercept.github.domains: "**.github.com" cannot be intercepted`}},
 		{"double star pass-through before 1.19", RenderOptions{Cilium: versions.MustParseCilium("1.18.10"), Set: []string{`passThrough.domains={**.example.com}`}},
@@ -78,7 +86,7 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 		{"duration under cert-manager's minimum", RenderOptions{Set: []string{"certificates.duration=30m", "certificates.renewBefore=10m"}},
 			[]string{`certificates.duration "30m"`, "minimum of 1h"}},
 		{"duration not in hours", RenderOptions{Set: []string{"certificates.duration=1y"}},
-			[]string{"1y", "/certificates/duration"}},
+			[]string{`certificates.duration "1y" uses 'y', which is not a unit here`}},
 		{"enabled group without domains", RenderOptions{Values: map[string]any{"intercept": map[string]any{"aws": map[string]any{"domains": []any{}}}}},
 			[]string{"intercept.aws is enabled but intercept.aws.domains is empty"}},
 		{"key size does not fit the algorithm", RenderOptions{Set: []string{"certificates.privateKey.algorithm=RSA"}},
@@ -94,7 +102,7 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 		{"policies outside the workload namespace", RenderOptions{Set: []string{"policy.namespace=default"}},
 			[]string{`policy.namespace "default" differs from workload.namespace "intercept-workload"`}},
 		{"http path not absolute", RenderOptions{Set: []string{"intercept.github.http[0].path=meta"}},
-			[]string{"meta", "/intercept/github/http/0/path"}},
+			[]string{`intercept.github.http[0].path "meta" does not start with /`}},
 		{"malformed --set", RenderOptions{Set: []string{"intercept.github.enabled"}},
 			[]string{`--set "intercept.github.enabled"`}},
 		{"kubernetes older than the chart supports", RenderOptions{KubeVersion: "v1.29.4"},
@@ -117,7 +125,19 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 					t.Errorf("error does not contain %q:\n%v", w, err)
 				}
 			}
+			if strings.Contains(err.Error(), "does not match pattern") || strings.Contains(err.Error(), "additional properties") {
+				t.Errorf("error shows the schema's raw text:\n%v", err)
+			}
 		})
+	}
+}
+
+// TestRenderRejectsKubeVersion: a malformed KubeVersion is not a values
+// problem, so the error does not say "invalid values".
+func TestRenderRejectsKubeVersion(t *testing.T) {
+	_, err := Render(context.Background(), RenderOptions{KubeVersion: "banana"})
+	if err == nil || errors.Is(err, ErrInvalidValues) || !strings.Contains(err.Error(), `kube version "banana" is not a Kubernetes version`) {
+		t.Fatalf("Render error = %v, want one naming the kube version and not wrapping ErrInvalidValues", err)
 	}
 }
 

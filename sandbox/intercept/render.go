@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/cilium-tls-intercept/sandbox"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
@@ -116,6 +117,11 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 		APIVersions: []string{"cilium.io/v2", "cert-manager.io/v1", "trust.cert-manager.io/v1alpha1"},
 	})
 	if err != nil {
+		if isSchemaError(err) {
+			if words := explainSchema(c, vals); words != "" {
+				return nil, fmt.Errorf("%w: %s", ErrInvalidValues, words)
+			}
+		}
 		return nil, fmt.Errorf("%w: %s", ErrInvalidValues, cleanHelmError(err))
 	}
 	return out, nil
@@ -123,7 +129,7 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 
 // prepare merges the values of opts with the Cilium release normalised into
 // them, and returns the Kubernetes version to render for: opts.KubeVersion,
-// or that of the node image paired with the release.
+// which must be a version, or that of the node image paired with the release.
 func prepare(opts RenderOptions) (vals map[string]any, kube string, err error) {
 	if vals, err = MergeValues(opts); err != nil {
 		return nil, "", err
@@ -132,7 +138,18 @@ func prepare(opts RenderOptions) (vals map[string]any, kube string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return vals, cmp.Or(opts.KubeVersion, versions.NodeImageFor(v).Kubernetes), nil
+	if opts.KubeVersion == "" {
+		return vals, versions.NodeImageFor(v).Kubernetes, nil
+	}
+	if _, err := chartutil.ParseKubeVersion(opts.KubeVersion); err != nil {
+		return nil, "", fmt.Errorf("kube version %q is not a Kubernetes version (v1.36.4 or 1.36): %w", opts.KubeVersion, err)
+	}
+	return vals, opts.KubeVersion, nil
+}
+
+// isSchemaError tells whether Helm refused the values by values.schema.json.
+func isSchemaError(err error) bool {
+	return strings.Contains(err.Error(), "don't meet the specifications of the schema")
 }
 
 // Chart loads the embedded cilium-tls-intercept chart.
@@ -177,7 +194,7 @@ var schemaViolation = regexp.MustCompile(`(?m)^- at '([^']*)': (.*)$`)
 // as "values.schema.json: at /path: message"; any other error stays whole.
 func cleanHelmError(err error) string {
 	msg := err.Error()
-	if strings.Contains(msg, "don't meet the specifications of the schema") {
+	if isSchemaError(err) {
 		var parts []string
 		for _, m := range schemaViolation.FindAllStringSubmatch(msg, -1) {
 			parts = append(parts, fmt.Sprintf("at /%s: %s", strings.TrimPrefix(m[1], "/"), m[2]))

@@ -3,11 +3,12 @@ package intercept
 import (
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -21,20 +22,7 @@ func TestRenderDefaultsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			got := out.Manifest
-			golden := filepath.Join("testdata", "default-"+v.MinorString()+".golden.yaml")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("read golden (run with -update to create it): %v", err)
-			}
-			if got != string(want) {
-				t.Errorf("render for %s differs from %s (run go test ./sandbox/intercept -run Golden -update and review the diff)", v, golden)
-			}
+			golden.Check(t, filepath.Join("testdata", "default-"+v.MinorString()+".golden.yaml"), []byte(out.Manifest), *update)
 		})
 	}
 }

@@ -1,11 +1,11 @@
 package matrix
 
 import (
-	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
+
+	kitgolden "github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -13,20 +13,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // golden compares got with testdata/<name>, rewriting it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./sandbox/matrix -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from the golden file (go test ./sandbox/matrix -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	kitgolden.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 // fixture loads a results file from fixtures/matrix (hand-made samples).

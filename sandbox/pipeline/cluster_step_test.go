@@ -52,6 +52,9 @@ func (k *fakeKind) WriteKubeconfig(_, path string) error {
 	return k.kubeconfigErr
 }
 func (k *fakeKind) Nodes(string) ([]nodes.Node, error) { return k.nodes, nil }
+func (k *fakeKind) Kubeconfig(string) ([]byte, error) {
+	return []byte("apiVersion: v1\nkind: Config\n"), k.kubeconfigErr
+}
 
 // versionNode is a kind node that answers `cat /kind/version`.
 type versionNode struct{ version string }

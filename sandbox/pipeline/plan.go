@@ -128,23 +128,29 @@ type chartLoader func(release.Source) (*chart.Chart, error)
 
 // renderImages renders rp's chart and records the images it runs.
 func renderImages(ctx context.Context, r *resolved, rp *ReleasePlan, load chartLoader) error {
-	var c *chart.Chart
-	var err error
+	var out *release.Rendered
 	if rp.Source.Repo == EmbeddedRepo {
-		c, err = intercept.Chart()
+		// Through intercept.Render, so refused values read as they do for
+		// `sandbox render` and up (key, value and what is wrong).
+		rendered, err := intercept.Render(ctx, intercept.RenderOptions{Values: rp.Values,
+			ReleaseName: rp.Release, Namespace: rp.Namespace, KubeVersion: r.nodeImage.Kubernetes})
+		if err != nil {
+			return err
+		}
+		out = rendered
 	} else {
-		c, err = load(rp.Source)
-	}
-	if err != nil {
-		return err
-	}
-	out, err := release.Render(ctx, release.RenderInput{
-		Chart: c, ReleaseName: rp.Release, Namespace: rp.Namespace, Values: rp.Values,
-		KubeVersion: r.nodeImage.Kubernetes,
-		APIVersions: []string{"cilium.io/v2", "cert-manager.io/v1", "trust.cert-manager.io/v1alpha1"},
-	})
-	if err != nil {
-		return fmt.Errorf("release %s: %w", rp.Release, err)
+		c, err := load(rp.Source)
+		if err != nil {
+			return err
+		}
+		out, err = release.Render(ctx, release.RenderInput{
+			Chart: c, ReleaseName: rp.Release, Namespace: rp.Namespace, Values: rp.Values,
+			KubeVersion: r.nodeImage.Kubernetes,
+			APIVersions: []string{"cilium.io/v2", "cert-manager.io/v1", "trust.cert-manager.io/v1alpha1"},
+		})
+		if err != nil {
+			return fmt.Errorf("release %s: %w", rp.Release, err)
+		}
 	}
 	objs, err := out.Objects()
 	if err != nil {

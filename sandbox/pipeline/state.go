@@ -28,6 +28,7 @@ type kindAPI interface {
 	Exists(name string) (bool, error)
 	Create(ctx context.Context, in cluster.CreateInput) error
 	WriteKubeconfig(name, path string) error
+	Kubeconfig(name string) ([]byte, error)
 	Nodes(name string) ([]nodes.Node, error)
 	CollectLogs(name, dir string) error
 }
@@ -91,8 +92,11 @@ func (st *state) chartOf(rp ReleasePlan) (*chart.Chart, error) {
 }
 
 // connect builds the Kubernetes clients from the kubeconfig Up wrote.
-func (st *state) connect() error {
-	kube, dyn, err := st.clients(st.r.KubeconfigPath)
+func (st *state) connect() error { return st.connectWith(st.r.KubeconfigPath) }
+
+// connectWith builds the Kubernetes clients from the kubeconfig file at path.
+func (st *state) connectWith(path string) error {
+	kube, dyn, err := st.clients(path)
 	if err != nil {
 		return err
 	}

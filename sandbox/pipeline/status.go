@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"helm.sh/helm/v3/pkg/storage/driver"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
@@ -64,7 +65,9 @@ func (s *Status) Ready() bool {
 }
 
 // GetStatus looks at the sandbox without changing it: the cluster, its
-// nodes, each release's latest revision and each workload's rollout.
+// nodes, each release's latest revision and each workload's rollout. It
+// reads the cluster's credentials from kind and writes no kubeconfig of the
+// user's (opts.KubeconfigPath is only reported).
 func GetStatus(ctx context.Context, opts Options) (*Status, error) {
 	r, err := resolve(opts)
 	if err != nil {
@@ -93,14 +96,16 @@ func GetStatus(ctx context.Context, opts Options) (*Status, error) {
 			return s, fmt.Errorf("kubernetes version of node %s: %w", nodes[0], err)
 		}
 	}
-	if err := st.kind.WriteKubeconfig(r.ClusterName, r.KubeconfigPath); err != nil {
+	access, err := privateKubeconfig(st)
+	if err != nil {
 		return s, err
 	}
-	if err := st.connect(); err != nil {
+	defer os.Remove(access)
+	if err := st.connectWith(access); err != nil {
 		return s, err
 	}
 	for _, rp := range st.releases {
-		rs, err := releaseStatus(rp, r.KubeconfigPath)
+		rs, err := releaseStatus(rp, access)
 		if err != nil {
 			return s, err
 		}
@@ -108,6 +113,26 @@ func GetStatus(ctx context.Context, opts Options) (*Status, error) {
 	}
 	s.Workloads, err = workloadStatus(ctx, st)
 	return s, err
+}
+
+// privateKubeconfig writes the cluster's kubeconfig, as kind reads it from
+// the control-plane node, to a new private temporary file (mode 0600) for
+// Helm and client-go, which take a path; the caller removes it.
+func privateKubeconfig(st *state) (string, error) {
+	cfg, err := st.kind.Kubeconfig(st.r.ClusterName)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("", "sandbox-status-kubeconfig-*")
+	if err != nil {
+		return "", fmt.Errorf("status kubeconfig: %w", err)
+	}
+	_, werr := f.Write(cfg)
+	if err := errors.Join(werr, f.Close()); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("status kubeconfig: %w", err)
+	}
+	return f.Name(), nil
 }
 
 func releaseStatus(rp ReleasePlan, kubeconfig string) (ReleaseStatus, error) {

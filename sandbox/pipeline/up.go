@@ -106,7 +106,7 @@ func ensureCluster(ctx context.Context, st *state) (string, bool, error) {
 		err := st.kind.Create(ctx, cluster.CreateInput{Config: st.r.kindConfig, Name: st.r.ClusterName,
 			NodeImage: st.r.nodeImage.Ref, KubeconfigPath: st.r.KubeconfigPath})
 		if err != nil {
-			return "", false, err
+			return "", false, offline(err)
 		}
 	}
 	if err := st.kind.WriteKubeconfig(st.r.ClusterName, st.r.KubeconfigPath); err != nil {
@@ -191,45 +191,4 @@ func installTrustManager(ctx context.Context, st *state) (string, bool, error) {
 
 func installChart(ctx context.Context, st *state) (string, bool, error) {
 	return st.ensure(ctx, intercept.DefaultReleaseName)
-}
-
-// Down deletes the sandbox's kind cluster and its entry in the kubeconfig
-// file, and nothing else, as timed steps (preflight, cluster). Deleting a
-// cluster that does not exist is not an error: the report's cluster step
-// says there was nothing to delete, and Changed is false.
-func Down(ctx context.Context, opts Options) (*Report, error) {
-	if opts.ClusterName == "" {
-		opts.ClusterName = DefaultClusterName
-	}
-	if opts.KubeconfigPath == "" {
-		opts.KubeconfigPath = DefaultKubeconfig
-	}
-	if err := checkClusterName(opts.ClusterName); err != nil {
-		return nil, err
-	}
-	k := cluster.NewKind(nil)
-	stages := []steps.Stage[*cluster.Kind]{
-		{{Name: "preflight", Run: func(ctx context.Context, _ *cluster.Kind) (string, bool, error) {
-			if err := cluster.CheckDocker(ctx); err != nil {
-				return "", false, err
-			}
-			return "docker answers", false, nil
-		}}},
-		{{Name: "cluster", Run: func(_ context.Context, k *cluster.Kind) (string, bool, error) {
-			exists, err := k.Exists(opts.ClusterName)
-			if err != nil || !exists {
-				return fmt.Sprintf("no cluster %q: nothing to delete", opts.ClusterName), false, err
-			}
-			if err := k.Delete(opts.ClusterName, opts.KubeconfigPath); err != nil {
-				return "", false, err
-			}
-			return fmt.Sprintf("deleted cluster %q and its entry in %s", opts.ClusterName, opts.KubeconfigPath), true, nil
-		}}},
-	}
-	rep := &Report{ClusterName: opts.ClusterName, KubeconfigPath: opts.KubeconfigPath}
-	start := time.Now()
-	var err error
-	rep.Steps, err = steps.Run(ctx, k, stages, opts.OnStep)
-	rep.Seconds = steps.Seconds(time.Since(start))
-	return rep, err
 }

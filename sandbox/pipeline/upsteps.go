@@ -64,7 +64,7 @@ func fetchCharts(ctx context.Context, st *state) (string, bool, error) {
 		}
 		c, got, err := release.Fetch(ctx, rp.Source, st.r.ChartCacheDir)
 		if err != nil {
-			return "", downloaded > 0, err
+			return "", downloaded > 0, offline(err)
 		}
 		if got {
 			downloaded++
@@ -106,7 +106,7 @@ func loadImages(ctx context.Context, st *state) (string, bool, error) {
 	st.images = res
 	st.mu.Unlock()
 	if err != nil {
-		return "", res != nil && res.Changed(), err
+		return "", res != nil && res.Changed(), offline(err)
 	}
 	return fmt.Sprintf("%d images: %d pulled, %d loaded, %d already on the nodes",
 		len(refs), len(res.Pulled), len(res.Loaded), len(res.Present)), res.Changed(), nil

@@ -114,7 +114,9 @@ func RunOne[S any](ctx context.Context, s S, step Step[S], onStep func(Event)) (
 	if err != nil {
 		err = fmt.Errorf("%s: %w", step.Name, err)
 		res.Error = err.Error()
-		res.Cancelled = ctx.Err() != nil
+		// Stopped for the stage's cancellation (a sibling failed, or the run
+		// was interrupted), not failed on its own.
+		res.Cancelled = ctx.Err() != nil && errors.Is(err, context.Canceled)
 	}
 	if onStep != nil {
 		onStep(Event{Name: step.Name, Done: true, Result: res})

@@ -128,8 +128,8 @@ func TestRunStagesFailureCancelsSiblings(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("stage took %s: the waiting step was not cancelled", elapsed)
 	}
-	if len(res) != 2 || !strings.Contains(res[0].Error, "context canceled") {
-		t.Errorf("results %+v, want both steps with the waiting one cancelled", res)
+	if len(res) != 2 || !strings.Contains(res[0].Error, "context canceled") || !res[0].Cancelled || res[1].Cancelled {
+		t.Errorf("results %+v, want both steps with the waiting one, and only it, cancelled", res)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -36,19 +38,7 @@ func TestBrokenGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := problemList(ps)
-			golden := strings.TrimSuffix(in, ".yaml") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Fatalf("problems differ from %s (run with -update if intended):\ngot:\n%swant:\n%s", golden, got, want)
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".yaml")+".golden", []byte(got), *update)
 		})
 	}
 }

@@ -36,8 +36,12 @@ learned, the certificates Envoy holds, the workload's last flows to port 443;
 they need create on pods/exec and pods/portforward in the Cilium namespace and
 skip without it), and name the first failure as the root cause, with its fix.
 
+A dump (--from) must hold the DaemonSets, ConfigMaps and CiliumNetworkPolicies
+(an empty List counts); other kinds may be left out, and their checks skip.
+
 Exit codes: 0 every check passed (or warned), 1 a check failed, 2 the doctor
-could not run (bad flags, unreachable cluster, unreadable dump).`,
+could not run (bad flags, unreachable cluster, unreadable or incomplete dump,
+a directory of several dumps).`,
 		Example: `  sandbox doctor
   sandbox doctor -v   # the evidence of every check, not only of failures
   sandbox doctor --kubeconfig .sandbox/kubeconfig --namespace my-app

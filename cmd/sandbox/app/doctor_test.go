@@ -50,6 +50,10 @@ users: [{name: u, user: {token: t}}]
 			stderr: `--output: invalid output format "yaml": want text or json`},
 		{name: "missing dump", args: []string{"doctor", "--from", states + "no-such-case"}, code: ExitUsage,
 			stderr: "no-such-case"},
+		{name: "empty dump", args: []string{"doctor", "--from", t.TempDir()}, code: ExitUsage,
+			stderr: "holds no manifests", notInOut: "interception should be active"},
+		{name: "several dumps", args: []string{"doctor", "--from", states}, code: ExitUsage,
+			stderr: "holds several dumps", notInOut: "root cause"},
 		{name: "two sources", args: []string{"doctor", "--from", states + "healthy", "--kubeconfig", "x"}, code: ExitUsage,
 			stderr: "give one source"},
 		{name: "record", args: []string{"doctor", "--from", states + "envoy-not-ready", "--record", recordDir}, code: ExitFailed,
@@ -88,6 +92,22 @@ users: [{name: u, user: {token: t}}]
 				}
 			}
 		})
+	}
+}
+
+// TestDoctorKubeconfigEnvEmpty: $KUBECONFIG naming an empty file is
+// reported as such, not as $KUBECONFIG being unset.
+func TestDoctorKubeconfigEnvEmpty(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	empty := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KUBECONFIG", empty)
+	code, _, errOut := run("doctor")
+	if code != ExitUsage || !strings.Contains(errOut, `$KUBECONFIG is "`+empty+`"`) || strings.Contains(errOut, "unset") {
+		t.Fatalf("exit %d, stderr %q; want exit 2 naming the empty $KUBECONFIG file", code, errOut)
 	}
 }
 

@@ -25,11 +25,11 @@ func newDownCmd(s streams, g *globalOptions) *cobra.Command {
 				}
 				return withCode(ExitFailed, err)
 			}
-			if rep.Changed() {
-				fmt.Fprintf(s.out, "sandbox %q deleted\n", o.ClusterName)
-			} else {
-				fmt.Fprintf(s.out, "sandbox %q: no such cluster, nothing to delete\n", o.ClusterName)
+			if !rep.Changed() {
+				fmt.Fprintf(s.out, "nothing to delete: no kind cluster %q\n", o.ClusterName)
+				return nil
 			}
+			fmt.Fprintf(s.out, "sandbox %q deleted\n", o.ClusterName)
 			return nil
 		},
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -92,7 +93,12 @@ func newMatrixMergeCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge RESULTS.json...",
 		Short: "Merge results.json files (one per CI job) into one table",
-		Args:  cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return withCode(ExitUsage, errors.New("matrix merge needs one or more results.json files (one per CI job)"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			merged, err := matrix.MergeFiles(dir, args)
 			if err != nil {

@@ -37,7 +37,7 @@ chart cache (.sandbox/charts) or the Go module cache; a chart in neither is note
 			return printPlan(s.out, p)
 		},
 	}
-	f.bind(cmd, true)
+	f.bind(cmd, "where up would write the cluster's kubeconfig (plan writes nothing)", true)
 	return cmd
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
@@ -46,6 +47,11 @@ Invalid values exit with code 2 and a message naming the bad value.`,
 
 func runRender(cmd *cobra.Command, out io.Writer, opts intercept.RenderOptions) error {
 	warnUnknownPatch(cmd.ErrOrStderr(), opts.Cilium)
+	if opts.KubeVersion != "" {
+		if _, err := chartutil.ParseKubeVersion(opts.KubeVersion); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("--kube-version %q is not a Kubernetes version; write it as v1.36.4 or 1.36", opts.KubeVersion))
+		}
+	}
 	rendered, err := intercept.Render(cmd.Context(), opts)
 	if errors.Is(err, intercept.ErrInvalidValues) {
 		return withCode(ExitUsage, err)

@@ -94,7 +94,35 @@ func newRootCmd(s streams) *cobra.Command {
 	// is a usage error, as every other bad input is.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
 	root.AddCommand(subcommands(s, g)...)
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unknown command %q for %q (see sandbox --help)", args[0], cmd.CommandPath())
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	usageErrors(root)
 	return root
+}
+
+// usageErrors makes every flag and argument error of cmd and its
+// subcommands exit with ExitUsage, as the commands' own checks of their
+// input do.
+func usageErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withCode(ExitUsage, err) })
+	if args := cmd.Args; args != nil {
+		cmd.Args = func(c *cobra.Command, a []string) error {
+			err := args(c, a)
+			var ee *exitError
+			if err == nil || errors.As(err, &ee) {
+				return err
+			}
+			return withCode(ExitUsage, err)
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageErrors(sub)
+	}
 }
 
 // subcommands lists every command of the tool; each lives in its own file.

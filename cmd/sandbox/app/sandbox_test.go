@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"flag"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/modcache"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -24,15 +25,13 @@ func run(args ...string) (code int, stdout, stderr string) {
 }
 
 // TestPlanGolden compares `sandbox plan --output json` per Cilium minor with
-// testdata/plan-<minor>.json. Charts come from the Go module cache only
-// (an empty chart cache), and of it only from the modules go.mod requires,
-// so the output does not depend on earlier runs, nor on other Cilium
-// releases another test or run downloaded.
+// testdata/plan-<minor>.json. The charts come from a module cache holding
+// only go.mod's module versions (Cilium 1.20.2, cert-manager, trust-manager)
+// and an empty chart cache, so the output depends neither on earlier runs
+// nor on the other Cilium releases the machine's module cache may hold: the
+// plans of 1.16 to 1.19 leave Cilium's images out, with a note.
 func TestPlanGolden(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(release.ModuleCache(), "github.com/cert-manager/cert-manager@"+versions.CertManager)); err != nil {
-		t.Skipf("needs cert-manager %s in the Go module cache (go mod download): %v", versions.CertManager, err)
-	}
-	t.Setenv("GOMODCACHE", goModOnlyCache(t))
+	modcache.Requirements(t, "github.com/cilium/cilium", "github.com/cert-manager/cert-manager", "github.com/cert-manager/trust-manager")
 	cache := t.TempDir()
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
@@ -41,39 +40,9 @@ func TestPlanGolden(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			out = strings.ReplaceAll(out, cache, "<chart-cache>")
-			golden := filepath.Join("testdata", "plan-"+v.MinorString()+".json")
-			if *update {
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(want) != out {
-				t.Fatalf("plan for %s differs from %s (run go test -update after checking):\n%s", v, golden, out)
-			}
+			golden.Check(t, filepath.Join("testdata", "plan-"+v.MinorString()+".json"), []byte(out), *update)
 		})
 	}
-}
-
-// goModOnlyCache is a module cache holding only the modules whose charts
-// the plan reads at the versions go.mod requires, linked from the real one.
-func goModOnlyCache(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, mod := range []string{"github.com/cert-manager/cert-manager@" + versions.CertManager,
-		"github.com/cert-manager/trust-manager@" + versions.TrustManager, "github.com/cilium/cilium@v" + versions.DefaultCilium} {
-		link := filepath.Join(dir, mod)
-		if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink(filepath.Join(release.ModuleCache(), mod), link); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 func TestPlanText(t *testing.T) {
@@ -126,6 +95,11 @@ func TestSandboxCommandsFail(t *testing.T) {
 		{"bad set", []string{"up", "--set", "a.b"}, ExitUsage, `--set "a.b"`},
 		{"bad cluster name", []string{"up", "--cluster-name", "Bad_Name"}, ExitUsage, `invalid cluster name "Bad_Name"`},
 		{"missing kind config", []string{"plan", "--kind-config", filepath.Join(dir, "none.yaml")}, ExitUsage, "none.yaml"},
+		{"matrix merge without files", []string{"matrix", "merge"}, ExitUsage, "matrix merge needs one or more results.json files"},
+		{"argument to up", []string{"up", "extra"}, ExitUsage, `unknown command "extra" for "sandbox up"`},
+		{"unknown flag", []string{"up", "--bogus"}, ExitUsage, "unknown flag: --bogus"},
+		{"unknown command", []string{"bogus"}, ExitUsage, `unknown command "bogus" for "sandbox"`},
+		{"argument to doctor", []string{"doctor", "x"}, ExitUsage, `unknown command "x" for "sandbox doctor"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -158,6 +132,18 @@ func TestUpJSONReportWithoutDocker(t *testing.T) {
 	}
 }
 
+// TestStatusHelp: status only reads; its help must not say it writes the
+// kubeconfig, as up's does.
+func TestStatusHelp(t *testing.T) {
+	_, out, _ := run("status", "--help")
+	if strings.Contains(out, "is written") || !strings.Contains(out, "writes no file") {
+		t.Errorf("status --help claims a write or lacks \"writes no file\":\n%s", out)
+	}
+	if _, out, _ := run("up", "--help"); !strings.Contains(out, "kubeconfig is written") {
+		t.Errorf("up --help does not say where the kubeconfig is written:\n%s", out)
+	}
+}
+
 func TestPrintStatus(t *testing.T) {
 	cases := []struct {
 		name string
@@ -180,6 +166,20 @@ func TestPrintStatus(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStepPrinterCancelled: a step cancelled because its sibling failed
+// shows how it ended in the text output, not only in -o json.
+func TestStepPrinterCancelled(t *testing.T) {
+	var out bytes.Buffer
+	p := stepPrinter(&out, 0)
+	p(steps.Event{Name: "charts", Done: true, Result: steps.Result{Name: "charts", Error: "charts: download chart: no internet access"}})
+	p(steps.Event{Name: "cluster", Done: true, Result: steps.Result{Name: "cluster", Seconds: 0.1, Cancelled: true,
+		Error: "cluster: pull node image kindest/node:v1.36.4: context canceled"}})
+	want := " ✗ charts (0.0s)\n ✗ cluster (0.1s)  cancelled when charts failed: pull node image kindest/node:v1.36.4: context canceled\n"
+	if out.String() != want {
+		t.Fatalf("printed\n%q\nwant\n%q", out.String(), want)
 	}
 }
 

@@ -16,8 +16,11 @@ func newStatusCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what exists of the sandbox: cluster, nodes, releases and readiness",
-		Long:  "Show the sandbox's cluster, nodes, Helm releases and workload readiness. Exit code 1 when something is missing or not ready.",
-		Args:  cobra.NoArgs,
+		Long: `Show the sandbox's cluster, nodes, Helm releases and workload readiness. It changes
+nothing and writes no file: the cluster's credentials are read from kind.
+
+Exit code 1 when something is missing or not ready, 2 when it cannot look (no Docker).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.resolve(cmd); err != nil {
 				return err
@@ -42,7 +45,7 @@ func newStatusCmd(s streams, g *globalOptions) *cobra.Command {
 			return nil
 		},
 	}
-	f.bind(cmd, false)
+	f.bind(cmd, "kubeconfig file up wrote, shown in the output (status reads the cluster's credentials from kind and writes no file)", false)
 	return cmd
 }
 

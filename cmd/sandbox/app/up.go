@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -23,10 +24,12 @@ type sandboxFlags struct {
 	output string
 }
 
-func (f *sandboxFlags) bind(cmd *cobra.Command, full bool) {
+// bind adds the flags to cmd; kubeconfigHelp says what the command does
+// with --kubeconfig. full adds the flags that shape the sandbox.
+func (f *sandboxFlags) bind(cmd *cobra.Command, kubeconfigHelp string, full bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name")
-	fl.StringVar(&f.opts.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, "where the cluster's kubeconfig is written (mode 0600)")
+	fl.StringVar(&f.opts.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, kubeconfigHelp)
 	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	if !full {
 		return
@@ -74,7 +77,7 @@ returns in seconds. The kubeconfig is written to .sandbox/kubeconfig, not ~/.kub
 			return runUp(cmd, s, g, f)
 		},
 	}
-	f.bind(cmd, true)
+	f.bind(cmd, "where the cluster's kubeconfig is written (mode 0600; other clusters' entries in the file are kept)", true)
 	return cmd
 }
 
@@ -119,6 +122,7 @@ func printArtifacts(w io.Writer, rep *pipeline.Report) {
 // Steps of one stage run concurrently, so lines are written under a lock.
 func stepPrinter(w io.Writer, verbosity int) func(steps.Event) {
 	var mu sync.Mutex
+	failed := "" // the step whose failure cancels its siblings: it ends first
 	return func(e steps.Event) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -133,7 +137,16 @@ func stepPrinter(w io.Writer, verbosity int) func(steps.Event) {
 			mark = "✗"
 		}
 		line := fmt.Sprintf(" %s %s (%.1fs)", mark, e.Name, e.Result.Seconds)
-		if verbosity >= 1 && e.Result.Detail != "" {
+		switch {
+		case e.Result.Cancelled: // its error is not the one Up returns: say here how it ended
+			line += "  cancelled"
+			if failed != "" {
+				line += " when " + failed + " failed"
+			}
+			line += ": " + strings.TrimPrefix(e.Result.Error, e.Name+": ")
+		case e.Result.Error != "" && failed == "":
+			failed = e.Name
+		case verbosity >= 1 && e.Result.Detail != "":
 			line += "  " + e.Result.Detail
 		}
 		fmt.Fprintln(w, line)

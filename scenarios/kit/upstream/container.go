@@ -1,29 +1,45 @@
 package upstream
 
 import (
+	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
-	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 )
 
 // DefaultNetwork is kind's Docker network, where the cluster's nodes live.
 const DefaultNetwork = "kind"
 
-// DefaultStartTimeout bounds the image build and the container start.
+// DefaultStartTimeout bounds the build and the container start.
 const DefaultStartTimeout = 5 * time.Minute
+
+// Label marks the containers and images the fake upstream creates.
+const Label = "cilium-tls-intercept.fake-upstream"
 
 // readyLog is what cmd/fake-upstream logs once it listens.
 const readyLog = "fake-upstream listening on"
 
 // Options configure Start.
 type Options struct {
-	// BuildContext is the directory holding cmd/fake-upstream's Dockerfile.
-	BuildContext string
+	// Source is the directory of cmd/fake-upstream, which the go command
+	// builds on the host into a static binary for the image.
+	Source string
+	// Go is the go command; "go" from PATH when empty.
+	Go string
 	// Network is the Docker network to join; DefaultNetwork when empty.
 	Network string
 	// Names are the host names the fake upstream answers for.
@@ -42,16 +58,20 @@ type Upstream struct {
 	// Certs are the fake CA and the served certificate.
 	Certs *Certs
 	// Names are the names it answers for.
-	Names     []string
-	container testcontainers.Container
+	Names []string
+	// Image is the image the container runs.
+	Image  string
+	docker *client.Client
+	id     string
 }
 
-// Start builds the fake-upstream image, runs it on the network with a
-// certificate for every name signed by a fresh fake public CA, and returns
-// its address once it listens. It needs a Docker daemon.
+// Start builds the fake upstream on the host, puts it in an image from
+// scratch (the build pulls nothing, so it works offline), runs it on the
+// network with a certificate for every name signed by a fresh fake public
+// CA, and returns its address once it listens. It needs a Docker daemon.
 func Start(ctx context.Context, opts Options) (*Upstream, error) {
-	if opts.BuildContext == "" {
-		return nil, errors.New("fake upstream: no build context (the cmd/fake-upstream directory)")
+	if opts.Source == "" {
+		return nil, errors.New("fake upstream: no source directory (cmd/fake-upstream)")
 	}
 	certs := opts.Certs
 	if certs == nil {
@@ -68,57 +88,128 @@ func Start(ctx context.Context, opts Options) (*Upstream, error) {
 	if timeout <= 0 {
 		timeout = DefaultStartTimeout
 	}
-	req := containerRequest(opts.BuildContext, network, certs, timeout)
-	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{ContainerRequest: req, Started: true})
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	d, err := cluster.NewDockerClient()
 	if err != nil {
-		if c != nil { // created but not ready: remove it
-			err = errors.Join(err, c.Terminate(ctx))
-		}
+		return nil, err
+	}
+	ref, err := ensureImage(ctx, d, opts.Go, opts.Source)
+	if err != nil {
+		d.Close()
 		return nil, fmt.Errorf("start fake upstream: %w", err)
 	}
-	u := &Upstream{Certs: certs, Names: opts.Names, container: c}
-	if u.IP, err = networkIP(ctx, c, network); err != nil {
-		return nil, errors.Join(err, u.Stop(ctx))
+	u := &Upstream{Certs: certs, Names: opts.Names, Image: ref, docker: d}
+	if err := u.run(ctx, network); err != nil {
+		return nil, errors.Join(fmt.Errorf("start fake upstream: %w", err), u.Stop(context.WithoutCancel(ctx)))
 	}
 	return u, nil
 }
 
-func containerRequest(buildContext, network string, certs *Certs, timeout time.Duration) testcontainers.ContainerRequest {
-	return testcontainers.ContainerRequest{
-		FromDockerfile: testcontainers.FromDockerfile{
-			Context:   buildContext,
-			Repo:      "cilium-tls-intercept/fake-upstream",
-			Tag:       "local",
-			KeepImage: true,
-		},
-		Networks: []string{network},
-		Files: []testcontainers.ContainerFile{
-			{Reader: bytes.NewReader(certs.CertPEM), ContainerFilePath: "/certs/tls.crt", FileMode: 0o444},
-			{Reader: bytes.NewReader(certs.KeyPEM), ContainerFilePath: "/certs/tls.key", FileMode: 0o400},
-		},
-		WaitingFor: wait.ForLog(readyLog).WithStartupTimeout(timeout),
+// run creates the container with the certificates, starts it and waits
+// for it to listen.
+func (u *Upstream) run(ctx context.Context, networkName string) error {
+	suffix := make([]byte, 4)
+	if _, err := rand.Read(suffix); err != nil {
+		return err
 	}
-}
-
-func networkIP(ctx context.Context, c testcontainers.Container, network string) (string, error) {
-	info, err := c.Inspect(ctx)
+	created, err := u.docker.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Name:             "fake-upstream-" + hex.EncodeToString(suffix),
+		Config:           &container.Config{Image: u.Image, Labels: map[string]string{Label: "container"}},
+		HostConfig:       &container.HostConfig{},
+		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{networkName: {}}},
+	})
 	if err != nil {
-		return "", fmt.Errorf("inspect fake upstream: %w", err)
+		return fmt.Errorf("create container: %w", err)
 	}
-	if info.NetworkSettings != nil {
-		if n, ok := info.NetworkSettings.Networks[network]; ok && n.IPAddress.IsValid() {
-			return n.IPAddress.String(), nil
+	u.id = created.ID
+	files, err := certArchive(u.Certs)
+	if err != nil {
+		return err
+	}
+	if _, err := u.docker.CopyToContainer(ctx, u.id, client.CopyToContainerOptions{DestinationPath: "/", Content: bytes.NewReader(files)}); err != nil {
+		return fmt.Errorf("copy certificates: %w", err)
+	}
+	if _, err := u.docker.ContainerStart(ctx, u.id, client.ContainerStartOptions{}); err != nil {
+		return fmt.Errorf("start container: %w", err)
+	}
+	if err := u.waitReady(ctx); err != nil {
+		return err
+	}
+	info, err := u.docker.ContainerInspect(ctx, u.id, client.ContainerInspectOptions{})
+	if err != nil {
+		return fmt.Errorf("inspect container: %w", err)
+	}
+	if s := info.Container.NetworkSettings; s != nil {
+		if n, ok := s.Networks[networkName]; ok && n.IPAddress.IsValid() {
+			u.IP = n.IPAddress.String()
+			return nil
 		}
 	}
-	return "", fmt.Errorf("fake upstream has no address on Docker network %q", network)
+	return fmt.Errorf("no address on Docker network %q", networkName)
+}
+
+// certArchive is the tar of certs/tls.crt and certs/tls.key copied into
+// the container before it starts.
+func certArchive(c *Certs) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "certs/", Mode: 0o755, Typeflag: tar.TypeDir}); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		mode int64
+		data []byte
+	}{{"certs/tls.crt", 0o444, c.CertPEM}, {"certs/tls.key", 0o400, c.KeyPEM}} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// waitReady follows the container's log until the ready line; a container
+// that exits first is an error holding its log.
+func (u *Upstream) waitReady(ctx context.Context) error {
+	logs, err := u.docker.ContainerLogs(ctx, u.id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
+	if err != nil {
+		return fmt.Errorf("container logs: %w", err)
+	}
+	defer logs.Close()
+	pr, pw := io.Pipe()
+	defer pr.Close() // ends the copy below when the ready line was found
+	go func() { _, err := stdcopy.StdCopy(pw, pw, logs); pw.CloseWithError(err) }()
+	var seen []string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), readyLog) {
+			return nil
+		}
+		seen = append(seen, sc.Text())
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("not listening: %w; log: %s", err, strings.Join(seen, " | "))
+	}
+	return fmt.Errorf("container exited before listening; log: %s", strings.Join(seen, " | "))
 }
 
 // Stop removes the container (the image is kept for the next run).
 func (u *Upstream) Stop(ctx context.Context) error {
-	if u == nil || u.container == nil {
+	if u == nil || u.docker == nil {
 		return nil
 	}
-	if err := u.container.Terminate(ctx); err != nil {
+	defer u.docker.Close()
+	if u.id == "" {
+		return nil
+	}
+	if _, err := u.docker.ContainerRemove(ctx, u.id, client.ContainerRemoveOptions{Force: true}); err != nil {
 		return fmt.Errorf("stop fake upstream: %w", err)
 	}
 	return nil

@@ -17,6 +17,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -40,15 +42,7 @@ func TestWithHostsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if want := readFile(t, name+".golden"); got != want {
-				t.Errorf("got\n%s\nwant\n%s", got, want)
-			}
+			golden.Check(t, filepath.Join("testdata", name+".golden"), []byte(got), *update)
 			again, err := WithHosts(got, "172.18.0.9", testNames)
 			if err != nil || again != got {
 				t.Errorf("second edit changed the Corefile (err %v):\n%s", err, again)
