@@ -83,7 +83,10 @@ func startCertManager(ctx context.Context, kubeconfig, clusterResourceNamespace 
 			return nil, fmt.Errorf("cert-manager controller %s: %w", name, err)
 		}
 		cm.wg.Go(func() {
-			if err := c.Run(2, ctx); err != nil && !errors.Is(err, context.Canceled) {
+			// A controller stopped by stop before its caches synced returns
+			// "error waiting for informer caches to sync", not
+			// context.Canceled: once ctx is cancelled an error is the stop's.
+			if err := c.Run(2, ctx); err != nil && !errors.Is(err, context.Canceled) && ctx.Err() == nil {
 				cm.mu.Lock()
 				cm.errs = append(cm.errs, fmt.Errorf("%s: %w", name, err))
 				cm.mu.Unlock()
