@@ -1,7 +1,6 @@
 package upstream
 
 import (
-	"archive/tar"
 	"bufio"
 	"bytes"
 	"context"
@@ -152,27 +151,7 @@ func (u *Upstream) run(ctx context.Context, networkName string) error {
 // certArchive is the tar of certs/tls.crt and certs/tls.key copied into
 // the container before it starts.
 func certArchive(c *Certs) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: "certs/", Mode: 0o755, Typeflag: tar.TypeDir}); err != nil {
-		return nil, err
-	}
-	for _, f := range []struct {
-		name string
-		mode int64
-		data []byte
-	}{{"certs/tls.crt", 0o444, c.CertPEM}, {"certs/tls.key", 0o400, c.KeyPEM}} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return tarArchive("certs/", []tarFile{{"certs/tls.crt", 0o444, c.CertPEM}, {"certs/tls.key", 0o400, c.KeyPEM}})
 }
 
 // waitReady follows the container's log until the ready line; a container

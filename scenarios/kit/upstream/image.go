@@ -65,13 +65,26 @@ func BuildBinary(ctx context.Context, goCmd, source, arch, out string) error {
 // BuildContext returns the tar archive the Engine API builds the image
 // from: the Dockerfile and the binary, nothing else.
 func BuildContext(binary []byte) ([]byte, error) {
+	return tarArchive("", []tarFile{{"Dockerfile", 0o644, []byte(dockerfile)}, {"fake-upstream", 0o755, binary}})
+}
+
+// tarFile is one regular file of a tar archive.
+type tarFile struct {
+	name string
+	mode int64
+	data []byte
+}
+
+// tarArchive returns a tar holding dir (when not empty) and files, with
+// fixed modification times so the same files give the same archive.
+func tarArchive(dir string, files []tarFile) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	files := []struct {
-		name string
-		mode int64
-		data []byte
-	}{{"Dockerfile", 0o644, []byte(dockerfile)}, {"fake-upstream", 0o755, binary}}
+	if dir != "" {
+		if err := tw.WriteHeader(&tar.Header{Name: dir, Mode: 0o755, ModTime: time.Unix(0, 0), Typeflag: tar.TypeDir}); err != nil {
+			return nil, err
+		}
+	}
 	for _, f := range files {
 		h := &tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg}
 		if err := tw.WriteHeader(h); err != nil {
