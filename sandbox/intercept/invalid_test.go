@@ -17,6 +17,18 @@ func group(name string, domains ...string) map[string]any {
 	return map[string]any{"intercept": map[string]any{name: map[string]any{"enabled": true, "domains": toAny(domains)}}}
 }
 
+// tokenSecret is a secretHeaders secret reference.
+var tokenSecret = map[string]any{"name": "github-token", "key": "token"}
+
+// secretHeaders returns intercept.github.secretHeaders values.
+func secretHeaders(headers ...map[string]any) map[string]any {
+	list := make([]any, len(headers))
+	for i, h := range headers {
+		list[i] = h
+	}
+	return map[string]any{"intercept": map[string]any{"github": map[string]any{"secretHeaders": list}}}
+}
+
 func toAny(s []string) []any {
 	out := make([]any, len(s))
 	for i, v := range s {
@@ -50,7 +62,7 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 		{"unknown top-level key", RenderOptions{Values: map[string]any{"interception": map[string]any{}}},
 			[]string{`the top level: unknown key "interception" (known: ca, caBundle,`}},
 		{"unknown group key", RenderOptions{Set: []string{"intercept.github.domain=github.com"}},
-			[]string{`intercept.github: unknown key "domain" (known: domains, enabled, http, serverNames)`}},
+			[]string{`intercept.github: unknown key "domain" (known: domains, enabled, http, secretHeaders, serverNames)`}},
 		{"uppercase domain", RenderOptions{Set: []string{"intercept.github.domains={GitHub.com}"}},
 			[]string{`intercept.github.domains[0] "GitHub.com"`, `has uppercase letters; names are written in lowercase: "github.com"`}},
 		{"domain with a space", RenderOptions{Set: []string{"intercept.github.domains={exa mple.com}"}},
@@ -103,6 +115,33 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 			[]string{`policy.namespace "default" differs from workload.namespace "intercept-workload"`}},
 		{"http path not absolute", RenderOptions{Set: []string{"intercept.github.http[0].path=meta"}},
 			[]string{`intercept.github.http[0].path "meta" does not start with /`}},
+		{"secret header name with a colon", RenderOptions{Values: secretHeaders(map[string]any{"name": ":authority", "secret": tokenSecret})},
+			[]string{`intercept.github.secretHeaders[0].name ":authority" is not an HTTP header name`}},
+		{"secret header without a key", RenderOptions{Values: secretHeaders(map[string]any{"name": "Authorization", "secret": map[string]any{"name": "github-token"}})},
+			[]string{`intercept.github.secretHeaders[0].secret lacks "key"`}},
+		{"secret header secret name not an object name", RenderOptions{Values: secretHeaders(map[string]any{"name": "Authorization", "secret": map[string]any{"name": "GitHub_Token", "key": "token"}})},
+			[]string{`intercept.github.secretHeaders[0].secret.name "GitHub_Token" is not a Kubernetes object name`}},
+		{"secret header key with a slash", RenderOptions{Values: secretHeaders(map[string]any{"name": "Authorization", "secret": map[string]any{"name": "github-token", "key": "a/b"}})},
+			[]string{`intercept.github.secretHeaders[0].secret.key "a/b" is not a Secret key`}},
+		{"secret header action unknown", RenderOptions{Values: secretHeaders(map[string]any{"name": "Authorization", "secret": tokenSecret, "action": "overwrite"})},
+			[]string{`intercept.github.secretHeaders[0].action "overwrite" is not one of "replace", "add"`}},
+		{"secret header http entry empty", RenderOptions{Values: secretHeaders(map[string]any{"name": "Authorization", "secret": tokenSecret, "http": []any{map[string]any{}}})},
+			[]string{`intercept.github.secretHeaders[0].http[0] is empty; set at least 1 of method, path`}},
+		{"secret header set twice", RenderOptions{Values: secretHeaders(
+			map[string]any{"name": "Authorization", "secret": tokenSecret},
+			map[string]any{"name": "authorization", "secret": map[string]any{"name": "other", "key": "token"}})},
+			[]string{`intercept.github.secretHeaders[1].name "authorization" is also set by intercept.github.secretHeaders[0]`}},
+		{"secret header in a certificate secret", RenderOptions{Values: secretHeaders(map[string]any{"name": "Authorization", "secret": map[string]any{"name": "intercept-aws-tls", "key": "token"}})},
+			[]string{`intercept.github.secretHeaders[0].secret.name "intercept-aws-tls" is the certificate secret of intercept.aws in cert-manager`}},
+		{"secret header secret named with two keys", RenderOptions{Values: secretHeaders(
+			map[string]any{"name": "Authorization", "secret": tokenSecret},
+			map[string]any{"name": "X-Token", "secret": map[string]any{"name": "github-token", "key": "other"}})},
+			[]string{`intercept.github.secretHeaders[1].secret: cert-manager/github-token is named with key "other" here and "token" elsewhere`}},
+		{"secret header key read as TLS under sync", RenderOptions{Values: secretHeaders(map[string]any{"name": "Authorization", "secret": map[string]any{"name": "github-token", "key": "ca.crt"}})},
+			[]string{`intercept.github.secretHeaders[0].secret.key "ca.crt" is a key Cilium's agent reads as TLS material under secret sync (Cilium 1.20.2)`}},
+		{"secret header on a rule the group lacks", RenderOptions{Set: []string{"intercept.github.http[0].method=GET", "intercept.github.http[0].path=/meta"},
+			Values: secretHeaders(map[string]any{"name": "Authorization", "secret": tokenSecret, "http": []any{map[string]any{"method": "GET", "path": "/user"}}})},
+			[]string{`intercept.github.secretHeaders[0].http[0] (method "GET", path "/user") is not one of intercept.github.http's rules`}},
 		{"malformed --set", RenderOptions{Set: []string{"intercept.github.enabled"}},
 			[]string{`--set "intercept.github.enabled"`}},
 		{"kubernetes older than the chart supports", RenderOptions{KubeVersion: "v1.29.4"},

@@ -88,6 +88,10 @@ func explainViolation(doc any, e *jsonschema.ValidationError) string {
 		return fmt.Sprintf("%s is %s; want %s", key, article(k.Got), strings.Join(want, " or "))
 	case *kind.Required:
 		return fmt.Sprintf("%s lacks %s", key, quoteAll(k.Missing, " and "))
+	case *kind.Enum:
+		return fmt.Sprintf("%s %s is not one of %s", key, jsonValue(k.Got), enumList(k.Want))
+	case *kind.MinProperties:
+		return fmt.Sprintf("%s is empty; set at least %d of %s", key, k.Want, strings.Join(fieldNames(node), ", "))
 	}
 	return key + ": " + e.ErrorKind.LocalizedString(message.NewPrinter(language.English))
 }
@@ -130,6 +134,12 @@ func explainForm(form, s string) string {
 		return "is not a TLS server name: lowercase labels of letters, digits, '-' and '*', at least two"
 	case "duration":
 		return durationProblem(s)
+	case "header-name":
+		return "is not an HTTP header name: letters, digits and !#$%&'*+-.^_`|~, no spaces or colons (pseudo-headers such as :authority cannot be set)"
+	case "object-name":
+		return "is not a Kubernetes object name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
+	case "secret-key":
+		return "is not a Secret key: letters, digits, '-', '_' and '.'"
 	case "object-name-or-empty":
 		return "is not a Kubernetes object name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit"
 	case "absolute-path":
@@ -227,6 +237,23 @@ func fieldNames(node map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// jsonValue writes a value as in the values file: strings quoted.
+func jsonValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+// enumList lists the allowed values of an enum.
+func enumList(want []any) string {
+	out := make([]string, len(want))
+	for i, w := range want {
+		out[i] = jsonValue(w)
+	}
+	return strings.Join(out, ", ")
 }
 
 func article(typ string) string {

@@ -139,6 +139,7 @@ func checkOrder() []string {
 		validate.CheckDecode, validate.CheckSchema, validate.CheckUnknownField, validate.CheckCEL, validate.CheckCiliumSanitize,
 		validate.CheckServerNames, validate.CheckMatchPattern,
 		validate.CheckSecretsNamespace, validate.CheckSecretSource, validate.CheckSecretKeys,
+		validate.CheckHeaderPort, validate.CheckHeaderSecret, validate.CheckHeaderRotation,
 		validate.CheckEndpointSelector, validate.CheckDNSRule, validate.CheckSANCoverage, validate.CheckHTTPVisibility,
 		validate.CheckIssuerRef, validate.CheckIssuerSecret, validate.CheckNameConstraints,
 	}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 )
 
 // policy is a parsed CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy.
@@ -17,6 +20,9 @@ type policy struct {
 	id        string
 	namespace string // "" for clusterwide policies
 	rules     api.Rules
+	// headerKeys are the keys the interception chart's values name for
+	// header secrets (ciliumtls.HeaderKeysAnnotation), by "namespace/name".
+	headerKeys map[string]string
 }
 
 // certificate is a decoded cert-manager Certificate.
@@ -36,6 +42,10 @@ type secretSource struct {
 	by   string
 	keys map[string]bool
 	cert *certificate // set when a Certificate makes the secret
+	// data is a Secret object's data, nil when the values are not known
+	// (a Certificate, a Bundle, an external secret). Only
+	// ciliumtls.HeaderValueProblem reads it; no message ever shows a value.
+	data map[string][]byte
 }
 
 // bundle is a trust-manager Bundle writing a key of a Secret named like the
@@ -102,6 +112,7 @@ func (inv *inventory) add(obj *unstructured.Unstructured, opts Options) *Problem
 		var p *policy
 		p, err = parsePolicy(obj, opts.DefaultNamespace)
 		if p != nil {
+			p.headerKeys = ciliumtls.HeaderKeys(obj.GetAnnotations())
 			inv.policies = append(inv.policies, *p)
 		}
 	case "cert-manager.io/Certificate":
@@ -219,14 +230,22 @@ func (inv *inventory) addBundle(obj *unstructured.Unstructured) error {
 
 func (inv *inventory) addSecret(obj *unstructured.Unstructured, ns string) {
 	keys := map[string]bool{}
+	data := map[string][]byte{}
 	for _, field := range []string{"data", "stringData"} {
 		m, _, _ := unstructured.NestedMap(obj.Object, field)
-		for k := range m {
+		for k, v := range m {
 			keys[k] = true
+			s, _ := v.(string)
+			data[k] = []byte(s)
+			if field == "data" {
+				if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+					data[k] = b
+				}
+			}
 		}
 	}
 	key := ns + "/" + obj.GetName()
-	inv.secrets[key] = append(inv.secrets[key], secretSource{by: objectID("Secret", ns, obj.GetName()), keys: keys})
+	inv.secrets[key] = append(inv.secrets[key], secretSource{by: objectID("Secret", ns, obj.GetName()), keys: keys, data: data})
 }
 
 // secretSources returns what makes secret ns/name: Certificates, Secrets and

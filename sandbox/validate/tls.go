@@ -18,6 +18,7 @@ func (inv *inventory) policyProblems(opts Options) []Problem {
 	var out []Problem
 	for _, p := range inv.policies {
 		out = append(out, versionProblems(p, opts.Cilium)...)
+		out = append(out, inv.headerProblems(p, opts)...)
 		for _, r := range p.rules {
 			for i, e := range r.Egress {
 				for j, pr := range e.ToPorts {

@@ -47,7 +47,7 @@ func TestObjectsRequiresCiliumVersion(t *testing.T) {
 func TestChecks(t *testing.T) {
 	var cases []checkCase
 	for _, group := range [][]checkCase{
-		ciliumCases(), schemaCases(), versionCases(), secretCases(), sanCases(), workloadCases(), issuerCases(),
+		ciliumCases(), schemaCases(), versionCases(), secretCases(), sanCases(), workloadCases(), issuerCases(), headerCases(),
 	} {
 		cases = append(cases, group...)
 	}

@@ -153,9 +153,77 @@ Called with dict "root" $ "group" $name "values" $g.
       name: {{ include "intercept.upstreamSecret" .root }}
   rules:
     http:
-      {{- if .values.http }}
-      {{- toYaml .values.http | nindent 6 }}
-      {{- else }}
-      - {}
-      {{- end }}
+      {{- include "intercept.httpRules" . | nindent 6 }}
+{{- end -}}
+
+{{/*
+The group's HTTP rules as a YAML list, each carrying the headerMatches of
+the secretHeaders that apply to it: a header without http applies to every
+rule; one with http entries to the group's rules of the same method and
+path. Without HTTP rules the list is [{}] (allow all), with headers for
+every request, followed by one rule per distinct (method, path) entry of the
+headers that name some. A rule only ever gains headerMatches: the headers
+never widen what the group allows.
+Called with dict "root" $ "group" $name "values" $g.
+*/}}
+{{- define "intercept.httpRules" -}}
+{{- $ns := include "intercept.tlsSecretsNamespace" .root -}}
+{{- $headers := .values.secretHeaders | default list -}}
+{{- $rules := list -}}
+{{- if .values.http -}}
+{{- $rules = deepCopy .values.http -}}
+{{- else -}}
+{{- $rules = list (dict) -}}
+{{- range $h := $headers -}}
+{{- range $e := $h.http | default list -}}
+{{- $seen := false -}}
+{{- range $r := $rules -}}
+{{- if and (eq ($r.method | default "") ($e.method | default "")) (eq ($r.path | default "") ($e.path | default "")) (or $r.method $r.path) -}}
+{{- $seen = true -}}
+{{- end -}}
+{{- end -}}
+{{- if not $seen -}}
+{{- $rule := dict -}}
+{{- with $e.method }}{{ $_ := set $rule "method" . }}{{ end -}}
+{{- with $e.path }}{{ $_ := set $rule "path" . }}{{ end -}}
+{{- $rules = append $rules $rule -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $out := list -}}
+{{- range $r := $rules -}}
+{{- $matches := list -}}
+{{- range $h := $headers -}}
+{{- $applies := not $h.http -}}
+{{- range $e := $h.http | default list -}}
+{{- if and (or $r.method $r.path) (eq ($r.method | default "") ($e.method | default "")) (eq ($r.path | default "") ($e.path | default "")) -}}
+{{- $applies = true -}}
+{{- end -}}
+{{- end -}}
+{{- if and $applies (or $h.http (not (or $r.method $r.path)) $.values.http) -}}
+{{- $matches = append $matches (dict "name" $h.name "secret" (dict "namespace" $ns "name" $h.secret.name) "mismatch" (upper ($h.action | default "replace"))) -}}
+{{- end -}}
+{{- end -}}
+{{- if $matches -}}
+{{- $_ := set $r "headerMatches" $matches -}}
+{{- end -}}
+{{- $out = append $out $r -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+The keys of the secretHeaders' secrets, as JSON: {"<namespace>/<name>":
+"<key>"}. Cilium's policy names only the secret and reads its one key;
+sandbox lint and the doctor read this annotation to check the key is the
+one the values name.
+*/}}
+{{- define "intercept.secretHeaderKeys" -}}
+{{- $ns := include "intercept.tlsSecretsNamespace" .root -}}
+{{- $keys := dict -}}
+{{- range $h := .values.secretHeaders | default list -}}
+{{- $_ := set $keys (printf "%s/%s" $ns $h.secret.name) $h.secret.key -}}
+{{- end -}}
+{{- toJson $keys -}}
 {{- end -}}

@@ -190,3 +190,65 @@ agent reads nothing but the secrets namespace.
 {{- fail (printf "tlsSecrets.namespace %q is not secretsNamespace.name %q: without secret sync (cilium.secretSync=false) Cilium %s reads policy secrets only from its secrets namespace; leave tlsSecrets.namespace empty" $ns $secrets $version) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+secretHeaders: a header set once per group; a Secret has one key, so two
+headers naming one Secret name the same key; the Secret is none the chart
+writes (a certificate or trust bundle has several keys); under secret sync
+its key is not one the agent's SDS syncer reads as TLS material
+(pkg/envoy/secretsync.go k8sToEnvoySecret makes a generic secret, the
+header's value, only of a secret without tls.crt, tls.key, ca.crt and
+tls.sessionticket.key); with HTTP rules, each http entry of a header is one
+of the group's rules (method and path), so headers never widen what the
+group allows.
+*/}}
+{{- define "intercept.validate.secretHeaders" -}}
+{{- $ns := include "intercept.tlsSecretsNamespace" . -}}
+{{- $taken := dict (include "intercept.upstreamSecret" .) "upstreamTrust's secret" -}}
+{{- if eq $ns .Values.ca.namespace -}}
+{{- $_ := set $taken (include "intercept.caSecretName" .) "the CA's secret" -}}
+{{- end -}}
+{{- range $name, $g := .Values.intercept -}}
+{{- if $g.enabled -}}
+{{- $_ := set $taken (printf "intercept-%s-tls" $name) (printf "the certificate secret of intercept.%s" $name) -}}
+{{- end -}}
+{{- end -}}
+{{- $keys := dict -}}
+{{- $sync := include "intercept.secretSync" . -}}
+{{- range $name, $g := .Values.intercept -}}
+{{- if $g.enabled -}}
+{{- $seen := dict -}}
+{{- range $i, $h := $g.secretHeaders -}}
+{{- $where := printf "intercept.%s.secretHeaders[%d]" $name $i -}}
+{{- $lower := lower $h.name -}}
+{{- if hasKey $seen $lower -}}
+{{- fail (printf "%s.name %q is also set by intercept.%s.secretHeaders[%d]: set each header once per group" $where $h.name $name (get $seen $lower)) -}}
+{{- end -}}
+{{- $_ := set $seen $lower $i -}}
+{{- if hasKey $taken $h.secret.name -}}
+{{- fail (printf "%s.secret.name %q is %s in %s, which holds more than one key: create a Secret of its own for the header value" $where $h.secret.name (get $taken $h.secret.name) $ns) -}}
+{{- end -}}
+{{- if and (hasKey $keys $h.secret.name) (ne (get $keys $h.secret.name) $h.secret.key) -}}
+{{- fail (printf "%s.secret: %s/%s is named with key %q here and %q elsewhere, but Cilium reads a header Secret's only key: use one key, or two Secrets" $where $ns $h.secret.name $h.secret.key (get $keys $h.secret.name)) -}}
+{{- end -}}
+{{- $_ := set $keys $h.secret.name $h.secret.key -}}
+{{- if and $sync (has $h.secret.key (list "tls.crt" "tls.key" "ca.crt" "tls.sessionticket.key")) -}}
+{{- fail (printf "%s.secret.key %q is a key Cilium's agent reads as TLS material under secret sync (Cilium %s): its SDS would serve Envoy a TLS secret, not the header's value; name the key after the header, for example \"token\"" $where $h.secret.key (toString $.Values.cilium.version)) -}}
+{{- end -}}
+{{- if $g.http -}}
+{{- range $j, $e := $h.http -}}
+{{- $found := false -}}
+{{- range $r := $g.http -}}
+{{- if and (eq ($r.method | default "") ($e.method | default "")) (eq ($r.path | default "") ($e.path | default "")) -}}
+{{- $found = true -}}
+{{- end -}}
+{{- end -}}
+{{- if not $found -}}
+{{- fail (printf "%s.http[%d] (method %q, path %q) is not one of intercept.%s.http's rules: a header applies to the group's rules, which decide what is allowed; add the rule to intercept.%s.http or use its method and path" $where $j ($e.method | default "") ($e.path | default "") $name $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
