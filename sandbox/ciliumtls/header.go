@@ -21,6 +21,8 @@ type HeaderSecretRef struct {
 	Mismatch api.MismatchAction
 	// Namespace is "" when it cannot be resolved (no namespace under sync).
 	Namespace, Name string
+	// Written is the namespace as the policy writes it ("" for none).
+	Written string
 	// Port is the toPorts entry whose HTTP rule holds the match.
 	Port *api.PortRule
 }
@@ -40,7 +42,7 @@ func PortHeaderSecrets(pr *api.PortRule, policyNamespace string, sync bool) []He
 			if m == nil || m.Secret == nil {
 				continue
 			}
-			out = append(out, HeaderSecretRef{Header: m.Name, Mismatch: m.Mismatch, Name: m.Secret.Name, Port: pr,
+			out = append(out, HeaderSecretRef{Header: m.Name, Mismatch: m.Mismatch, Name: m.Secret.Name, Port: pr, Written: m.Secret.Namespace,
 				Namespace: ResolveNamespace(m.Secret.Namespace, policyNamespace, sync)})
 		}
 	}

@@ -201,9 +201,15 @@ func (l *LiveSource) gatherCustom(ctx context.Context, st *State, scope Scope) e
 	return nil
 }
 
-// gatherSecrets reads only the secrets the policies name.
+// gatherSecrets reads only the secrets the policies name: TLS contexts'
+// and headers' (headerRefs).
 func (l *LiveSource) gatherSecrets(ctx context.Context, st *State, _ Scope) error {
-	for _, r := range secretRefs(st.tlsPorts()) {
+	var refs []secretRef
+	refs = append(refs, secretRefs(st.tlsPorts())...)
+	for _, h := range st.headerRefs() {
+		refs = append(refs, secretRef{Namespace: h.Namespace, Name: h.Name})
+	}
+	for _, r := range refs {
 		if r.Namespace == "" || st.secret(r.Namespace, r.Name) != nil {
 			continue
 		}

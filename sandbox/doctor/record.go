@@ -49,13 +49,14 @@ func anySlice[T any](in []T) []any {
 }
 
 // redactSecrets copies secrets keeping certificate values and replacing the
-// others (private keys, tokens) with Redacted.
+// others (private keys, tokens) with Redacted; an empty value stays empty,
+// so a recorded state still shows an empty header secret.
 func redactSecrets(in []corev1.Secret) []corev1.Secret {
 	out := make([]corev1.Secret, len(in))
 	for i, s := range in {
 		c := *s.DeepCopy()
-		for k := range c.Data {
-			if k != "tls.crt" && k != "ca.crt" {
+		for k, v := range c.Data {
+			if k != "tls.crt" && k != "ca.crt" && len(v) > 0 {
 				c.Data[k] = []byte(Redacted)
 			}
 		}

@@ -112,6 +112,7 @@ func checks() []check {
 		{id: "secret-location", title: "secrets where this mode reads them", needs: []string{"secrets-mode", "tls-policies"}, run: checkSecretLocation},
 		{id: "secret-keys", title: "secrets hold the keys their context needs", needs: []string{"tls-policies"}, reads: []Kind{KindSecret}, run: checkSecretKeys},
 		{id: "secret-synced", title: "the operator's copy of each policy secret exists", needs: []string{"secrets-mode", "secret-location", "secret-keys"}, run: checkSecretSynced},
+		{id: "header-secrets", title: "headers set from secrets: Secret in place, one key, a value", needs: []string{"secrets-mode"}, reads: []Kind{KindSecret}, run: checkHeaderSecrets},
 		{id: "certificates", title: "certificates Ready and unexpired", needs: []string{"tls-policies"}, reads: []Kind{KindCertificate}, run: checkCertificates},
 		{id: "certificate-sans", title: "certificate SANs cover the intercepted names", needs: []string{"tls-policies"}, reads: []Kind{KindCertificate}, run: checkCertificateSANs},
 		{id: "dns-rule", title: "DNS rule next to toFQDNs", needs: []string{"tls-policies"}, run: checkDNSRule},

@@ -25,9 +25,10 @@ func newDoctorCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Say why Cilium's TLS interception is not active, from a live cluster or a dump",
-		Long: `Run the doctor's 22 checks in dependency order (Cilium agents, L7 proxy, Envoy,
+		Long: `Run the doctor's 23 checks in dependency order (Cilium agents, L7 proxy, Envoy,
 the secrets mode of the running release, the policies' secrets and their keys,
 the operator's copies of them in the secrets namespace under secret sync,
+the Secrets headers are set from (never their values),
 certificates and their SANs, DNS and HTTP rules, the workload's selection and
 management by Cilium, proxies in its environment, CA trust, agent logs), then
 the data path, read with cilium-dbg in the Cilium agent on the workload's node
