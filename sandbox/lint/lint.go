@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/validate"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -30,6 +31,9 @@ type Options struct {
 	Namespace string
 	// Validator is reused between runs when set (it keeps compiled CRD schemas).
 	Validator *validate.Validator
+	// Answers are the DNS answers of --resolve; nil assumes one distinct
+	// address per name.
+	Answers dnsanswer.Answers
 }
 
 // Status is how a finding counts.
@@ -70,9 +74,11 @@ type Report struct {
 	Files         []string `json:"files"`
 	CiliumVersion string   `json:"ciliumVersion"`
 	// SecretsMode says where the release reads policy secrets.
-	SecretsMode string    `json:"secretsMode"`
-	Objects     int       `json:"objects"`
-	Findings    []Finding `json:"findings"`
+	SecretsMode string `json:"secretsMode"`
+	// Addresses says which DNS answers the shared-address check used.
+	Addresses string    `json:"addresses"`
+	Objects   int       `json:"objects"`
+	Findings  []Finding `json:"findings"`
 	// RootCause is the first failure's check, "" when nothing failed.
 	RootCause string `json:"rootCause,omitempty"`
 }
@@ -104,13 +110,13 @@ func Run(_ context.Context, opts Options) (*Report, error) {
 		val = validate.NewValidator()
 	}
 	vopts := validate.Options{Cilium: v, SecretsNamespace: opts.SecretsNamespace, WithoutSecretSync: opts.WithoutSecretSync,
-		DefaultNamespace: opts.Namespace, OpenWorld: true}
+		DefaultNamespace: opts.Namespace, OpenWorld: true, Answers: opts.Answers}
 	problems, err := val.Objects(objs, vopts)
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Source: source(opts.Paths, files), Files: files, CiliumVersion: v.String(),
-		SecretsMode: secretsMode(v, vopts), Objects: len(objs), Findings: []Finding{}}
+		SecretsMode: secretsMode(v, vopts), Addresses: addresses(opts.Answers), Objects: len(objs), Findings: []Finding{}}
 	for _, p := range problems {
 		rep.Findings = append(rep.Findings, Finding{Check: p.Check, Object: p.Object, Status: status(p.Severity), Reason: p.Message, Fix: p.Fix})
 	}
@@ -141,6 +147,7 @@ func checkOrder() []string {
 		validate.CheckSecretsNamespace, validate.CheckSecretSource, validate.CheckSecretKeys,
 		validate.CheckHeaderPort, validate.CheckHeaderSecret, validate.CheckHeaderRotation,
 		validate.CheckEndpointSelector, validate.CheckDNSRule, validate.CheckSANCoverage, validate.CheckHTTPVisibility,
+		validate.CheckSharedAddress,
 		validate.CheckIssuerRef, validate.CheckIssuerSecret, validate.CheckNameConstraints,
 	}
 }
@@ -175,6 +182,23 @@ func secretsMode(v versions.Cilium, opts validate.Options) string {
 		return "secrets read only from " + ns + " (no secret sync)"
 	}
 	return "secrets synced into " + ns
+}
+
+// addresses says which DNS answers the shared-address check used.
+func addresses(a dnsanswer.Answers) string {
+	if len(a) == 0 {
+		return "no --resolve given: one distinct address per name assumed, so the shared-address check cannot see names that share one"
+	}
+	n := 0
+	for _, name := range a.Names() {
+		n += len(a[name])
+	}
+	shared := len(a.SharedAddrs())
+	noun := "addresses"
+	if shared == 1 {
+		noun = "address"
+	}
+	return fmt.Sprintf("from --resolve: %d names, %d answers, %d shared %s; names not given are assumed to have addresses of their own", len(a), n, shared, noun)
 }
 
 func source(paths, files []string) string {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/validate"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
@@ -33,38 +34,46 @@ type fixtureCase struct {
 	noSync   bool
 	root     string
 	findings []string
+	// resolve are --resolve values the set is linted with.
+	resolve []string
 }
 
 func fixtureCases() map[string]fixtureCase {
 	return map[string]fixtureCase{
-		"poc-layout":                            {"1.18", false, "secrets-namespace", []string{"fail secrets-namespace", "fail tls-secret-source", "warn issuer-secret"}},
-		"terminating-secret-without-key":        {"1.20", false, "tls-secret-keys", []string{"fail tls-secret-keys"}},
-		"originating-leaf-secret":               {"1.18", false, "tls-secret-keys", []string{"fail tls-secret-keys"}},
-		"originating-bundle-key":                {"1.20", false, "tls-secret-keys", []string{"fail tls-secret-keys"}},
-		"san-apex-missing":                      {"1.19", false, "san-coverage", []string{"fail san-coverage"}},
-		"no-dns-rule":                           {"1.20", false, "dns-rule", []string{"fail dns-rule"}},
-		"dns-rule-policy-namespace":             {"1.20", false, "dns-rule", []string{"fail dns-rule"}},
-		"no-http-rule":                          {"1.17", false, "http-visibility", []string{"fail http-visibility"}},
-		"selector-mismatch":                     {"1.20", false, "endpoint-selector", []string{"fail endpoint-selector"}},
-		"issuer-kind-default":                   {"1.20", false, "issuer-ref", []string{"fail issuer-ref"}},
-		"certificate-in-app-namespace":          {"1.20", false, "tls-secret-source", []string{"fail tls-secret-source"}},
-		"secret-without-namespace":              {"1.19", false, "secrets-namespace", []string{"fail secrets-namespace"}},
-		"read-only-without-sync":                {"1.17", true, "secrets-namespace", []string{"fail secrets-namespace"}},
-		"server-names-wildcard-1.17":            {"1.17", false, "server-names-version", []string{"fail server-names-version"}},
-		"double-star-pattern-1.18":              {"1.18", false, "match-pattern-version", []string{"fail match-pattern-version", "fail san-coverage"}},
-		"server-names-with-http-no-termination": {"1.20", false, "cilium-sanitize", []string{"fail cilium-sanitize"}},
-		"field-name-typo":                       {"1.20", false, "crd-unknown-field", []string{"fail crd-unknown-field"}},
-		"ca-constraints-exclude-leaf":           {"1.20", false, "name-constraints", []string{"fail name-constraints"}},
-		"ca-secret-wrong-namespace":             {"1.20", false, "issuer-secret", []string{"fail issuer-secret"}},
-		"host-network-runner":                   {"1.20", false, "endpoint-selector", []string{"fail endpoint-selector"}},
-		"secrets-made-elsewhere":                {"1.20", false, "", []string{"assume tls-secret-source"}},
+		"poc-layout":                            {"1.18", false, "secrets-namespace", []string{"fail secrets-namespace", "fail tls-secret-source", "warn issuer-secret"}, nil},
+		"terminating-secret-without-key":        {"1.20", false, "tls-secret-keys", []string{"fail tls-secret-keys"}, nil},
+		"originating-leaf-secret":               {"1.18", false, "tls-secret-keys", []string{"fail tls-secret-keys"}, nil},
+		"originating-bundle-key":                {"1.20", false, "tls-secret-keys", []string{"fail tls-secret-keys"}, nil},
+		"san-apex-missing":                      {"1.19", false, "san-coverage", []string{"fail san-coverage"}, nil},
+		"no-dns-rule":                           {"1.20", false, "dns-rule", []string{"fail dns-rule"}, nil},
+		"dns-rule-policy-namespace":             {"1.20", false, "dns-rule", []string{"fail dns-rule"}, nil},
+		"no-http-rule":                          {"1.17", false, "http-visibility", []string{"fail http-visibility"}, nil},
+		"selector-mismatch":                     {"1.20", false, "endpoint-selector", []string{"fail endpoint-selector"}, nil},
+		"issuer-kind-default":                   {"1.20", false, "issuer-ref", []string{"fail issuer-ref"}, nil},
+		"certificate-in-app-namespace":          {"1.20", false, "tls-secret-source", []string{"fail tls-secret-source"}, nil},
+		"secret-without-namespace":              {"1.19", false, "secrets-namespace", []string{"fail secrets-namespace"}, nil},
+		"read-only-without-sync":                {"1.17", true, "secrets-namespace", []string{"fail secrets-namespace"}, nil},
+		"server-names-wildcard-1.17":            {"1.17", false, "server-names-version", []string{"fail server-names-version"}, nil},
+		"double-star-pattern-1.18":              {"1.18", false, "match-pattern-version", []string{"fail match-pattern-version", "fail san-coverage"}, nil},
+		"server-names-with-http-no-termination": {"1.20", false, "cilium-sanitize", []string{"fail cilium-sanitize"}, nil},
+		"field-name-typo":                       {"1.20", false, "crd-unknown-field", []string{"fail crd-unknown-field"}, nil},
+		"ca-constraints-exclude-leaf":           {"1.20", false, "name-constraints", []string{"fail name-constraints"}, nil},
+		"ca-secret-wrong-namespace":             {"1.20", false, "issuer-secret", []string{"fail issuer-secret"}, nil},
+		"host-network-runner":                   {"1.20", false, "endpoint-selector", []string{"fail endpoint-selector"}, nil},
+		"secrets-made-elsewhere":                {"1.20", false, "", []string{"assume tls-secret-source"}, nil},
+		"shared-address": {"1.20", false, "shared-address", []string{"fail shared-address"},
+			[]string{"api.github.com=172.18.0.9", "sts.amazonaws.com=172.18.0.9", "storage.googleapis.com=172.18.0.9", "example.com=172.18.0.9"}},
 	}
 }
 
 func lintFixture(t *testing.T, name string, c fixtureCase) *Report {
 	t.Helper()
+	answers, err := dnsanswer.FromResolve(c.resolve)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rep, err := Run(context.Background(), Options{Paths: []string{filepath.Join(fixtures, name)},
-		Cilium: versions.MustParseCilium(c.cilium), WithoutSecretSync: c.noSync, Validator: validator})
+		Cilium: versions.MustParseCilium(c.cilium), WithoutSecretSync: c.noSync, Validator: validator, Answers: answers})
 	if err != nil {
 		t.Fatal(err)
 	}

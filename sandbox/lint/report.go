@@ -18,6 +18,7 @@ type TextOptions struct {
 func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lint: %d objects from %s (Cilium %s, %s)\n", r.Objects, r.Source, r.CiliumVersion, r.SecretsMode)
+	fmt.Fprintf(&b, "addresses: %s\n", r.Addresses)
 	width := 0
 	for _, f := range r.Findings {
 		width = max(width, len(f.Check))

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -53,6 +54,11 @@ const (
 	CheckIssuerSecret = "issuer-secret"
 	// CheckNameConstraints: a leaf SAN is outside the signing CA's name constraints.
 	CheckNameConstraints = "name-constraints"
+	// CheckSharedAddress: names of different intercept groups, or an
+	// intercepted and another name, resolve to one address, whose one
+	// identity makes Envoy serve some of them the wrong certificate or apply
+	// another group's HTTP rules.
+	CheckSharedAddress = "shared-address"
 )
 
 // DefaultClusterResourceNamespace is where cert-manager looks for the secrets
@@ -92,6 +98,10 @@ type Options struct {
 	// Otherwise the objects must be complete (a chart's render): a secret
 	// or issuer they do not make is a failure.
 	OpenWorld bool
+	// Answers are the DNS answers the policies' names get (sandbox lint
+	// --resolve); nil assumes one distinct address per name, and the
+	// shared-address check finds nothing.
+	Answers dnsanswer.Answers
 }
 
 // Problem is one failed check.
@@ -150,6 +160,11 @@ func (val *Validator) Objects(objs []*unstructured.Unstructured, opts Options) (
 	out = append(out, inv.policyProblems(opts)...)
 	out = append(out, inv.workloadProblems()...)
 	out = append(out, inv.certificateProblems(opts)...)
+	shared, err := inv.sharedAddressProblems(opts)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, shared...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Object != out[j].Object {
 			return out[i].Object < out[j].Object

@@ -28,3 +28,12 @@ func (v Cilium) ServerNameWildcards() ServerNameWildcards {
 // DoubleStarPatterns reports whether toFQDNs matchPattern accepts "**."
 // (any depth of labels), added in 1.19 (cilium/cilium#43420).
 func (v Cilium) DoubleStarPatterns() bool { return v.AtLeast(19) }
+
+// ServerNamesEnforced reports whether the release's Envoy honours
+// serverNames when it picks a TLS context: 1.16.2 and 1.16.3 ship the
+// cilium/proxy regression (proxy#890, fixed by proxy#1004 in 1.16.4) in
+// which, with several TLS contexts, the one matching the SNI is not picked
+// and a rule without one no longer falls back to a raw socket.
+func (v Cilium) ServerNamesEnforced() bool {
+	return !(v.Major == 1 && v.Minor == 16 && (v.Patch == 2 || v.Patch == 3))
+}

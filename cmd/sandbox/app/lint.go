@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/lint"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
@@ -15,6 +16,7 @@ func newLintCmd(s streams, g *globalOptions) *cobra.Command {
 	opts := lint.Options{}
 	var output string
 	var noSync bool
+	var resolve []string
 	cmd := &cobra.Command{
 		Use:   "lint -f FILE|DIR|- ...",
 		Short: "Check CiliumNetworkPolicies, Certificates and their secrets before you apply them",
@@ -25,7 +27,9 @@ against its CRD's schema, and the checks across objects: each TLS secret a polic
 names is made where the release's secrets mode reads it, with the keys its context
 needs; certificate SANs cover every intercepted name; a DNS rule sits next to each
 toFQDNs; an http rule makes Envoy parse the decrypted traffic; selectors match the
-workloads in the files; issuers resolve.
+workloads in the files; issuers resolve; and, with --resolve, no two names of
+different groups (or an intercepted and another name) share an address, whose one
+identity would make Envoy serve some of them another group's certificate.
 
 What the manifests refer to but do not hold (a Secret made elsewhere, an issuer,
 the pods) is reported as an assumption (?), not a failure.
@@ -34,6 +38,7 @@ Exit codes: 0 nothing failed (warnings and assumptions allowed), 1 a check faile
 2 lint could not run (a file that cannot be read or parsed, no objects).`,
 		Example: `  sandbox lint -f policies/ -f certificates.yaml
   sandbox lint --cilium-version 1.18 -f fixtures/lint/poc-layout
+  sandbox lint -f policies/ --resolve api.github.com=140.82.112.5 --resolve example.com=140.82.112.5
   sandbox render --cilium-version 1.18 | sandbox lint --cilium-version 1.18 -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -43,6 +48,9 @@ Exit codes: 0 nothing failed (warnings and assumptions allowed), 1 a check faile
 			}
 			if len(opts.Paths) == 0 {
 				return withCode(ExitUsage, fmt.Errorf("give the manifests with -f FILE, -f DIR or -f - (standard input)"))
+			}
+			if opts.Answers, err = dnsanswer.FromResolve(resolve); err != nil {
+				return withCode(ExitUsage, err)
 			}
 			warnUnknownPatch(cmd.ErrOrStderr(), opts.Cilium)
 			opts.Stdin, opts.WithoutSecretSync = s.in, noSync
@@ -71,5 +79,6 @@ Exit codes: 0 nothing failed (warnings and assumptions allowed), 1 a check faile
 	f.BoolVar(&noSync, "no-secret-sync", false, "Cilium 1.17+ runs read-only without secret sync (tls.secretSync.enabled=false)")
 	f.StringVarP(&opts.Namespace, "namespace", "n", "default", "namespace of objects that name none")
 	f.StringVarP(&output, "output", "o", string(doctor.FormatText), "report format: text or json")
+	f.StringArrayVar(&resolve, "resolve", nil, "NAME=ADDRESS a name resolves to, as curl's --resolve without the port (repeatable); without it every name is assumed to have an address of its own")
 	return cmd
 }

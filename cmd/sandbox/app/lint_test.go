@@ -35,6 +35,11 @@ func TestLintCommand(t *testing.T) {
 		{[]string{"lint"}, ExitUsage, "give the manifests with -f"},
 		{[]string{"lint", "--cilium-version", "1.15", "-f", "-"}, ExitUsage, `unsupported Cilium version "1.15"`},
 		{[]string{"lint", "-o", "yaml", "-f", "-"}, ExitUsage, `invalid output format "yaml"`},
+		{[]string{"lint", "--resolve", "example.com", "-f", "-"}, ExitUsage, `--resolve "example.com": want NAME=ADDRESS`},
+		{[]string{"lint", "--resolve", "example.com=1.2.3", "-f", "-"}, ExitUsage, `"1.2.3" is not an IP address`},
+		{[]string{"lint", "-f", "../../../fixtures/lint/shared-address"}, ExitOK, "one distinct address per name assumed"},
+		{[]string{"lint", "-f", "../../../fixtures/lint/shared-address", "--resolve", "api.github.com=172.18.0.9",
+			"--resolve", "example.com=172.18.0.9"}, ExitFailed, "example.com: terminated with cert-manager/intercept-github-tls [wrong]"},
 	}
 	for _, c := range cases {
 		code, out, errOut := run(c.args...)
