@@ -30,8 +30,12 @@ type run struct {
 // or completes an earlier Install: a second run changes nothing. The
 // Report holds every step even when Install fails; the error names the
 // step, and wraps ErrCiliumLacks or ErrDependencyLacks when the cluster
-// lacks what the chart needs (nothing has been changed then).
+// lacks what the chart needs (nothing has been changed then). Values the
+// chart refuses fail first, without a Report, before the cluster is reached.
 func Install(ctx context.Context, opts Options) (*Report, error) {
+	if err := checkValues(ctx, opts); err != nil {
+		return nil, err
+	}
 	r, err := newRun(opts)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,9 @@ package install
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,6 +45,42 @@ func (r *run) renderChart(ctx context.Context) error {
 	}
 	r.rep.Values = merged
 	return nil
+}
+
+// checkValues renders the chart with the user's values before the cluster
+// is reached, so that a bad value reads as one and not as an unreachable
+// cluster. The running release is not known yet: the values are refused
+// only when no supported release accepts them (the cilium.version they
+// give, if any, else each default release, newest first); renderChart
+// renders them again for the running release.
+func checkValues(ctx context.Context, opts Options) error {
+	user, err := intercept.MergeValues(intercept.RenderOptions{ValuesFiles: opts.ValuesFiles, Set: opts.Set})
+	if err != nil {
+		return err
+	}
+	releases := slices.Clone(versions.DefaultReleases())
+	slices.Reverse(releases)
+	if s, ok := lookup(user, "cilium", "version").(string); ok {
+		v, err := versions.ParseCilium(s)
+		if err != nil {
+			return fmt.Errorf("%w: cilium.version: %w", intercept.ErrInvalidValues, err)
+		}
+		releases = []versions.Cilium{v}
+	}
+	var first error
+	for _, v := range releases {
+		_, err := intercept.Render(ctx, intercept.RenderOptions{ValuesFiles: opts.ValuesFiles, Set: opts.Set, Cilium: v})
+		if err == nil || !errors.Is(err, intercept.ErrInvalidValues) {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if len(releases) == 1 {
+		return first
+	}
+	return fmt.Errorf("%w (no supported release, %s, accepts these values: the cluster was not contacted)", first, versions.SupportedRange())
 }
 
 // runningValues are the values the running Cilium and cert-manager decide:

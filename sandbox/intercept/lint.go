@@ -19,7 +19,7 @@ import (
 // Kubernetes version Render would use. It returns every message; callers
 // decide which severities fail (support.ErrorSev always should).
 func Lint(opts RenderOptions) ([]support.Message, error) {
-	vals, kube, err := prepare(opts)
+	vals, _, kube, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}

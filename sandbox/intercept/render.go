@@ -62,8 +62,9 @@ var ErrInvalidValues = errors.New("invalid values")
 
 // RenderOptions say what to render.
 type RenderOptions struct {
-	// Cilium sets cilium.version (after every other source) when not zero.
-	// Otherwise the values' cilium.version is parsed with
+	// Cilium sets cilium.version (after every other source) when not zero;
+	// values that give another cilium.version are then refused, so that
+	// neither silently overrides the other. Otherwise the values' cilium.version is parsed with
 	// versions.ParseCilium, and DefaultCilium is used when they have none.
 	// Either way the chart receives the release normalised ("1.18.10").
 	Cilium versions.Cilium
@@ -100,7 +101,7 @@ const DNSPolicyName = "intercept-dns"
 // `helm template` would. Invalid values fail before rendering completes with
 // an error wrapping ErrInvalidValues that names the bad value.
 func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) {
-	vals, kube, err := prepare(opts)
+	vals, v, kube, err := prepare(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -124,27 +125,30 @@ func Render(ctx context.Context, opts RenderOptions) (*release.Rendered, error) 
 		}
 		return nil, fmt.Errorf("%w: %s", ErrInvalidValues, cleanHelmError(err))
 	}
+	if err := checkPolicies(out, vals, v); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-// prepare merges the values of opts with the Cilium release normalised into
-// them, and returns the Kubernetes version to render for: opts.KubeVersion,
-// which must be a version, or that of the node image paired with the release.
-func prepare(opts RenderOptions) (vals map[string]any, kube string, err error) {
+// prepare merges the values of opts with the Cilium release v normalised
+// into them, and returns the Kubernetes version to render for:
+// opts.KubeVersion, which must be a version, or that of the node image
+// paired with the release.
+func prepare(opts RenderOptions) (vals map[string]any, v versions.Cilium, kube string, err error) {
 	if vals, err = MergeValues(opts); err != nil {
-		return nil, "", err
+		return nil, v, "", err
 	}
-	v, err := ciliumOf(vals)
-	if err != nil {
-		return nil, "", err
+	if v, err = ciliumOf(vals); err != nil {
+		return nil, v, "", err
 	}
 	if opts.KubeVersion == "" {
-		return vals, versions.NodeImageFor(v).Kubernetes, nil
+		return vals, v, versions.NodeImageFor(v).Kubernetes, nil
 	}
 	if _, err := chartutil.ParseKubeVersion(opts.KubeVersion); err != nil {
-		return nil, "", fmt.Errorf("kube version %q is not a Kubernetes version (v1.36.4 or 1.36): %w", opts.KubeVersion, err)
+		return nil, v, "", fmt.Errorf("kube version %q is not a Kubernetes version (v1.36.4 or 1.36): %w", opts.KubeVersion, err)
 	}
-	return vals, opts.KubeVersion, nil
+	return vals, v, opts.KubeVersion, nil
 }
 
 // isSchemaError tells whether Helm refused the values by values.schema.json.

@@ -6,6 +6,8 @@ import (
 
 	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // MergeValues merges the values of opts the way Helm does: files in order,
@@ -31,9 +33,29 @@ func MergeValues(opts RenderOptions) (map[string]any, error) {
 	}
 	base = mergeMaps(base, opts.Values)
 	if !opts.Cilium.IsZero() {
+		if err := sameCilium(base, opts.Cilium); err != nil {
+			return nil, err
+		}
 		base = mergeMaps(base, map[string]any{"cilium": map[string]any{"version": opts.Cilium.String()}})
 	}
 	return base, nil
+}
+
+// sameCilium fails when the values give a cilium.version other than v, the
+// release chosen apart from them: one would silently override the other.
+func sameCilium(vals map[string]any, v versions.Cilium) error {
+	c, _ := vals["cilium"].(map[string]any)
+	raw, ok := c["version"]
+	if !ok {
+		return nil
+	}
+	if s, isString := raw.(string); isString {
+		if given, err := versions.ParseCilium(s); err == nil && given == v {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: cilium.version %v in the values disagrees with Cilium %s, the release chosen apart from them (--cilium-version, or its default); choose the release once, with --cilium-version",
+		ErrInvalidValues, raw, v)
 }
 
 // mergeMaps merges b over a, recursing into maps present in both, as Helm's

@@ -6,20 +6,27 @@ import (
 	"testing"
 )
 
-// TestPlanAndRenderWordValuesAlike: a value the schema refuses reads the
-// same through plan, render and up (which stops before Docker is asked).
+// TestPlanAndRenderWordValuesAlike: a value the schema refuses, or one
+// that makes a policy Cilium's own parser refuses, reads the same through
+// plan, render, up (which stops before Docker is asked) and install (which
+// stops before it reads the kubeconfig), and nothing is printed on stdout.
 func TestPlanAndRenderWordValuesAlike(t *testing.T) {
 	closedDocker(t)
-	set := "intercept.github.domains={exa mple.com}"
-	const want = `Error: invalid values: intercept.github.domains[0] "exa mple.com" is not a domain name or a '*.'/'**.' pattern: it contains a space` + "\n"
-	for _, cmd := range [][]string{
-		{"render", "--set", set},
-		{"plan", "--chart-cache", t.TempDir(), "--set", set},
-		{"up", "--chart-cache", t.TempDir(), "--kubeconfig", t.TempDir() + "/kc", "--set", set},
+	for set, want := range map[string]string{
+		"intercept.github.domains={exa mple.com}": `Error: invalid values: intercept.github.domains[0] "exa mple.com" is not a domain name or a '*.'/'**.' pattern: it contains a space`,
+		"intercept.github.http[0].path=/meta(": "Error: invalid values: intercept.github.http[0].path=/meta(: the agent of Cilium 1.20.2 refuses CiliumNetworkPolicy intercept-workload/intercept-tls-github " +
+			"(Invalid CiliumNetworkPolicy spec: error parsing regexp: missing closing ): `/meta(`): the API server would accept the policy and the agent enforce none of its rules",
 	} {
-		code, _, errOut := run(cmd...)
-		if code != ExitUsage || errOut != want {
-			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", cmd[0], code, errOut, want)
+		for _, cmd := range [][]string{
+			{"render", "--set", set},
+			{"plan", "--chart-cache", t.TempDir(), "--set", set},
+			{"up", "--chart-cache", t.TempDir(), "--kubeconfig", t.TempDir() + "/kc", "--set", set},
+			{"install", "--kubeconfig", t.TempDir() + "/no-kubeconfig", "--set", set},
+		} {
+			code, out, errOut := run(cmd...)
+			if code != ExitUsage || !strings.HasPrefix(errOut, want) || out != "" {
+				t.Errorf("%s --set %s: exit %d, stdout %q, stderr %q; want exit 2, no stdout and %q", cmd[0], set, code, out, errOut, want)
+			}
 		}
 	}
 }
@@ -48,6 +55,10 @@ func TestRenderCommand(t *testing.T) {
 			stderr: `"**.github.com" cannot be intercepted`},
 		{name: "unknown key", args: []string{"render", "--set", "intercepts.github.enabled=true"}, code: ExitUsage, noStdout: true,
 			stderr: `Error: invalid values: the top level: unknown key "intercepts" (known: ca, caBundle,`},
+		{name: "cilium version twice, the same release", args: []string{"render", "--cilium-version", "1.18.10", "--set", "cilium.version=1.18"}, code: ExitOK,
+			stdout: []string{"kind: CiliumNetworkPolicy"}},
+		{name: "cilium version twice, disagreeing", args: []string{"render", "--cilium-version", "1.18", "--set", "cilium.version=1.16"}, code: ExitUsage, noStdout: true,
+			stderr: "Error: invalid values: cilium.version 1.16 in the values disagrees with Cilium 1.18.10, the release chosen apart from them (--cilium-version, or its default)"},
 		{name: "bad kube version", args: []string{"render", "--kube-version", "banana"}, code: ExitUsage, noStdout: true,
 			stderr: `Error: --kube-version "banana" is not a Kubernetes version; write it as v1.36.4 or 1.36`},
 		{name: "stray argument", args: []string{"render", "values.yaml"}, code: ExitUsage, noStdout: true,
