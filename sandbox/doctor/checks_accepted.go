@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -27,6 +28,11 @@ func (e *env) policyConditions() map[string][]ciliumv2.NetworkPolicyCondition {
 
 // checkPoliciesAccepted looks for policies Cilium marked invalid and for
 // names the running release does not match the way the policy means them.
+// The Valid condition is written by Cilium's operator
+// (operator/pkg/networkpolicy, on unless validate-network-policy=false): a
+// policy without one has not been judged, so the check passes only when
+// every policy in scope carries Valid=True, and otherwise says what is
+// missing instead of calling the policies accepted.
 func checkPoliciesAccepted(e *env) Finding {
 	var p problems
 	conds := e.policyConditions()
@@ -35,12 +41,17 @@ func checkPoliciesAccepted(e *env) Finding {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var valid, unjudged []string
 	for _, name := range names {
-		for _, c := range conds[name] {
-			if c.Type == ciliumv2.PolicyConditionValid && c.Status == corev1.ConditionFalse {
-				p.add("fix what the message names and apply the policy again; until then Cilium enforces none of it",
-					"Cilium rejected %s: %s", name, c.Message)
-			}
+		c := validCondition(conds[name])
+		switch {
+		case c == nil:
+			unjudged = append(unjudged, name+": no Valid condition in its status")
+		case c.Status == corev1.ConditionFalse:
+			p.add("fix what the message names and apply the policy again; until then Cilium enforces none of it",
+				"Cilium rejected %s: %s", name, c.Message)
+		default:
+			valid = append(valid, fmt.Sprintf("%s: Valid=%s %q", name, c.Status, c.Message))
 		}
 	}
 	if e.version != nil {
@@ -48,7 +59,21 @@ func checkPoliciesAccepted(e *env) Finding {
 			nameSupport(e.version, tp, &p)
 		}
 	}
-	return p.finding("Cilium accepted the policies and matches their names as written")
+	if len(p.list) == 0 && len(unjudged) > 0 {
+		return unread(fmt.Sprintf("%d of %d policies carry no Valid condition: Cilium's operator, which validates policies and writes it, has not judged them (is Cilium running?)",
+			len(unjudged), len(names)), unjudged...)
+	}
+	return p.finding("Cilium accepted the policies and matches their names as written", valid...)
+}
+
+// validCondition returns the Valid condition of a policy's status, or nil.
+func validCondition(conds []ciliumv2.NetworkPolicyCondition) *ciliumv2.NetworkPolicyCondition {
+	for i := range conds {
+		if conds[i].Type == ciliumv2.PolicyConditionValid {
+			return &conds[i]
+		}
+	}
+	return nil
 }
 
 // nameSupport adds a problem for each serverName or pattern the release v

@@ -79,7 +79,9 @@ func checkProxyEnv(e *env) Finding {
 		return skip(fmt.Sprintf("no pods in namespace %q", e.scope.WorkloadNamespace))
 	}
 	var p problems
+	var read []string
 	for _, pod := range pods {
+		read = append(read, fmt.Sprintf("pod %s/%s: %d container(s), no proxy variable", pod.Namespace, pod.Name, len(pod.Spec.Containers)))
 		for _, c := range pod.Spec.Containers {
 			for _, env := range c.Env {
 				if isProxyVar(env.Name) && (env.Value != "" || env.ValueFrom != nil) {
@@ -90,7 +92,7 @@ func checkProxyEnv(e *env) Finding {
 			}
 		}
 	}
-	return p.finding(fmt.Sprintf("no container in %q sets HTTPS_PROXY, HTTP_PROXY or ALL_PROXY", e.scope.WorkloadNamespace))
+	return p.finding(fmt.Sprintf("no container in %q sets HTTPS_PROXY, HTTP_PROXY or ALL_PROXY", e.scope.WorkloadNamespace), read...)
 }
 
 func isProxyVar(name string) bool {
@@ -234,7 +236,11 @@ func checkAgentLogs(e *env) Finding {
 		}
 	}
 	if total == 0 {
-		return pass(fmt.Sprintf("no TLS context or regeneration errors in %d agent log(s)", len(e.st.AgentLogs)))
+		read := make([]string, 0, len(e.st.AgentLogs))
+		for _, l := range e.st.AgentLogs {
+			read = append(read, fmt.Sprintf("%s: %d lines read", l.Pod, strings.Count(strings.TrimRight(l.Text, "\n"), "\n")+1))
+		}
+		return pass(fmt.Sprintf("no TLS context or regeneration errors in %d agent log(s)", len(e.st.AgentLogs)), read...)
 	}
 	return fail(fmt.Sprintf("%d agent log line(s) say a TLS context, a policy regeneration or a secret read failed: the endpoint keeps its old policy", total),
 		"fix what the lines name (usually a secret the agent cannot read, or its keys), then have the agent recompute the policy: apply the policy again or restart the agent on that node",

@@ -42,6 +42,8 @@ type Finding struct {
 	Fix string `json:"fix,omitempty"`
 	// Evidence lists the objects, keys and log lines the reason rests on.
 	Evidence []string `json:"evidence,omitempty"`
+	// unread marks a skip for want of data to judge by (see unread).
+	unread bool
 }
 
 // Report is the doctor's answer for one State.

@@ -82,6 +82,7 @@ func runCheck(e *env, c check, blockedBy map[string]string) (f Finding, unread b
 			f, unread = Finding{Status: StatusSkip, Reason: reason}, true
 		} else {
 			f = c.run(e)
+			unread = f.unread
 		}
 	}
 	if f.Status == StatusFail {
@@ -196,6 +197,13 @@ func warn(reason, fix string, evidence ...string) Finding {
 }
 
 func skip(reason string) Finding { return Finding{Status: StatusSkip, Reason: reason} }
+
+// unread skips a check whose objects were read but hold nothing to judge
+// by (a policy status no Cilium has written): the report then names it
+// among the checks that did not run, instead of calling the cluster healthy.
+func unread(reason string, evidence ...string) Finding {
+	return Finding{Status: StatusSkip, Reason: reason, Evidence: evidence, unread: true}
+}
 
 // helmUpgrade is the command changing one value of the Cilium release,
 // pinned to the running version so the fix does not upgrade Cilium too,
