@@ -98,7 +98,7 @@ func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions, allEvidence bo
 		return withCode(ExitUsage, err)
 	}
 	if rep.Failed() {
-		return withCode(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))
+		return reported(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))
 	}
 	return nil
 }

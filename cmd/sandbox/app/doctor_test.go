@@ -41,7 +41,7 @@ users: [{name: u, user: {token: t}}]
 		{name: "healthy dump", args: []string{"doctor", "--from", states + "healthy"}, code: ExitOK,
 			stdout: "root cause: none found; interception should be active", notInOut: "·"},
 		{name: "failing dump", args: []string{"doctor", "--from", states + "l7-proxy-disabled"}, code: ExitFailed,
-			stdout: "root cause: l7-proxy: the L7 proxy is disabled", stderr: "Error: root cause: l7-proxy"},
+			stdout: "root cause: l7-proxy: the L7 proxy is disabled"},
 		{name: "verbose lists passing evidence", args: []string{"doctor", "-v", "--from", states + "healthy"}, code: ExitOK,
 			stdout: "· ConfigMap kube-system/cilium-config: enable-l7-proxy=\"true\""},
 		{name: "json", args: []string{"doctor", "--from", states + "no-dns-rule", "-o", "json"}, code: ExitFailed,

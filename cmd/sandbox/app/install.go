@@ -120,6 +120,9 @@ func finishInstall(s streams, f *installFlags, rep *install.Report, err error, a
 	case errors.Is(err, install.ErrCiliumLacks) && f.output == "text":
 		fmt.Fprintln(s.out, "then run sandbox install again, or install anyway with --skip-cilium-check")
 	}
+	if errors.Is(err, install.ErrCiliumLacks) || errors.Is(err, install.ErrDependencyLacks) {
+		return reported(ExitFailed, err) // the report names each need and its fix
+	}
 	if err != nil {
 		return withCode(ExitFailed, err)
 	}

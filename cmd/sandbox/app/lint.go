@@ -67,7 +67,7 @@ Exit codes: 0 nothing failed (warnings and assumptions allowed), 1 a check faile
 				return withCode(ExitUsage, fmt.Errorf("write report: %w", err))
 			}
 			if rep.Failed() {
-				return withCode(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))
+				return reported(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))
 			}
 			return nil
 		},

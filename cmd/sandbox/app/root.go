@@ -37,6 +37,9 @@ type globalOptions struct {
 type exitError struct {
 	code int
 	err  error
+	// reported: the command's own report already said what failed, so
+	// Main prints no "Error:" line under it.
+	reported bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -48,6 +51,15 @@ func withCode(code int, err error) error {
 		return nil
 	}
 	return &exitError{code: code, err: err}
+}
+
+// reported marks err, a failure the command's report has already stated,
+// so that Main exits with code without repeating it on an "Error:" line.
+func reported(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err, reported: true}
 }
 
 // Main runs the sandbox command with args and returns the process exit code.
@@ -72,7 +84,7 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
+		if !ee.reported && ee.err != nil && ee.err.Error() != "" {
 			fmt.Fprintln(errOut, "Error:", ee.err)
 		}
 		return ee.code

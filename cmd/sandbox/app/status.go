@@ -40,7 +40,7 @@ Exit code 1 when something is missing or not ready, 2 when it cannot look (no Do
 				printStatus(s.out, st)
 			}
 			if !st.Ready() {
-				return withCode(ExitFailed, errors.New(""))
+				return reported(ExitFailed, errors.New("not ready"))
 			}
 			return nil
 		},
