@@ -55,7 +55,12 @@ func checkHeaderSecrets(e *env) Finding {
 	}
 	refs := inScope(e, e.st.headerRefs(), func(r headerRef) string { return r.PolicyNamespace })
 	if len(refs) == 0 {
-		return pass("no policy sets a header from a secret")
+		var read []string
+		for name := range e.policyConditions() {
+			read = append(read, name+": no headerMatches entry names a secret")
+		}
+		sort.Strings(read)
+		return pass("no policy sets a header from a secret", read...)
 	}
 	m, err := e.secretsMode()
 	if err != nil {
