@@ -14,8 +14,8 @@ import (
 
 func TestModeByRelease(t *testing.T) {
 	cases := map[string]Mode{
-		"1.16.19": ModeK8sBackend, "1.17.16": ModeNamespaceSync, "1.18.10": ModeNamespaceSync,
-		"1.19.5": ModeNamespaceSync, "1.20.2": ModeNamespaceSync,
+		"1.16.19": ModeK8sBackend, "1.17.0": ModeNamespaceSync, "1.17.17": ModeNamespaceSync, "1.18.11": ModeNamespaceSync,
+		"1.19.7": ModeNamespaceSync, "1.20.2": ModeNamespaceSync,
 	}
 	for release, want := range cases {
 		if got := ModeOf(versions.MustParseCilium(release)); got != want {
@@ -75,12 +75,17 @@ func TestRequiredKeys(t *testing.T) {
 }
 
 // TestSyncedSecretNameMatchesCilium compares the copy's name with Cilium's
-// own naming: the legacy "<ns>-<name>" before 1.20, the hash from 1.20.
+// own naming: the legacy "<ns>-<name>" up to 1.19.5, the hash from 1.19.6
+// (row K10: 1.19.5's operator names the copy req.Namespace + "-" + req.Name,
+// 1.19.6's calls syncnames.SyncedSecretName).
 func TestSyncedSecretNameMatchesCilium(t *testing.T) {
 	src := types.NamespacedName{Namespace: "cert-manager", Name: "intercept-github-tls"}
 	cases := map[string]string{
-		"1.17.16": syncnames.LegacySyncedSecretName(src),
+		"1.17.17": syncnames.LegacySyncedSecretName(src),
+		"1.18.11": syncnames.LegacySyncedSecretName(src),
 		"1.19.5":  syncnames.LegacySyncedSecretName(src),
+		"1.19.6":  syncnames.SyncedSecretName(src),
+		"1.19.7":  syncnames.SyncedSecretName(src),
 		"1.20.2":  syncnames.SyncedSecretName(src),
 	}
 	for release, want := range cases {
@@ -137,15 +142,25 @@ func TestRuleSecrets(t *testing.T) {
 }
 
 func TestReleaseTexts(t *testing.T) {
-	v116, v117, v118 := versions.MustParseCilium("1.16.19"), versions.MustParseCilium("1.17.16"), versions.MustParseCilium("1.18.10")
+	v116, v117, v118 := versions.MustParseCilium("1.16.19"), versions.MustParseCilium("1.17.17"), versions.MustParseCilium("1.18.11")
 	if !strings.Contains(RenewalDelivery(v116), "inline") || !strings.Contains(RenewalDelivery(v117), "SDS") {
 		t.Errorf("RenewalDelivery: 1.16 %q, 1.17 %q", RenewalDelivery(v116), RenewalDelivery(v117))
 	}
-	if strings.Contains(RenewalDelivery(v117), "hourly") || !strings.Contains(RenewalDelivery(v118), "hourly") {
-		t.Errorf("only 1.18+ resync hourly: 1.17 %q, 1.18 %q", RenewalDelivery(v117), RenewalDelivery(v118))
+	// The operator's requeue arrived in 1.18.5 (row K8), not in 1.18.0.
+	for _, c := range []struct {
+		v      string
+		hourly bool
+	}{{"1.16.19", false}, {"1.17.17", false}, {"1.18.0", false}, {"1.18.4", false}, {"1.18.5", true}, {"1.18.11", true}, {"1.19.0", true}, {"1.20.2", true}} {
+		v := versions.MustParseCilium(c.v)
+		if Resyncs(v) != c.hourly || strings.Contains(RenewalDelivery(v), "hourly") != c.hourly {
+			t.Errorf("%s: Resyncs %v, RenewalDelivery %q; want hourly %v", c.v, Resyncs(v), RenewalDelivery(v), c.hourly)
+		}
+		if c.v != "1.16.19" && strings.Contains(UnwatchedRenewal(v), "hourly") != c.hourly {
+			t.Errorf("%s: UnwatchedRenewal %q, want hourly %v", c.v, UnwatchedRenewal(v), c.hourly)
+		}
 	}
-	if strings.Contains(UnwatchedRenewal(v117), "hourly") || !strings.Contains(UnwatchedRenewal(v118), "hourly") {
-		t.Errorf("UnwatchedRenewal: 1.17 %q, 1.18 %q", UnwatchedRenewal(v117), UnwatchedRenewal(v118))
+	if got, want := UnwatchedRenewal(versions.MustParseCilium("1.18.4")), "Cilium 1.18.4's operator never requeues its copies: known bug K8 (cilium/cilium#42414), fixed in 1.18.5"; !strings.Contains(got, want) {
+		t.Errorf("UnwatchedRenewal(1.18.4) = %q, want it to say %q", got, want)
 	}
 	if got := TLSContextErrorLogs(v117); !slices.Contains(got, "policy: Error getting terminating TLS Context.") {
 		t.Errorf("TLSContextErrorLogs(1.17) = %v", got)

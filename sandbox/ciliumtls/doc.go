@@ -8,7 +8,10 @@
 //
 // It is the one place these rules are written: the chart's rendering and
 // validation, the doctor, up and the tests all read them from here. The
-// releases themselves (the typed version and the supported range) are in
-// sandbox/versions, which this package builds on. Each fact names the file of
+// releases themselves (the typed version, the supported range) and the
+// ranges of the facts that change between releases (the table of known bugs,
+// sandbox/versions knownbugs.yaml) are in sandbox/versions, which this
+// package builds on: a function here that depends on the release asks that
+// table, never compares minors itself. Each fact names the file of
 // Cilium's source it was read in, so a new release can be checked against it.
 package ciliumtls

@@ -28,12 +28,13 @@ const (
 	ModeNamespaceSync Mode = "secrets-namespace-sync"
 )
 
-// ModeOf returns how the agent of release v reads policy secrets.
+// ModeOf returns how the agent of release v reads policy secrets: the
+// agent reads them itself while row K6 (versions.InlineSecrets) holds.
 func ModeOf(v versions.Cilium) Mode {
-	if v.AtLeast(17) {
-		return ModeNamespaceSync
+	if versions.Affected(versions.InlineSecrets, v) {
+		return ModeK8sBackend
 	}
-	return ModeK8sBackend
+	return ModeNamespaceSync
 }
 
 // CertsDir is where the agent looks for a policy secret's files first

@@ -32,11 +32,12 @@ func CopyOf(labels map[string]string) (ns, name string) {
 const CopyCleanup = "Cilium's operator deletes its copy once the source secret is gone or no policy names it"
 
 // SyncedSecretName is the name of the operator's copy of secret ns/name,
-// which the agent of release v gives Envoy over SDS: "<ns>-<name>" up to
-// 1.19, "cilium-sync-secret-<sha256>" from 1.20 (Cilium's pkg/secretsync/names).
+// which the agent of release v gives Envoy over SDS: "<ns>-<name>" while row
+// K10 (versions.LegacyCopyNames) holds (up to 1.19.5), else
+// "cilium-sync-secret-<sha256>" (Cilium's pkg/secretsync/names, from 1.19.6).
 func SyncedSecretName(v versions.Cilium, ns, name string) string {
 	src := types.NamespacedName{Namespace: ns, Name: name}
-	if !v.AtLeast(20) {
+	if versions.Affected(versions.LegacyCopyNames, v) {
 		return syncnames.LegacySyncedSecretName(src)
 	}
 	return syncnames.SyncedSecretName(src)

@@ -60,7 +60,7 @@ func checkSecretSynced(e *env) Finding {
 	}
 	f := p.finding(fmt.Sprintf("Cilium's operator has copied every policy secret into %q", m.Namespace), append(m.Evidence, dedupeKeepOrder(ok)...)...)
 	if f.Status == StatusPass && len(warnings) > 0 {
-		return warn(warnings[0], "wait for Cilium's operator to resync, or restart it: kubectl -n "+e.scope.CiliumNamespace+" rollout restart deploy/cilium-operator",
+		return warn(warnings[0], ciliumtls.StaleCopyFix(*e.version, e.scope.CiliumNamespace),
 			append(warnings, f.Evidence...)...)
 	}
 	return f

@@ -43,8 +43,8 @@ func TestChartReceivesNormalisedCilium(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := vals["cilium"].(map[string]any)["version"]; v.String() != "1.18.10" || got != "1.18.10" {
-			t.Errorf("%+v: release %s, chart gets cilium.version %v; want 1.18.10 for both", opts, v, got)
+		if got := vals["cilium"].(map[string]any)["version"]; v.String() != "1.18.11" || got != "1.18.11" {
+			t.Errorf("%+v: release %s, chart gets cilium.version %v; want 1.18.11 for both", opts, v, got)
 		}
 	}
 }

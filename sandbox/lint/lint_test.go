@@ -222,7 +222,7 @@ func TestReportJSON(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.CiliumVersion != "1.18.10" || got.RootCause != "secrets-namespace" || len(got.Findings) != len(rep.Findings) || got.Findings[0].Fix == "" {
+	if got.CiliumVersion != "1.18.11" || got.RootCause != "secrets-namespace" || len(got.Findings) != len(rep.Findings) || got.Findings[0].Fix == "" {
 		t.Fatalf("json report %+v", got)
 	}
 }

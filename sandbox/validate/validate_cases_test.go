@@ -38,15 +38,15 @@ func versionCases() []checkCase {
 	}
 	return []checkCase{
 		{name: "server-names-version: wildcard on 1.17", version: "1.17", mutate: withServerNames("*.github.com"),
-			want: []want{{CheckServerNames, "intercept", `serverNames "*.github.com" has a wildcard; Cilium 1.17.16 accepts exact names only`}}},
+			want: []want{{CheckServerNames, "intercept", `serverNames "*.github.com" has a wildcard; Cilium 1.17.17 accepts exact names only`}}},
 		{name: "server-names-version: prefix wildcard on 1.18", version: "1.18", mutate: withServerNames("*.github.com")},
 		{name: "server-names-version: inner wildcard on 1.19", version: "1.19", mutate: withServerNames("api*.github.com"),
-			want: []want{{CheckServerNames, "intercept", `"api*.github.com" has a wildcard Cilium 1.19.5 does not accept`}}},
+			want: []want{{CheckServerNames, "intercept", `"api*.github.com" has a wildcard Cilium 1.19.7 does not accept`}}},
 		{name: "server-names-version: inner wildcard on 1.20", version: "1.20", mutate: withServerNames("api*.github.com")},
 		{name: "server-names-version: exact name on 1.16", version: "1.16", mutate: withServerNames("github.com")},
 		{name: "match-pattern-version: double star on 1.18", version: "1.18", mutate: doubleStar,
 			want: []want{
-				{CheckMatchPattern, "intercept", `matchPattern "**.github.com" uses "**.", which Cilium 1.18.10 does not support`},
+				{CheckMatchPattern, "intercept", `matchPattern "**.github.com" uses "**.", which Cilium 1.18.11 does not support`},
 				{CheckSANCoverage, "intercept", "any depth"},
 			}},
 		{name: "match-pattern-version: double star on 1.19", version: "1.19", mutate: doubleStar,
@@ -90,13 +90,13 @@ func secretCases() []checkCase {
 		{name: "secrets-namespace: secret outside cilium-secrets without sync on 1.17", version: "1.17", mutate: moveToWorkload,
 			opts: Options{WithoutSecretSync: true},
 			want: []want{
-				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret workload/github-tls is outside cilium-secrets, the only namespace Cilium 1.17.16 reads policy secrets from without secret sync"},
+				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret workload/github-tls is outside cilium-secrets, the only namespace Cilium 1.17.17 reads policy secrets from without secret sync"},
 				{CheckSecretsNamespace, "intercept", "originatingTLS.secret tls-secrets/upstream-ca is outside cilium-secrets"},
 			}},
 		{name: "secrets-namespace: secret outside cilium-secrets with sync on 1.17", version: "1.17", mutate: moveToWorkload},
 		{name: "secrets-namespace: secret inside cilium-secrets with sync on 1.17", version: "1.17", mutate: moveToSecretsNamespace,
 			want: []want{
-				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret cilium-secrets/github-tls is inside cilium-secrets: with secret sync (Cilium 1.17.16) the operator copies policy secrets into it only from other namespaces"},
+				{CheckSecretsNamespace, "intercept", "terminatingTLS.secret cilium-secrets/github-tls is inside cilium-secrets: with secret sync (Cilium 1.17.17) the operator copies policy secrets into it only from other namespaces"},
 				{CheckSecretsNamespace, "intercept", "originatingTLS.secret cilium-secrets/upstream-ca is inside cilium-secrets"},
 			}},
 		{name: "secrets-namespace: secret inside cilium-secrets with sync on 1.20", mutate: moveToSecretsNamespace,
@@ -109,7 +109,7 @@ func secretCases() []checkCase {
 		{name: "secrets-namespace: secret inside cilium-secrets on 1.16", version: "1.16", mutate: moveToSecretsNamespace},
 		{name: "secrets-namespace: secret without namespace with sync on 1.18", version: "1.18", mutate: withoutSecretNamespace,
 			want: []want{
-				{CheckSecretsNamespace, "intercept", `terminatingTLS.secret "github-tls" names no namespace: with secret sync (Cilium 1.18.10)`},
+				{CheckSecretsNamespace, "intercept", `terminatingTLS.secret "github-tls" names no namespace: with secret sync (Cilium 1.18.11)`},
 				{CheckSecretSource, "intercept", "terminatingTLS.secret workload/github-tls is made by no"},
 			}},
 		{name: "secrets-namespace: secret without namespace without sync on 1.18", version: "1.18", mutate: withoutSecretNamespace,
@@ -148,7 +148,7 @@ func secretCases() []checkCase {
 			},
 			want: []want{{CheckSecretSource, "CiliumClusterwideNetworkPolicy clusterwide", `terminatingTLS.secret "github-tls" names no namespace`}}},
 		{name: "tls-secret-keys: originating secret with tls.* keys on 1.17", version: "1.17", mutate: originateWithLeaf,
-			want: []want{{CheckSecretKeys, "intercept", "has tls.* keys (ca.crt, tls.crt, tls.key): with secret sync (Cilium 1.17.16)"}}},
+			want: []want{{CheckSecretKeys, "intercept", "has tls.* keys (ca.crt, tls.crt, tls.key): with secret sync (Cilium 1.17.17)"}}},
 		{name: "tls-secret-keys: originating secret with tls.* keys on 1.16", version: "1.16", mutate: originateWithLeaf},
 		{name: "tls-secret-keys: terminating secret without chain and key",
 			mutate: func(t *testing.T, objs objects) objects {

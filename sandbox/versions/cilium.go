@@ -21,9 +21,14 @@ const (
 )
 
 // defaultPatches is the patch release used for each supported minor when only
-// "1.N" is given. They are the releases the version matrix runs by default.
+// "1.N" is given: the newest the Go module proxy serves (servedPatches).
+// They are the releases the version matrix runs by default.
 func defaultPatches() map[int]int {
-	return map[int]int{16: 19, 17: 16, 18: 10, 19: 5, 20: 2}
+	out := map[int]int{}
+	for minor, patches := range servedPatches() {
+		out[minor] = patches[len(patches)-1]
+	}
+	return out
 }
 
 // SupportedRange describes the supported releases for error messages.
@@ -115,8 +120,9 @@ func (v Cilium) OrDefault() Cilium {
 }
 
 // KnownPatch reports whether v is a patch release the project knows: 1.N.0
-// up to the minor's default patch, the newest one it was made against.
-// Cilium numbers its patch releases without gaps.
+// up to the minor's default patch, the newest one the table of known bugs
+// was checked against. Cilium numbers its patch releases without gaps (the
+// Go module proxy does not serve them all: see Served).
 func (v Cilium) KnownPatch() bool {
 	newest, ok := defaultPatches()[v.Minor]
 	return ok && v.Major == 1 && v.Patch <= newest

@@ -14,7 +14,9 @@ func TestParseCilium(t *testing.T) {
 		{in: "1.18.10", want: "1.18.10"},
 		{in: "v1.20.2", want: "1.20.2"},
 		{in: "1.16", want: "1.16.19"},
-		{in: "1.19", want: "1.19.5"},
+		{in: "1.19", want: "1.19.7"},
+		{in: "1.17", want: "1.17.17"},
+		{in: "1.18", want: "1.18.11"},
 		{in: "1.15.3", wantErr: `unsupported Cilium version "1.15.3": supported are 1.16 to 1.20`},
 		{in: "1.21.0", wantErr: `unsupported Cilium version "1.21.0"`},
 		{in: "2.0.0", wantErr: "unsupported"},
@@ -48,9 +50,12 @@ func TestFeaturesByMinor(t *testing.T) {
 		doubleStar bool
 	}{
 		{"1.16.19", ServerNameWildcardsNone, false},
-		{"1.17.16", ServerNameWildcardsNone, false},
-		{"1.18.10", ServerNameWildcardsPrefix, false},
-		{"1.19.5", ServerNameWildcardsPrefix, true},
+		{"1.17.17", ServerNameWildcardsNone, false},
+		{"1.18.0", ServerNameWildcardsPrefix, false},
+		{"1.18.11", ServerNameWildcardsPrefix, false},
+		{"1.19.0", ServerNameWildcardsPrefix, true},
+		{"1.19.7", ServerNameWildcardsPrefix, true},
+		{"1.20.0", ServerNameWildcardsAnywhere, true},
 		{"1.20.2", ServerNameWildcardsAnywhere, true},
 	}
 	for _, c := range cases {
@@ -71,7 +76,7 @@ func TestDefaultReleases(t *testing.T) {
 	for _, v := range DefaultReleases() {
 		got = append(got, v.String())
 	}
-	want := "1.16.19,1.17.16,1.18.10,1.19.5,1.20.2"
+	want := "1.16.19,1.17.17,1.18.11,1.19.7,1.20.2"
 	if strings.Join(got, ",") != want {
 		t.Fatalf("DefaultReleases = %s, want %s", strings.Join(got, ","), want)
 	}
@@ -86,10 +91,11 @@ func TestKnownPatch(t *testing.T) {
 		known   bool
 		warning string
 	}{
-		{"1.18.10", true, ""},
+		{"1.18.11", true, ""},
 		{"1.18.0", true, ""},
+		{"1.18.7", true, ""},
 		{"1.16.3", true, ""},
-		{"1.18.99", false, "Cilium 1.18.99 is newer than the 1.18 patch releases this project knows (1.18.0 to 1.18.10)"},
+		{"1.18.12", false, "Cilium 1.18.12 is newer than the 1.18 patch releases this project knows (1.18.0 to 1.18.11)"},
 		{"1.20.3", false, "(1.20.0 to 1.20.2)"},
 	}
 	for _, c := range cases {
@@ -109,10 +115,10 @@ func TestValueFlag(t *testing.T) {
 	if f.String() != "" {
 		t.Fatalf("unset flag prints %q", f.String())
 	}
-	if err := f.Set("1.18"); err != nil || v.String() != "1.18.10" || f.String() != "1.18.10" {
+	if err := f.Set("1.18"); err != nil || v.String() != "1.18.11" || f.String() != "1.18.11" {
 		t.Fatalf("Set(1.18) = %v, v %s", err, v)
 	}
-	if err := f.Set("1.15.0"); err == nil || !strings.Contains(err.Error(), `unsupported Cilium version "1.15.0"`) || v.String() != "1.18.10" {
+	if err := f.Set("1.15.0"); err == nil || !strings.Contains(err.Error(), `unsupported Cilium version "1.15.0"`) || v.String() != "1.18.11" {
 		t.Fatalf("Set(1.15.0) = %v, v %s: want the error and v unchanged", err, v)
 	}
 	if (Cilium{}).OrDefault().String() != DefaultCilium {

@@ -21,14 +21,15 @@ type NodeImage struct {
 
 // nodeImages pairs each supported Cilium minor with a kind node image of the
 // Kubernetes minor Cilium's own kind CI runs it on (1.30, 1.32, 1.33, 1.35,
-// 1.36). Where kind v0.33.0 (the kind library in go.mod) ships that minor the
+// 1.36), checked for every default patch (TestNodeImagesFollowCiliumCI reads
+// the KIND_K8S_IMAGE of .github/actions/set-env-variables in its module). Where kind v0.33.0 (the kind library in go.mod) ships that minor the
 // image comes from its release notes; otherwise from the newest kind release
 // that built it. Digests are copied from kind's release notes, never guessed.
 //
-// 1.19 is the one pairing outside its release's tested list: Cilium 1.19.5's
+// 1.19 is the one pairing outside its release's tested list: Cilium 1.19.7's
 // requirements page (Documentation/network/kubernetes/requirements.rst)
 // lists Kubernetes 1.31 to 1.34 as tested, while its own kind CI
-// (.github/actions/set-env-variables) runs v1.35.0. The sandbox follows the
+// (.github/actions/set-env-variables) runs v1.35.0 (as 1.19.5's did). The sandbox follows the
 // CI, whose kind setup it reproduces; choosing v1.34.x instead would need a
 // digest for it from kind's release notes, which cannot be checked here.
 func nodeImages() map[int]NodeImage {
@@ -41,7 +42,7 @@ func nodeImages() map[int]NodeImage {
 			Ref: "kindest/node:v1.33.4@sha256:25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2"},
 		19: {Kubernetes: "v1.35.8", KindRelease: "v0.33.0",
 			Ref:  "kindest/node:v1.35.8@sha256:07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0",
-			Note: "Cilium 1.19.5 lists Kubernetes 1.31 to 1.34 as tested; its own kind CI runs v1.35.0, which this pairing follows"},
+			Note: "Cilium 1.19.7 lists Kubernetes 1.31 to 1.34 as tested; its own kind CI runs v1.35.0, which this pairing follows"},
 		20: {Kubernetes: "v1.36.4", KindRelease: "v0.33.0",
 			Ref: "kindest/node:v1.36.4@sha256:099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"},
 	}

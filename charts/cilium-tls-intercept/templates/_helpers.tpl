@@ -58,8 +58,8 @@ The namespace of the TLS secrets the policies name (leaf certificates,
 upstream trust). With secret sync it must not be Cilium's secrets namespace:
 the operator copies secrets into it from other namespaces only, and does not
 watch the ones already there (a secret made after its policy is never copied,
-a renewal only at the operator's hourly resync from 1.18, or when a policy
-changes on 1.17). Without sync (and on 1.16, whose agent GETs any namespace's
+a renewal only at the operator's hourly resync from 1.18.5, or when a policy
+changes before it). Without sync (and on 1.16, whose agent GETs any namespace's
 secrets once tls.secretsBackend=k8s grants it that) it is the secrets
 namespace.
 */}}

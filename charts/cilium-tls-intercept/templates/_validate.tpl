@@ -164,8 +164,8 @@ agent reads nothing but the secrets namespace.
 {{- $secrets := .Values.secretsNamespace.name -}}
 {{- $version := toString .Values.cilium.version -}}
 {{- if and (include "intercept.secretSync" .) (eq $ns $secrets) -}}
-{{- $minor := include "intercept.minor" . | atoi -}}
-{{- $renewal := ternary "a renewal only at the operator's hourly resync" (printf "a renewal only when a policy changes (Cilium 1.%d's operator has no periodic resync)" $minor) (ge $minor 18) -}}
+{{- /* The operator requeues its copies hourly from 1.18.5 (row K8 of sandbox/versions/knownbugs.yaml; sandbox/intercept's tests keep this text equal to ciliumtls.UnwatchedRenewal). */ -}}
+{{- $renewal := ternary "a renewal only at the operator's hourly resync" (printf "a renewal only when a policy changes (Cilium %s's operator never requeues its copies: known bug K8 (cilium/cilium#42414), fixed in 1.18.5)" $version) (semverCompare ">=1.18.5" $version) -}}
 {{- fail (printf "tlsSecrets.namespace %q is Cilium's secrets namespace (secretsNamespace.name): with secret sync (Cilium %s, cilium.secretSync=true) the operator copies policy secrets into it from other namespaces and does not watch the ones already there, so a certificate issued after its policy never reaches Envoy and %s; leave tlsSecrets.namespace empty (ca.namespace) or name another namespace" $ns $version $renewal) -}}
 {{- end -}}
 {{- $secretsTaken := dict (include "intercept.upstreamSecret" .) "upstreamTrust's secret" -}}

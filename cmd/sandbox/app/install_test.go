@@ -30,7 +30,7 @@ func TestInstallCommand(t *testing.T) {
 
 	code, out, errOut := run(append([]string{"install"}, args...)...)
 	t.Logf("sandbox install (exit %d):\n%s%s", code, errOut, out)
-	want := "helm upgrade cilium cilium/cilium --version 1.18.10 -n kube-system --reuse-values --set l7Proxy=true"
+	want := "helm upgrade cilium cilium/cilium --version 1.18.11 -n kube-system --reuse-values --set l7Proxy=true"
 	if code != ExitFailed || !strings.Contains(out, want) || !strings.Contains(out, "✗ the L7 proxy") || !strings.Contains(errOut, "✗ cilium") {
 		t.Fatalf("exit %d, want %d with %q", code, ExitFailed, want)
 	}

@@ -50,7 +50,7 @@ func TestRenderCommand(t *testing.T) {
 		{name: "bad cilium version", args: []string{"render", "--cilium-version", "1.21.0"}, code: ExitUsage, noStdout: true,
 			stderr: `Error: invalid argument "1.21.0" for "--cilium-version" flag: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
 		{name: "unknown patch release", args: []string{"render", "--cilium-version", "1.18.99"}, code: ExitOK,
-			stderr: `Warning: Cilium 1.18.99 is newer than the 1.18 patch releases this project knows (1.18.0 to 1.18.10)`},
+			stderr: `Warning: Cilium 1.18.99 is newer than the 1.18 patch releases this project knows (1.18.0 to 1.18.11)`},
 		{name: "bad value", args: []string{"render", "--set", "intercept.github.domains={**.github.com}"}, code: ExitUsage, noStdout: true,
 			stderr: `"**.github.com" cannot be intercepted`},
 		{name: "unknown key", args: []string{"render", "--set", "intercepts.github.enabled=true"}, code: ExitUsage, noStdout: true,
