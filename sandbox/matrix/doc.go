@@ -25,9 +25,11 @@
 // range expression (">=1.16.0 <1.16.2 || >=1.16.4", the syntax of
 // cilium-cli's connectivity tests) and an expected skip or failure, so an
 // expected difference reads as such in the table and an unexpected one
-// stands out. The shipped rules (expectations.yaml) hold one: rotation
-// fails before 1.17, where policy secrets reach Envoy inline and a renewal
-// is served only after a policy recompute (cilium/cilium#35513).
+// stands out. The shipped rules are generated from the table of known bugs
+// (sandbox/versions knownbugs.yaml): each row that names scenarios expects
+// them to fail on the releases it affects, and the cell cites the row and
+// its reference (rotation fails on 1.16, where policy secrets reach Envoy
+// inline: K7, cilium/cilium#35513). The offline matrix reads the same rules.
 //
 // Results are stored as results.json and rendered as a Markdown table; a
 // re-run of one cell merges into the existing results. A cell a row does

@@ -1,37 +1,34 @@
 package matrix
 
 import (
-	_ "embed"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 
-	"github.com/blang/semver/v4"
 	"sigs.k8s.io/yaml"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
-//go:embed expectations.yaml
-var defaultExpectations []byte
-
 // Expectation is a known difference: on the Cilium releases matched by
 // Versions, the Scenarios are expected to end with Outcome.
 type Expectation struct {
 	// Scenarios are the scenario IDs the rule is about.
 	Scenarios []string `json:"scenarios"`
-	// Versions is a range expression, for example ">=1.16.2 <1.16.4".
+	// Versions is a range expression in cilium-cli's syntax
+	// (versions.ParseRange), for example ">=1.16.2 <1.16.4".
 	Versions string `json:"versions"`
 	// Outcome is OutcomeSkip or OutcomeFail.
 	Outcome Outcome `json:"outcome"`
 	// Reason says why, in a few words; it fills the table cell.
 	Reason string `json:"reason"`
-	// Ref points at the issue, pull request or test that documents it.
+	// Ref points at the issue, pull request or test that documents it: for
+	// the shipped rules, the known bug's ID and first reference.
 	Ref string `json:"ref,omitempty"`
 
-	match semver.Range
+	match versions.Range
 }
 
 // Expected is the expectation recorded with a scenario result.
@@ -45,14 +42,41 @@ type Expected struct {
 // and release wins.
 type Expectations []Expectation
 
-// DefaultExpectations returns the known differences shipped with the tool
-// (expectations.yaml).
+// DefaultExpectations returns the known differences shipped with the tool:
+// one rule per row of the table of known bugs (sandbox/versions
+// knownbugs.yaml) that names scenarios, expecting them to fail (or skip,
+// as the row says) on the releases the row affects.
 func DefaultExpectations() Expectations {
-	e, err := ParseExpectations(defaultExpectations)
+	e, err := ExpectationsFromKnownBugs(versions.KnownBugs())
 	if err != nil {
-		panic(fmt.Sprintf("embedded expectations.yaml: %v", err)) // covered by tests
+		panic(fmt.Sprintf("knownbugs.yaml: %v", err)) // covered by tests
 	}
 	return e
+}
+
+// ExpectationsFromKnownBugs makes the rules of the known bugs that name
+// scenarios, in table order: the reason is the row's title, the ref its
+// ID and first reference ("K7, cilium/cilium#35513").
+func ExpectationsFromKnownBugs(rows []versions.KnownBug) (Expectations, error) {
+	var out Expectations
+	for _, r := range rows {
+		if len(r.Scenarios) == 0 {
+			continue
+		}
+		e := Expectation{Scenarios: r.Scenarios, Versions: r.Affected.String(), Outcome: OutcomeFail,
+			Reason: r.Title, Ref: r.ID}
+		if ref := r.Ref(); ref != "" {
+			e.Ref += ", " + ref
+		}
+		if r.Expect != "" {
+			e.Outcome = Outcome(r.Expect)
+		}
+		if err := e.compile(); err != nil {
+			return nil, fmt.Errorf("%s: %w", r.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // LoadExpectations reads and validates a rule file.
@@ -98,7 +122,7 @@ func (e *Expectation) compile() error {
 	if strings.TrimSpace(e.Reason) == "" {
 		return fmt.Errorf("no reason for %q", e.Versions)
 	}
-	r, err := ParseRange(e.Versions)
+	r, err := versions.ParseRange(e.Versions)
 	if err != nil {
 		return err
 	}
@@ -106,39 +130,11 @@ func (e *Expectation) compile() error {
 	return nil
 }
 
-// ParseRange parses a version range expression such as
-// ">=1.16.0 <1.16.2 || >=1.16.4" (github.com/blang/semver/v4 syntax, as in
-// cilium-cli's connectivity tests).
-func ParseRange(expr string) (semver.Range, error) {
-	if strings.TrimSpace(expr) == "" {
-		return nil, fmt.Errorf("empty version range")
-	}
-	r, err := semver.ParseRange(expr)
-	if err != nil {
-		return nil, fmt.Errorf("invalid version range %q: %w", expr, err)
-	}
-	return r, nil
-}
-
-// InRange reports whether Cilium release v satisfies range expression expr.
-func InRange(v versions.Cilium, expr string) (bool, error) {
-	r, err := ParseRange(expr)
-	if err != nil {
-		return false, err
-	}
-	return r(semverOf(v)), nil
-}
-
-func semverOf(v versions.Cilium) semver.Version {
-	return semver.Version{Major: uint64(v.Major), Minor: uint64(v.Minor), Patch: uint64(v.Patch)}
-}
-
 // For returns what is expected of scenario on release v, or nil when the
 // scenario should pass.
 func (es Expectations) For(id string, v versions.Cilium) *Expected {
-	sv := semverOf(v)
 	for _, e := range es {
-		if e.match == nil || !slices.Contains(e.Scenarios, id) || !e.match(sv) {
+		if !slices.Contains(e.Scenarios, id) || !e.match.Contains(v) {
 			continue
 		}
 		return &Expected{Outcome: e.Outcome, Reason: e.Reason, Ref: e.Ref}

@@ -8,52 +8,6 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
-func TestInRange(t *testing.T) {
-	sni := ">=1.16.0 <1.16.2 || >=1.16.4"
-	cases := []struct {
-		expr, version string
-		want          bool
-	}{
-		{sni, "1.16.1", true},
-		{sni, "1.16.2", false},
-		{sni, "1.16.3", false},
-		{sni, "1.16.4", true},
-		{sni, "1.20.2", true},
-		{"<1.18.0", "1.17.16", true},
-		{"<1.18.0", "1.18.0", false},
-		{">=1.18.0 <1.19.0", "1.18.10", true},
-		{">=1.18.0 <1.19.0", "1.19.5", false},
-		{"1.19.x", "1.19.5", true},
-		{"!=1.20.2", "1.20.2", false},
-		{"=1.20.2", "1.20.2", true},
-	}
-	for _, c := range cases {
-		t.Run(c.expr+" "+c.version, func(t *testing.T) {
-			got, err := InRange(versions.MustParseCilium(c.version), c.expr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != c.want {
-				t.Fatalf("InRange(%s, %q) = %v, want %v", c.version, c.expr, got, c.want)
-			}
-		})
-	}
-}
-
-func TestParseRangeErrors(t *testing.T) {
-	for _, expr := range []string{"", "  ", ">=1.x.banana", "~>1.16", ">=1.16.0 ||"} {
-		t.Run(expr, func(t *testing.T) {
-			_, err := ParseRange(expr)
-			if err == nil {
-				t.Fatalf("ParseRange(%q) succeeded, want an error", expr)
-			}
-			if strings.TrimSpace(expr) != "" && !strings.Contains(err.Error(), expr) {
-				t.Fatalf("error %q does not name the expression %q", err, expr)
-			}
-		})
-	}
-}
-
 func TestParseExpectationsErrors(t *testing.T) {
 	cases := []struct{ name, yaml, want string }{
 		{"unknown scenario", `[{scenarios: [sni], versions: "<1.18.0", outcome: skip, reason: r}]`, `rule 1: unknown scenario "sni"`},
@@ -73,9 +27,10 @@ func TestParseExpectationsErrors(t *testing.T) {
 	}
 }
 
-// The shipped rules expect one difference on the default releases:
-// rotation fails before 1.17, where policy secrets reach Envoy inline
-// (cilium/cilium#35513). Every other cell should pass.
+// The shipped rules come from the table of known bugs: on the default
+// releases one difference is expected, rotation failing on 1.16 where policy
+// secrets reach Envoy inline (K7, cilium/cilium#35513); on 1.16.2 and 1.16.3
+// Envoy's SNI regression (K2) fails wildcard-groups and pass-through.
 func TestDefaultExpectations(t *testing.T) {
 	exp := DefaultExpectations()
 	for _, v := range versions.DefaultReleases() {
@@ -83,18 +38,56 @@ func TestDefaultExpectations(t *testing.T) {
 			e := exp.For(id, v)
 			wantFail := id == scenario.Rotation && !v.AtLeast(17)
 			switch {
-			case wantFail && (e == nil || e.Outcome != OutcomeFail || !strings.Contains(e.Ref, "cilium/cilium#35513")):
-				t.Errorf("shipped rules for %s on %s: %+v, want an expected failure citing cilium/cilium#35513", id, v, e)
+			case wantFail && (e == nil || e.Outcome != OutcomeFail || e.Ref != "K7, cilium/cilium#35513"):
+				t.Errorf("shipped rules for %s on %s: %+v, want an expected failure citing K7, cilium/cilium#35513", id, v, e)
 			case !wantFail && e != nil:
 				t.Errorf("shipped rules expect %s on %s: %+v", id, v, e)
 			}
 		}
 	}
-	for _, v := range []string{"1.16.0", "1.16.19", "1.17.0", "1.17.16"} {
-		e := exp.For(scenario.Rotation, versions.MustParseCilium(v))
-		if want := strings.HasPrefix(v, "1.16."); (e != nil) != want {
-			t.Errorf("rotation on %s: expected %+v, want an expected failure: %v", v, e, want)
+	cases := []struct {
+		scenario, version, ref string
+	}{
+		{scenario.Rotation, "1.16.0", "K7, cilium/cilium#35513"},
+		{scenario.Rotation, "1.17.0", ""},
+		{scenario.WildcardGroups, "1.16.2", "K2, cilium/proxy#890"},
+		{scenario.PassThrough, "1.16.3", "K2, cilium/proxy#890"},
+		{scenario.PassThrough, "1.16.4", ""},
+		{scenario.Intercept, "1.16.3", ""},
+	}
+	for _, c := range cases {
+		e := exp.For(c.scenario, versions.MustParseCilium(c.version))
+		if (e == nil) != (c.ref == "") || (e != nil && (e.Ref != c.ref || e.Outcome != OutcomeFail)) {
+			t.Errorf("%s on %s: expected %+v, want ref %q", c.scenario, c.version, e, c.ref)
 		}
+	}
+}
+
+// TestExpectationsFollowTheTable: every row naming scenarios gives one rule
+// with its range, title and ID, and a row naming an unknown scenario is refused.
+func TestExpectationsFollowTheTable(t *testing.T) {
+	rows := versions.KnownBugs()
+	exp, err := ExpectationsFromKnownBugs(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rows {
+		if len(r.Scenarios) == 0 {
+			continue
+		}
+		if e := exp[n]; e.Versions != r.Affected.String() || e.Reason != r.Title || !strings.HasPrefix(e.Ref, r.ID+", ") {
+			t.Errorf("rule %d %+v does not follow row %s", n, e, r.ID)
+		}
+		n++
+	}
+	if n != len(exp) || n == 0 {
+		t.Fatalf("%d rules from %d rows naming scenarios", len(exp), n)
+	}
+	bad := rows[0]
+	bad.Scenarios = []string{"sni"}
+	if _, err := ExpectationsFromKnownBugs([]versions.KnownBug{bad}); err == nil || !strings.Contains(err.Error(), `K1: unknown scenario "sni"`) {
+		t.Fatalf("a row naming an unknown scenario: %v", err)
 	}
 }
 

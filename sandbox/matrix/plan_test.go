@@ -90,7 +90,7 @@ func TestPlanRejectsBadInput(t *testing.T) {
 	}{
 		{"old release", PlanOptions{Cilium: []string{"1.15.7"}}, `unsupported Cilium version "1.15.7"`},
 		{"not a version", PlanOptions{Cilium: []string{"latest"}}, `invalid Cilium version "latest"`},
-		{"twice", PlanOptions{Cilium: []string{"1.18", "1.18.10"}}, "release 1.18.10 given twice"},
+		{"twice", PlanOptions{Cilium: []string{"1.18", "1.18.11"}}, "release 1.18.11 given twice"},
 		{"upstream", PlanOptions{Upstream: "proxy"}, `invalid upstream "proxy"`},
 		{"label", PlanOptions{Labels: "scenario=tls"}, `unknown scenario "tls"`},
 		{"label syntax", PlanOptions{Labels: "rotation"}, `invalid label "rotation"`},
@@ -124,7 +124,7 @@ func TestPlanValuesDiffFromSandboxValues(t *testing.T) {
 		if d.Key == "k8sServiceHost" {
 			t.Errorf("the cluster name must not show as a version difference: %+v", d)
 		}
-		if d.Key == "tls.secretsBackend" && d.ByRelease["1.16.19"] == `"k8s"` && d.ByRelease["1.17.16"] == Unset {
+		if d.Key == "tls.secretsBackend" && d.ByRelease["1.16.19"] == `"k8s"` && d.ByRelease["1.17.17"] == Unset {
 			found = true
 		}
 	}
@@ -167,7 +167,7 @@ func TestPlanShowsShippedRule(t *testing.T) {
 		}
 	}
 	text := string(p.Text())
-	if !strings.Contains(text, "  1.16.19 rotation: expected fail: before 1.17 policy secrets reach Envoy inline") {
+	if !strings.Contains(text, "  1.16.19 rotation: expected fail: secrets go inline, so a renewal reaches Envoy only when the policy is recomputed (K7, cilium/cilium#35513)") {
 		t.Errorf("plan text lacks the 1.16.19 rotation line:\n%s", text)
 	}
 	if strings.Count(text, " rotation: expected") != 1 {

@@ -44,7 +44,7 @@ func cellMark(v Verdict) string {
 
 // legend explains the markers under the table.
 const legend = "✅ pass · ❌ fail (short cause) · ⏭️ skip (reason) · 🟡 expected fail · ⚪ expected skip" +
-	" (a known difference: sandbox/matrix/expectations.yaml or --expectations) · ❗ unexpected pass (a known difference did not show) · ⛔ not run" +
+	" (a known difference: sandbox/versions/knownbugs.yaml or --expectations) · ❗ unexpected pass (a known difference did not show) · ⛔ not run" +
 	" · — no result in this row (not selected, or recorded before the scenario existed)"
 
 // Markdown renders the compatibility table: rows are releases, columns

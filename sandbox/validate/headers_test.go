@@ -58,7 +58,7 @@ func headerCases() []checkCase {
 			}},
 		{name: "header-secret: inside cilium-secrets with sync on 1.18", version: "1.18",
 			mutate: withHeaderSecret("cilium-secrets", "api-token", tokenSecret("cilium-secrets", "api-token", "{token: "+bearer+"}")),
-			want:   []want{{CheckHeaderSecret, "intercept", `.secret cilium-secrets/api-token is inside cilium-secrets: with secret sync (Cilium 1.18.10)`}}},
+			want:   []want{{CheckHeaderSecret, "intercept", `.secret cilium-secrets/api-token is inside cilium-secrets: with secret sync (Cilium 1.18.11)`}}},
 		{name: "header-secret: no namespace with sync", mutate: withHeaderSecret("", "api-token"),
 			want: []want{{CheckHeaderSecret, "intercept", `header "Authorization" from secret "api-token" names no namespace: with secret sync (Cilium 1.20.2)`}}},
 		{name: "header-secret: no namespace inline on 1.16 defaults to the policy's", version: "1.16",

@@ -25,10 +25,11 @@ func newMatrixCmd(s streams, g *globalOptions) *cobra.Command {
 		Long: `Run the scenario suite on a fresh kind cluster per Cilium release (each with its
 paired node image), record each scenario's outcome in <results>/results.json and a
 Markdown table in <results>/matrix.md, and delete the clusters afterwards.
-Known differences between releases (expectations.yaml) show as expected skip/fail.
+Known differences between releases (the table of known bugs, sandbox versions)
+show as expected skip/fail with the bug's ID and reference.
 Re-running one cell merges into the existing results:
 
-  sandbox matrix --cilium 1.18.10 --labels scenario=rotation
+  sandbox matrix --cilium 1.18.11 --labels scenario=rotation
   sandbox matrix --dry-run --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMatrix(cmd, s, g, o) },

@@ -45,17 +45,17 @@ func TestMatrixDryRun(t *testing.T) {
 }
 
 // Without --expectations the plan shows the shipped rules: rotation is
-// expected to fail on 1.16 (cilium/cilium#35513) and on no later release.
+// expected to fail on 1.16 (K7, cilium/cilium#35513) and on no later release.
 func TestMatrixDryRunShippedRules(t *testing.T) {
 	code, out, errOut := runSandbox(t, "matrix", "--dry-run")
 	if code != ExitOK {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
-	if !strings.Contains(out, "  1.16.19 rotation: expected fail: before 1.17 policy secrets reach Envoy inline") ||
-		!strings.Contains(out, "(cilium/cilium#35513)") {
+	if !strings.Contains(out, "  1.16.19 rotation: expected fail: secrets go inline, so a renewal reaches Envoy only when the policy is recomputed") ||
+		!strings.Contains(out, "(K7, cilium/cilium#35513)") {
 		t.Errorf("plan lacks the expected rotation failure on 1.16.19:\n%s", out)
 	}
-	for _, v := range []string{"1.17.16", "1.18.10", "1.19.5", "1.20.2"} {
+	for _, v := range []string{"1.17.17", "1.18.11", "1.19.7", "1.20.2"} {
 		if strings.Contains(out, "  "+v+" rotation: expected") {
 			t.Errorf("plan expects rotation to fail on %s:\n%s", v, out)
 		}
