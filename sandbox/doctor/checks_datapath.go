@@ -135,6 +135,7 @@ func datapathChecks() []check {
 	return []check{
 		{id: "endpoint-redirect", title: "the endpoint redirects its TLS ports to Envoy", needs: []string{"endpoints-managed"}, reads: []Kind{KindAgentOutput}, run: checkEndpointRedirect},
 		{id: "fqdn-learned", title: "the DNS proxy learned the intercepted names", needs: []string{"endpoints-managed", "dns-rule"}, reads: []Kind{KindAgentOutput}, run: checkFQDNLearned},
+		{id: "shared-address", title: "no address shared by names that want different TLS", needs: []string{"endpoints-managed"}, reads: []Kind{KindAgentOutput}, run: checkSharedAddress},
 		{id: "envoy-secrets", title: "Envoy holds the current certificate of each policy secret", needs: []string{"endpoint-redirect", "secret-keys"}, reads: []Kind{KindAgentOutput}, run: checkEnvoySecrets},
 		{id: "hubble-flows", title: "Hubble saw the workload's HTTPS go through Envoy", needs: []string{"endpoints-managed"}, reads: []Kind{KindHubbleFlow}, run: checkHubbleFlows},
 	}

@@ -69,6 +69,21 @@ func datapathFixtures() map[string]func(*testing.T, string) datapathFixture {
 			f.flows = append(f.connection(90, 40777, "140.82.113.4", 2, nil, flowL4Forwarded), older...)
 			return f
 		},
+		"shared-address": func(t *testing.T, dir string) datapathFixture {
+			f := baseFixture(t, dir)
+			const fake, id = "172.18.0.5", 16777217 // the old hosts block: every name on the fake upstream
+			f.selectors = map[string][]int64{kubeDNSSelector: {102},
+				"MatchName: , MatchPattern: *.amazonaws.com": {id}, "MatchName: , MatchPattern: *.github.com": {id},
+				"MatchName: github.com, MatchPattern: ": {id}, "MatchName: example.com, MatchPattern: ": {id}}
+			f.bpf = f.bpf[:4] // one FQDN identity, redirected
+			f.endpoint = f.makeEndpoint(12, 31025, []int64{102, id}, nil)
+			f.lookups = nil
+			for i, n := range []string{"api.github.com.", "github.com.", "sts.amazonaws.com.", "example.com."} {
+				f.lookups = append(f.lookups, lookup(n, fake, time.Duration(9-i)*time.Minute))
+			}
+			f.flows = f.connection(0, 40112, fake, id, []string{"example.com"}, flowIntercepted)
+			return f
+		},
 		"hubble-tls-error": func(t *testing.T, dir string) datapathFixture {
 			f := baseFixture(t, dir)
 			f.flows = f.connection(0, 40112, "140.82.112.6", 16777218, []string{"api.github.com"}, flowTLSError)

@@ -51,6 +51,7 @@ func rootCauses() map[string]string {
 		"envoy-old-serial":                      "envoy-secrets",
 		"hubble-l4-only":                        "hubble-flows",
 		"hubble-tls-error":                      "hubble-flows",
+		"shared-address":                        "shared-address",
 	}
 }
 

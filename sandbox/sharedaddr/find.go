@@ -46,8 +46,10 @@ type Outcome struct {
 	Own []*Use
 	// Served is what Envoy does, one entry per candidate rule order.
 	Served []string
-	// Right is true when every candidate is what the name's own use wants.
+	// Right is true when every candidate is what the name's own use wants;
+	// Wrong counts the candidates it does not want.
 	Right bool
+	Wrong int
 }
 
 // Find returns the conflicts of uses under answers: addresses two or more
@@ -204,6 +206,9 @@ func serve(o *Outcome, orders [][]*cilium.PortNetworkPolicyRule, addr netip.Addr
 		served, right := describe(d, o.Own)
 		if !slices.Contains(o.Served, served) {
 			o.Served = append(o.Served, served)
+			if !right {
+				o.Wrong++
+			}
 		}
 		o.Right = o.Right && right
 	}

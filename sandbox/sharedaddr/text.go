@@ -15,8 +15,11 @@ func (c *Conflict) Message() string {
 	for _, o := range c.Names {
 		names = append(names, o.Name+" ("+wantText(o.Own)+")")
 		mark := ""
-		if !o.Right {
+		switch {
+		case o.Wrong == len(o.Served):
 			mark = " [wrong]"
+		case o.Wrong > 0:
+			mark = " [wrong in some of these orders]"
 		}
 		served = append(served, fmt.Sprintf("%s: %s%s", o.Name, strings.Join(o.Served, ", or "), mark))
 	}

@@ -25,7 +25,7 @@ func newDoctorCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Say why Cilium's TLS interception is not active, from a live cluster or a dump",
-		Long: `Run the doctor's 23 checks in dependency order (Cilium agents, L7 proxy, Envoy,
+		Long: `Run the doctor's 24 checks in dependency order (Cilium agents, L7 proxy, Envoy,
 the secrets mode of the running release, the policies' secrets and their keys,
 the operator's copies of them in the secrets namespace under secret sync,
 the Secrets headers are set from (never their values),
@@ -33,8 +33,8 @@ certificates and their SANs, DNS and HTTP rules, the workload's selection and
 management by Cilium, proxies in its environment, CA trust, agent logs), then
 the data path, read with cilium-dbg in the Cilium agent on the workload's node
 and from Hubble Relay (the endpoint's redirect to Envoy, the names the DNS proxy
-learned, the certificates Envoy holds, the workload's last flows to port 443;
-they need create on pods/exec and pods/portforward in the Cilium namespace and
+learned and the addresses they share, the certificates Envoy holds, the
+workload's last flows to port 443; they need create on pods/exec and pods/portforward in the Cilium namespace and
 skip without it), and name the first failure as the root cause, with its fix.
 
 A dump (--from) must hold the DaemonSets, ConfigMaps and CiliumNetworkPolicies
