@@ -17,10 +17,19 @@ import (
 )
 
 // EnvoyStandIn is Go's crypto/tls standing in for Cilium's Envoy on an
-// endpoint's egress: it picks the NPDS rule for a destination as Cilium's
-// Envoy filter does, by the destination's identity among the rule's remote
-// policies, and does TLS with exactly the secrets that rule names, taken
-// from SDS (or inline in the rule when the agent does not use SDS).
+// endpoint's egress: it picks the NPDS rule for a destination by the
+// destination's stand-in identities among the rule's remote policies, and
+// does TLS with exactly the secrets that rule names, taken from SDS (or
+// inline in the rule when the agent does not use SDS).
+//
+// It is kinder than Envoy: it refuses to choose when two rules differ,
+// where Envoy takes the first allowing rule with a TLS context in its own
+// order. sandbox/envoystandin decides as cilium/proxy does from the whole
+// NPDS, the SDS secrets and an IP cache; switching this type to it needs
+// identities per address (derived from DNS answers through Cilium's FQDN
+// machinery) in place of the per-selector stand-in identities of
+// FQDNIdentities, which is what the agent world of scenarios/kit/agentprobe
+// provides.
 type EnvoyStandIn struct {
 	// NPDS is the endpoint's NetworkPolicy resource.
 	NPDS *cilium.NetworkPolicy
