@@ -1,8 +1,10 @@
 // Command fake-upstream is an HTTPS server standing in for the public sites
 // the scenarios request (api.github.com, sts.amazonaws.com, ...) when they
 // run offline. It serves one certificate, signed by a fake public CA made at
-// test time, for every name; answers /meta with JSON shaped like GitHub's; and
-// answers every other path with 200 and a JSON echo of the request.
+// test time, for every name; answers /meta with JSON shaped like GitHub's;
+// /headers with the request headers it received, each value as its SHA-256
+// digest (so a test checks that a secret arrived without the secret coming
+// back); and every other path with 200 and a JSON echo of the request.
 //
 // The scenarios' test kit (scenarios/kit/upstream) builds it on the host as
 // a static binary (CGO_ENABLED=0) and runs it in an image FROM scratch, so

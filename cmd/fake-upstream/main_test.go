@@ -133,3 +133,34 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestHeadersEchoesDigests: /headers lists every received header with the
+// SHA-256 of each value, never the value.
+func TestHeadersEchoesDigests(t *testing.T) {
+	const token = "Bearer fake-upstream-test-token"
+	req := httptest.NewRequest("GET", "https://api.github.com/headers", nil)
+	req.Header.Set("Authorization", token)
+	req.Header.Add("X-Multi", "a")
+	req.Header.Add("X-Multi", "b")
+	rec := httptest.NewRecorder()
+	newHandler().ServeHTTP(rec, req)
+	if strings.Contains(rec.Body.String(), "fake-upstream-test-token") {
+		t.Fatalf("/headers echoes a value: %s", rec.Body)
+	}
+	var got receivedHeaders
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("/headers is not JSON: %v: %s", err, rec.Body)
+	}
+	want := map[string][]string{"Authorization": {headerDigest(token)}, "X-Multi": {headerDigest("a"), headerDigest("b")}}
+	for name, w := range want {
+		if g := got.Headers[name]; strings.Join(g, ",") != strings.Join(w, ",") {
+			t.Errorf("%s: %v, want %v", name, g, w)
+		}
+	}
+	if !got.FakeUpstream || got.Host != "api.github.com" {
+		t.Errorf("%+v", got)
+	}
+	if headerDigest("abc") != "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Errorf("headerDigest(abc) = %s, not SHA-256", headerDigest("abc"))
+	}
+}

@@ -35,6 +35,8 @@ type Request struct {
 	MaxTime time.Duration
 	// ConnectTimeout bounds the TCP connect (curl --connect-timeout); MaxTime when zero.
 	ConnectTimeout time.Duration
+	// Header are request headers as "Name: value" (curl --header).
+	Header []string
 }
 
 // Host returns the host name of the request's URL.
@@ -77,6 +79,13 @@ func (r Request) Command() ([]string, error) {
 		"--max-time", seconds(maxTime),
 		"--connect-timeout", seconds(connect),
 		"--write-out", writeOut,
+	}
+	for _, h := range r.Header {
+		name, _, ok := strings.Cut(h, ":")
+		if !ok || name == "" || strings.ContainsAny(h, "\r\n") {
+			return nil, fmt.Errorf("request header %q: want \"Name: value\" on one line", h)
+		}
+		argv = append(argv, "--header", h)
 	}
 	for _, e := range r.Resolve {
 		if strings.Count(e, ":") < 2 {
