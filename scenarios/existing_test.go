@@ -59,7 +59,7 @@ func TestPolicyNeedsMatchScenarioValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, need := range []policyNeed{needPassThrough, needL7Rule} {
+		for _, need := range []policyNeed{needPassThrough, needL7Rule, needSecretHeader} {
 			t.Run(tc.name+"/"+need.policy, func(t *testing.T) {
 				got := false
 				for _, o := range objs {

@@ -56,6 +56,7 @@ func TestHermeticAgent(t *testing.T) {
 		a.featureInlineMissingTrust(),
 		a.featureSourcesInSecretsNamespace(),
 		a.featureMissingKey(),
+		a.featureCredentialInjection(),
 	)
 }
 

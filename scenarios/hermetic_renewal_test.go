@@ -66,6 +66,7 @@ func (h *hermeticCluster) featureDoctor() features.Feature {
 				if err != nil {
 					t.Fatal(err)
 				}
+				srcs = append(srcs, h.headerSecret()) // the doctor checks its copy too
 				if _, err := h.waitOperatorCopies(ctx, suite.cilium.Config["policy-secrets-namespace"], srcs); err != nil {
 					t.Fatal(err)
 				}

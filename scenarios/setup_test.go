@@ -57,6 +57,8 @@ type suiteState struct {
 	workload               podexec.Target
 	// setupArtifacts collects artifacts once for a failed setup.
 	setupArtifacts sync.Once
+	// tokens are the values the suite put in headerSecret.
+	tokens headerTokens
 }
 
 // Names in the cluster the scenarios use.
@@ -81,6 +83,9 @@ func (s *suiteState) setup(ctx context.Context, cfg *envconf.Config) (context.Co
 	}
 	if err == nil && s.skip == "" && s.opts.provider != providerHermetic {
 		err = s.connect(ctx, cfg)
+	}
+	if err == nil && s.skip == "" && s.opts.provider == providerKind {
+		err = s.setupHeaderSecret(ctx, s.cs, intercept.TLSSecretsNamespace(s.opts.cilium))
 	}
 	s.setupErr = err
 	return ctx, nil
@@ -160,6 +165,13 @@ func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) err
 	}
 	s.hermetic = cp
 	cfg.WithKubeconfigFile(cp.KubeconfigPath)
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	if err := s.setupHeaderSecret(ctx, cs, intercept.TLSSecretsNamespace(s.opts.cilium)); err != nil {
+		return err
+	}
 	if opts.Cilium != nil {
 		return s.startCilium(ctx, cp)
 	}

@@ -24,6 +24,14 @@ const (
 	// deniedPath is a path the github group's HTTP rule does not allow.
 	deniedPath  = "/denied-by-policy"
 	githubGroup = "github"
+	// headersPath is the fake upstream's echo of the headers it received,
+	// the one path the github group sets headerName on.
+	headersPath = "/headers"
+	// headerName is set from headerSecret (key headerSecretKey), which the
+	// suite creates in the TLS secrets namespace.
+	headerName      = "Authorization"
+	headerSecret    = "intercept-github-token"
+	headerSecretKey = "token"
 )
 
 // testHosts are every name the scenarios request: the fake upstream serves
@@ -33,13 +41,20 @@ func testHosts() []string {
 }
 
 // scenarioValues are the chart values the scenarios need over the defaults:
-// a pass-through domain, and an HTTP rule on the github group allowing only
-// GET /meta so that other requests get Envoy's 403.
+// a pass-through domain; HTTP rules on the github group allowing only
+// GET /meta and GET /headers, so that other requests get Envoy's 403; and
+// headerName set from headerSecret on GET /headers only.
 func scenarioValues() map[string]any {
+	headersRule := map[string]any{"method": "GET", "path": headersPath}
 	return map[string]any{
 		"passThrough": map[string]any{"domains": []any{passThroughHost}},
 		"intercept": map[string]any{githubGroup: map[string]any{
-			"http": []any{map[string]any{"method": "GET", "path": githubPath}},
+			"http": []any{map[string]any{"method": "GET", "path": githubPath}, headersRule},
+			"secretHeaders": []any{map[string]any{
+				"name":   headerName,
+				"secret": map[string]any{"name": headerSecret, "key": headerSecretKey},
+				"http":   []any{headersRule},
+			}},
 		}},
 	}
 }
@@ -78,9 +93,15 @@ func TestScenarioValuesRender(t *testing.T) {
 			func(o *unstructured.Unstructured) bool {
 				return strings.Contains(yamlOf(o), "api.github.com") || strings.Contains(yamlOf(o), "*.github.com")
 			}},
-		{"github group allows only GET /meta", "CiliumNetworkPolicy/intercept-tls-github",
+		{"github group allows GET /meta and GET /headers", "CiliumNetworkPolicy/intercept-tls-github",
 			func(o *unstructured.Unstructured) bool {
-				return strings.Contains(yamlOf(o), "method: GET") && strings.Contains(yamlOf(o), "path: /meta")
+				return strings.Contains(yamlOf(o), "method: GET") && strings.Contains(yamlOf(o), "path: /meta") &&
+					strings.Contains(yamlOf(o), "path: "+headersPath)
+			}},
+		{"github group sets the header from the Secret on GET /headers", "CiliumNetworkPolicy/intercept-tls-github",
+			func(o *unstructured.Unstructured) bool {
+				return strings.Contains(yamlOf(o), "name: "+headerName) && strings.Contains(yamlOf(o), "name: "+headerSecret) &&
+					strings.Contains(yamlOf(o), "mismatch: REPLACE")
 			}},
 		{"pass-through domain", "CiliumNetworkPolicy/intercept-pass-through",
 			func(o *unstructured.Unstructured) bool {

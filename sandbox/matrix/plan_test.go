@@ -150,20 +150,23 @@ func TestLabels(t *testing.T) {
 	}
 }
 
-// The plan lists the shipped rule where it applies: rotation is an expected
-// failure on 1.16 and on no later release.
+// The plan lists the shipped rules where they apply: rotation and
+// credential-injection are expected failures on 1.16 and on no later
+// release.
 func TestPlanShowsShippedRule(t *testing.T) {
 	p, err := NewPlan(PlanOptions{Values: stubValues}, DefaultExpectations())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range p.Combinations {
-		e, ok := c.Expected[scenario.Rotation]
-		if want := c.Cilium == "1.16.19"; ok != want || want && e.Outcome != OutcomeFail {
-			t.Errorf("%s rotation: expected %+v (%v), want an expected failure only on 1.16.19", c.Cilium, e, ok)
+		for _, id := range []string{scenario.Rotation, scenario.CredentialInjection} {
+			e, ok := c.Expected[id]
+			if want := c.Cilium == "1.16.19"; ok != want || want && e.Outcome != OutcomeFail {
+				t.Errorf("%s %s: expected %+v (%v), want an expected failure only on 1.16.19", c.Cilium, id, e, ok)
+			}
 		}
-		if len(c.Expected) > 1 || !ok && len(c.Expected) > 0 {
-			t.Errorf("%s: expected differences %v, want rotation's at most", c.Cilium, c.Expected)
+		if len(c.Expected) > 2 {
+			t.Errorf("%s: expected differences %v, want rotation's and credential-injection's at most", c.Cilium, c.Expected)
 		}
 	}
 	text := string(p.Text())

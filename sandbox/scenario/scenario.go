@@ -18,6 +18,9 @@ const (
 	CACrtInSecret    = "ca-crt-in-secret"
 	NegativeControl  = "negative-control"
 	DefaultDeny      = "default-deny"
+	// CredentialInjection: Envoy sets a header from a Secret on decrypted
+	// requests, overwriting a forged one; a rotated Secret is sent next.
+	CredentialInjection = "credential-injection"
 )
 
 // Label is the feature label key the scenarios are selected by.
@@ -26,7 +29,7 @@ const Label = "scenario"
 // All returns every scenario ID in table column order.
 func All() []string {
 	return []string{Intercept, WildcardGroups, PassThrough, L7Deny, HubbleVisibility, Rotation, CACrtInSecret,
-		NegativeControl, DefaultDeny}
+		NegativeControl, DefaultDeny, CredentialInjection}
 }
 
 // Known reports whether id is a scenario ID.

@@ -77,6 +77,7 @@ func TestScenarios(t *testing.T) {
 		}),
 		scenario("ca.crt in the leaf secret", "ca-crt-in-secret", "ca.crt in the leaf secret is harmless", pass),
 		scenario("unlisted domain", "negative-control", "unlisted domain goes straight through", pass),
+		scenario("credential injection", "credential-injection", "the upstream receives the Secret's value", pass),
 		scenario("host in no policy", "default-deny", "host in no policy is dropped: curl times out", func(t *testing.T) {
 			if *upstream == "local" {
 				t.Skip("needs --upstream=internet")
