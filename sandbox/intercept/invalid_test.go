@@ -147,7 +147,7 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 		{"http method Cilium refuses, from a values file", RenderOptions{Cilium: versions.MustParseCilium("1.16"), ValuesFiles: []string{writeValues(t, "intercept:\n  aws:\n    http:\n    - method: GET(\n")}},
 			[]string{"intercept.aws.http[0].method=GET(: the agent of Cilium 1.16.19 refuses CiliumNetworkPolicy intercept-workload/intercept-tls-aws"}},
 		{"cilium.version disagreeing with the release given apart", RenderOptions{Cilium: versions.MustParseCilium("1.18"), Set: []string{"cilium.version=1.16"}},
-			[]string{"cilium.version 1.16 in the values disagrees with Cilium 1.18.10, the release chosen apart from them"}},
+			[]string{"cilium.version 1.16 in the values disagrees with Cilium " + versions.MustParseCilium("1.18").String() + ", the release chosen apart from them"}},
 		{"malformed --set", RenderOptions{Set: []string{"intercept.github.enabled"}},
 			[]string{`--set "intercept.github.enabled"`}},
 		{"kubernetes older than the chart supports", RenderOptions{KubeVersion: "v1.29.4"},
