@@ -134,22 +134,33 @@ const (
 	MessageTypeAccessLog     = 129
 )
 
-// PortQuery asks for a pod's last flows to destination ports: every flow
-// the datapath and Envoy reported, not only L7 ones.
+// PortQuery asks for a pod's last flows on its TLS ports, both ways: what
+// the datapath and Envoy reported of the pod's connections to the ports,
+// Envoy's L7 records of the responses to the pod (a response's source is
+// the server, so a query for flows from the pod never sees them, nor the
+// 503 Envoy answers when it cannot reach or verify the server), and, when
+// Names are given, the pod's flows to those names on any port.
 type PortQuery struct {
 	// SourcePod is "namespace/pod" of the client.
 	SourcePod string
 	// Ports are the destination ports.
 	Ports []uint32
+	// Names are DNS names and "*." patterns (toFQDNs matchName and
+	// matchPattern) whose flows from the pod are wanted on every port.
+	Names []string
 	// Number is how many recent flows to read; DefaultPortNumber when zero.
 	Number uint64
 }
 
 // DefaultPortNumber is how many flows a PortQuery reads.
-const DefaultPortNumber = 100
+const DefaultPortNumber = 200
 
-// Request returns the GetFlows request for the query, not followed (the
-// same flows `hubble observe --from-pod NS/POD --to-port P --last N` shows).
+// Request returns the GetFlows request for the query, not followed: the
+// union (Hubble ORs the filters of a whitelist) of what these show:
+//
+//	hubble observe --from-pod NS/POD --to-port P
+//	hubble observe --to-pod NS/POD --from-port P --type l7
+//	hubble observe --from-pod NS/POD --to-fqdn NAME
 func (q PortQuery) Request() (*observer.GetFlowsRequest, error) {
 	if !strings.Contains(q.SourcePod, "/") {
 		return nil, fmt.Errorf("hubble query: source pod %q is not namespace/pod", q.SourcePod)
@@ -161,9 +172,35 @@ func (q PortQuery) Request() (*observer.GetFlowsRequest, error) {
 	if n == 0 {
 		n = DefaultPortNumber
 	}
-	f := &flow.FlowFilter{SourcePod: []string{q.SourcePod}}
+	var ports []string
 	for _, p := range q.Ports {
-		f.DestinationPort = append(f.DestinationPort, strconv.FormatUint(uint64(p), 10))
+		ports = append(ports, strconv.FormatUint(uint64(p), 10))
 	}
-	return &observer.GetFlowsRequest{Number: n, Whitelist: []*flow.FlowFilter{f}}, nil
+	pod := []string{q.SourcePod}
+	filters := []*flow.FlowFilter{
+		{SourcePod: pod, DestinationPort: ports},
+		{DestinationPod: pod, SourcePort: ports, EventType: []*flow.EventTypeFilter{{Type: MessageTypeAccessLog}}},
+	}
+	if len(q.Names) > 0 {
+		filters = append(filters, &flow.FlowFilter{SourcePod: pod, DestinationFqdn: q.Names})
+	}
+	return &observer.GetFlowsRequest{Number: n, Whitelist: filters}, nil
+}
+
+// ObserveCommands are the hubble CLI commands that print what the query
+// reads, for users who record it by hand.
+func (q PortQuery) ObserveCommands() []string {
+	n := q.Number
+	if n == 0 {
+		n = DefaultPortNumber
+	}
+	var out []string
+	for _, p := range q.Ports {
+		out = append(out, fmt.Sprintf("hubble observe --from-pod %s --to-port %d --last %d -o jsonpb", q.SourcePod, p, n),
+			fmt.Sprintf("hubble observe --to-pod %s --from-port %d --type l7 --last %d -o jsonpb", q.SourcePod, p, n))
+	}
+	for _, name := range q.Names {
+		out = append(out, fmt.Sprintf("hubble observe --from-pod %s --to-fqdn %q --last %d -o jsonpb", q.SourcePod, name, n))
+	}
+	return out
 }

@@ -2,11 +2,15 @@ package hubble
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cilium/cilium/api/v1/flow"
+	v1 "github.com/cilium/cilium/pkg/hubble/api/v1"
+	"github.com/cilium/cilium/pkg/hubble/filters"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -36,14 +40,54 @@ func TestJSONLRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPortQuery builds the request and runs it through Hubble's own
+// filters (pkg/hubble/filters, as Relay and the agents apply it): the pod's
+// flows to its TLS ports, Envoy's L7 responses to the pod (source: the
+// server) and the pod's flows to the intercepted names on other ports are
+// in; its DNS and other pods' flows are out.
 func TestPortQuery(t *testing.T) {
-	req, err := PortQuery{SourcePod: "ns/p", Ports: []uint32{443, 8443}}.Request()
+	q := PortQuery{SourcePod: "ns/p", Ports: []uint32{443, 8443}, Names: []string{"*.github.com", "github.com"}}
+	req, err := q.Request()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := req.GetWhitelist()[0]
-	if req.GetNumber() != DefaultPortNumber || req.GetFollow() || f.GetSourcePod()[0] != "ns/p" || strings.Join(f.GetDestinationPort(), ",") != "443,8443" || f.GetEventType() != nil {
-		t.Errorf("request %v", req)
+	if req.GetNumber() != DefaultPortNumber || req.GetFollow() || len(req.GetWhitelist()) != 3 {
+		t.Fatalf("request %v", req)
+	}
+	pod := &flow.Endpoint{Namespace: "ns", PodName: "p"}
+	server := &flow.Endpoint{Identity: 16777218, Labels: []string{"reserved:world"}}
+	tcp := func(src, dst uint32) *flow.Layer4 {
+		return &flow.Layer4{Protocol: &flow.Layer4_TCP{TCP: &flow.TCP{SourcePort: src, DestinationPort: dst}}}
+	}
+	cases := []struct {
+		name string
+		f    *flow.Flow
+		want bool
+	}{
+		{"request to 443", &flow.Flow{Source: pod, Destination: server, L4: tcp(40112, 443)}, true},
+		{"L7 response to the pod", &flow.Flow{Source: server, Destination: pod, L4: tcp(443, 40112), Type: flow.FlowType_L7,
+			EventType: &flow.CiliumEventType{Type: MessageTypeAccessLog}, L7: &flow.Layer7{Type: flow.L7FlowType_RESPONSE, Record: &flow.Layer7_Http{Http: &flow.HTTP{Code: 503}}}}, true},
+		{"reply packet to the pod", &flow.Flow{Source: server, Destination: pod, L4: tcp(443, 40112), EventType: &flow.CiliumEventType{Type: MessageTypeTrace}}, false},
+		{"intercepted name on 8443", &flow.Flow{Source: pod, Destination: server, L4: tcp(40113, 8443), DestinationNames: []string{"api.github.com"}}, true},
+		{"intercepted name on 9000", &flow.Flow{Source: pod, Destination: server, L4: tcp(40114, 9000), DestinationNames: []string{"api.github.com"}}, true},
+		{"other name on 9000", &flow.Flow{Source: pod, Destination: server, L4: tcp(40115, 9000), DestinationNames: []string{"example.com"}}, false},
+		{"DNS", &flow.Flow{Source: pod, Destination: &flow.Endpoint{Namespace: "kube-system", PodName: "coredns-1"}, L4: &flow.Layer4{Protocol: &flow.Layer4_UDP{UDP: &flow.UDP{SourcePort: 5353, DestinationPort: 53}}}}, false},
+		{"other pod", &flow.Flow{Source: &flow.Endpoint{Namespace: "ns", PodName: "other"}, Destination: server, L4: tcp(40116, 443)}, false},
+	}
+	wl, err := filters.BuildFilterList(context.Background(), req.GetWhitelist(), filters.DefaultFilters(slog.Default()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if got := filters.Apply(wl, nil, &v1.Event{Event: c.f}); got != c.want {
+			t.Errorf("%s: selected %v, want %v", c.name, got, c.want)
+		}
+	}
+	cmds := strings.Join(q.ObserveCommands(), "\n")
+	for _, w := range []string{"--from-pod ns/p --to-port 8443", "--to-pod ns/p --from-port 443 --type l7", `--to-fqdn "*.github.com"`} {
+		if !strings.Contains(cmds, w) {
+			t.Errorf("commands lack %q:\n%s", w, cmds)
+		}
 	}
 	for _, bad := range []PortQuery{{SourcePod: "p", Ports: []uint32{443}}, {SourcePod: "ns/p"}} {
 		if _, err := bad.Request(); err == nil {
