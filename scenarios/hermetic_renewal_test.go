@@ -82,6 +82,11 @@ func (h *hermeticCluster) featureDoctor() features.Feature {
 					t.Errorf("doctor %s = %v, want skip", id, f)
 				}
 			}
+			for _, id := range want.unread {
+				if f := rep.Finding(id); f == nil || f.Status != doctor.StatusUnread {
+					t.Errorf("doctor %s = %v, want unread", id, f)
+				}
+			}
 			for _, f := range rep.Findings {
 				if why, ok := want.mayFail[f.ID]; f.Status == doctor.StatusFail && !ok {
 					t.Errorf("doctor %s failed (%s): only %v may fail here", f.ID, f.Reason, slices.Sorted(maps.Keys(want.mayFail)))
@@ -97,7 +102,7 @@ func (h *hermeticCluster) featureDoctor() features.Feature {
 
 // doctorExpectation is what the doctor must report on the hermetic cluster.
 type doctorExpectation struct {
-	pass, skip []string
+	pass, skip, unread []string
 	// mayFail are the checks allowed to fail, with why.
 	mayFail   map[string]string
 	rootCause string
@@ -107,18 +112,18 @@ type doctorExpectation struct {
 // Cilium in-process, the agent is missing and everything needing it skips;
 // with it, Cilium's chart is installed and the operator copies the secrets,
 // so the secrets-mode checks pass, and what fails is what needs a pod.
-// policies-accepted skips either way: no operator here runs Cilium's policy
-// validator, so no policy carries the Valid condition it writes.
+// policies-accepted is unread either way: no operator here runs Cilium's
+// policy validator, so no policy carries the Valid condition it writes.
 func (h *hermeticCluster) doctorExpectation() doctorExpectation {
 	apiOnly := []string{"tls-policies", "secret-keys", "certificates",
 		"certificate-sans", "dns-rule", "http-rule", "policy-selects-workload", "proxy-env", "ca-trust"}
 	if suite.cilium == nil {
-		return doctorExpectation{pass: apiOnly, skip: []string{"policies-accepted", "secret-synced"}, rootCause: "cilium-agents",
+		return doctorExpectation{pass: apiOnly, skip: []string{"secret-synced"}, unread: []string{"policies-accepted"}, rootCause: "cilium-agents",
 			mayFail: map[string]string{"cilium-agents": "no Cilium agent runs here"}}
 	}
 	return doctorExpectation{
-		pass: append(apiOnly, "cilium-agents", "l7-proxy", "secrets-mode", "secret-location", "secret-synced"),
-		skip: []string{"policies-accepted"},
+		pass:   append(apiOnly, "cilium-agents", "l7-proxy", "secrets-mode", "secret-location", "secret-synced"),
+		unread: []string{"policies-accepted"},
 		mayFail: map[string]string{
 			"envoy":             "no Envoy pod runs here; the agent tier uses Go's TLS in its place",
 			"endpoints-managed": "no pod runs here, so none is a Cilium endpoint",

@@ -53,25 +53,6 @@ func checkL7Proxy(e *env) Finding {
 	return pass("enable-l7-proxy is true", ev)
 }
 
-func checkEnvoy(e *env) Finding {
-	v, _ := e.configValue("external-envoy-proxy")
-	ev := fmt.Sprintf("%s: external-envoy-proxy=%q", e.configRef(), v)
-	if v != "true" {
-		return pass("Envoy runs inside the agent pods (external-envoy-proxy is not true)", ev)
-	}
-	ds := e.st.daemonSet(e.scope.CiliumNamespace, envoyDaemonSet)
-	if ds == nil {
-		return fail(fmt.Sprintf("external-envoy-proxy is true but there is no DaemonSet %s/%s: redirected connections have no proxy", e.scope.CiliumNamespace, envoyDaemonSet),
-			e.helmUpgrade("envoy.enabled=true"), ev)
-	}
-	if !daemonSetReady(ds) {
-		return fail(fmt.Sprintf("%d of %d Envoy pods are ready: connections redirected to Envoy on the other nodes fail", ds.Status.NumberReady, ds.Status.DesiredNumberScheduled),
-			fmt.Sprintf("kubectl -n %s describe ds/%s and read the logs of its pods that are not ready", e.scope.CiliumNamespace, envoyDaemonSet),
-			ev, daemonSetEvidence(ds))
-	}
-	return pass(fmt.Sprintf("%d/%d Envoy pods ready", ds.Status.NumberReady, ds.Status.DesiredNumberScheduled), ev, daemonSetEvidence(ds))
-}
-
 // secretsMode is where the running agent reads policy secrets from.
 type secretsMode struct {
 	// AnyNamespace: the agent reads secrets from every namespace itself.

@@ -36,7 +36,7 @@ func combineFindings(fs []Finding) Finding {
 	for _, f := range fs {
 		ev = append(ev, f.Reason)
 	}
-	for _, st := range []Status{StatusFail, StatusSkip, StatusWarn} {
+	for _, st := range []Status{StatusFail, StatusUnread, StatusSkip, StatusWarn} {
 		for _, f := range fs {
 			if f.Status == st {
 				f.Evidence = append(ev, f.Evidence...)
@@ -136,7 +136,9 @@ func datapathChecks() []check {
 		{id: "endpoint-redirect", title: "the endpoint redirects its TLS ports to Envoy", needs: []string{"endpoints-managed"}, reads: []Kind{KindAgentOutput}, run: checkEndpointRedirect},
 		{id: "fqdn-learned", title: "the DNS proxy learned the intercepted names", needs: []string{"endpoints-managed", "dns-rule"}, reads: []Kind{KindAgentOutput}, run: checkFQDNLearned},
 		{id: "shared-address", title: "no address shared by names that want different TLS", needs: []string{"endpoints-managed"}, reads: []Kind{KindAgentOutput}, run: checkSharedAddress},
-		{id: "envoy-secrets", title: "Envoy holds the current certificate of each policy secret", needs: []string{"endpoint-redirect", "secret-keys"}, reads: []Kind{KindAgentOutput}, run: checkEnvoySecrets},
-		{id: "hubble-flows", title: "Hubble saw the workload's HTTPS go through Envoy", needs: []string{"endpoints-managed"}, reads: []Kind{KindHubbleFlow}, run: checkHubbleFlows},
+		{id: "envoy-secrets", title: "Envoy holds the current certificate of each policy secret", needs: []string{"endpoint-redirect", "secret-keys", "envoy"}, reads: []Kind{KindAgentOutput}, run: checkEnvoySecrets},
+		{id: "hubble-flows", title: "Hubble saw the workload's HTTPS go through Envoy", needs: []string{"endpoints-managed", "envoy"}, reads: []Kind{KindHubbleFlow}, run: checkHubbleFlows},
+		{id: "upstream-trust", title: "Envoy verifies the real servers against the upstream trust", needs: []string{"envoy-secrets", "hubble-flows"}, reads: []Kind{KindAgentOutput}, run: checkUpstreamTrust},
+		{id: "upstream-client-cert", title: "the real servers ask Envoy for no client certificate", needs: []string{"upstream-trust"}, reads: []Kind{KindAgentOutput}, run: checkUpstreamClientCert},
 	}
 }

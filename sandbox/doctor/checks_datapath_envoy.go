@@ -45,14 +45,14 @@ func checkEnvoySecrets(e *env) Finding { return e.eachTarget(e.envoySecrets) }
 func (e *env) envoySecrets(t datapathTarget) Finding {
 	in, why := e.readEnvoyInputs(t)
 	if why != "" {
-		return skip(why)
+		return unread(why)
 	}
 	var p problems
 	var ok []string
 	for _, r := range terminating(e.tlsPortsOf(t)) {
 		cur, err := e.servedCertificate(r)
 		if err != nil || cur == nil {
-			return skip(fmt.Sprintf("the tls.crt of secret %s cannot be read to compare with Envoy's: %v", r, err))
+			return unread(fmt.Sprintf("the tls.crt of secret %s cannot be read to compare with Envoy's: %v", r, err))
 		}
 		var msg string
 		if in.sds != nil {

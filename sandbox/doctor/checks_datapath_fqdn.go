@@ -56,7 +56,7 @@ func (e *env) readFQDNInputs(t datapathTarget) ([]*models.DNSLookup, map[string]
 func (e *env) fqdnLearned(t datapathTarget) Finding {
 	own, cache, why := e.readFQDNInputs(t)
 	if why != "" {
-		return skip(why)
+		return unread(why)
 	}
 	var ok []string
 	var p problems

@@ -54,7 +54,7 @@ func checkEndpointRedirect(e *env) Finding { return e.eachTarget(e.endpointRedir
 func (e *env) endpointRedirect(t datapathTarget) Finding {
 	in, why := e.readRedirectInputs(t)
 	if why != "" {
-		return skip(why)
+		return unread(why)
 	}
 	var ok, missing []string
 	for _, tp := range e.tlsPortsOf(t) {

@@ -21,11 +21,11 @@ func checkSharedAddress(e *env) Finding { return e.eachTarget(e.sharedAddress) }
 func (e *env) sharedAddress(t datapathTarget) Finding {
 	out, why := e.output(t, cmdFQDNCache())
 	if why != "" {
-		return skip(why)
+		return unread(why)
 	}
 	lookups, err := parseDNSLookups(out)
 	if err != nil {
-		return skip(e.unreadable(t, cmdFQDNCache(), out, err))
+		return unread(e.unreadable(t, cmdFQDNCache(), out, err))
 	}
 	answers := dnsanswer.Answers{}
 	for _, l := range lookups {

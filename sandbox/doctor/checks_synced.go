@@ -34,7 +34,7 @@ func checkSecretSynced(e *env) Finding {
 		return pass("no copies needed: "+m.Describe, m.Evidence...)
 	}
 	if r := e.st.missing(KindSyncedSecret); r != "" {
-		return skip(r)
+		return unread(r)
 	}
 	p := problems{context: m.Evidence}
 	var ok, warnings []string

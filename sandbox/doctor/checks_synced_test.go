@@ -39,7 +39,7 @@ func TestSecretSyncedFindings(t *testing.T) {
 				c.Data = map[string][]byte{"tls.crt": []byte("old"), "tls.key": c.Data["tls.key"], "ca.crt": c.Data["ca.crt"]}
 			},
 			wantReason: "holds another certificate than cert-manager/intercept-github-tls"},
-		{name: "copies not read", wantStatus: StatusSkip,
+		{name: "copies not read", wantStatus: StatusUnread,
 			change: func(st *State) {
 				st.SyncedSecrets = nil
 				st.markMissing(KindSyncedSecret, "not allowed to read secrets in cilium-secrets")
@@ -98,7 +98,7 @@ func TestDumpWithoutCopiesSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := rep.Finding("secret-synced")
-	if f.Status != StatusSkip || !strings.Contains(f.Reason, "kubectl get secrets -n cilium-secrets -l "+ciliumtls.OwningSecretNameLabel) {
-		t.Fatalf("secret-synced = %s %q, want a skip naming the kubectl that dumps the copies", f.Status, f.Reason)
+	if f.Status != StatusUnread || !strings.Contains(f.Reason, "kubectl get secrets -n cilium-secrets -l "+ciliumtls.OwningSecretNameLabel) {
+		t.Fatalf("secret-synced = %s %q, want unread, naming the kubectl that dumps the copies", f.Status, f.Reason)
 	}
 }

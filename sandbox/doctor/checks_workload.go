@@ -219,7 +219,7 @@ const maxLogEvidence = 5
 
 func checkAgentLogs(e *env) Finding {
 	if len(e.st.AgentLogs) == 0 {
-		return skip("no agent log was read")
+		return unread("no agent log was read")
 	}
 	var hits []string
 	total := 0

@@ -31,6 +31,8 @@ func dumpKinds() []dumpKind {
 		{KindClusterPolicy, "ciliumclusterwidenetworkpolicies", []string{"ciliumclusterwidenetworkpolicies", "ccnp"}},
 		{KindCiliumEndpoint, "ciliumendpoints -A", []string{"ciliumendpoints", "cep", "endpoints"}},
 		{KindCertificate, "certificates.cert-manager.io -A", []string{"certificates", "cert"}},
+		{KindNode, "nodes", []string{"nodes", "no"}},
+		{KindBundle, "bundles.trust.cert-manager.io", []string{"bundles"}},
 	}
 }
 
@@ -72,6 +74,12 @@ func (s *State) addObject(u *unstructured.Unstructured) error {
 		if strings.HasPrefix(u.GetAPIVersion(), "cert-manager.io/") {
 			s.Certificates, err = appendAs(s.Certificates, u)
 		}
+	case KindNode:
+		s.Nodes, err = appendAs(s.Nodes, u)
+	case KindBundle:
+		if strings.HasPrefix(u.GetAPIVersion(), "trust.cert-manager.io/") {
+			s.Bundles, err = appendAs(s.Bundles, u)
+		}
 	}
 	return err
 }
@@ -103,6 +111,8 @@ func (s *State) counts() map[Kind]int {
 		KindClusterPolicy:  len(s.ClusterPolicies),
 		KindCiliumEndpoint: len(s.Endpoints),
 		KindCertificate:    len(s.Certificates),
+		KindNode:           len(s.Nodes),
+		KindBundle:         len(s.Bundles),
 	}
 }
 

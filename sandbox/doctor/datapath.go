@@ -15,8 +15,12 @@ const (
 	KindHubbleFlow  Kind = "Hubble flow"
 )
 
-// agentContainer is the container of a Cilium agent pod cilium-dbg runs in.
-const agentContainer = "cilium-agent"
+// agentContainer is the container of a Cilium agent pod cilium-dbg runs in;
+// envoyContainer Envoy's, in a cilium-envoy pod.
+const (
+	agentContainer = "cilium-agent"
+	envoyContainer = "cilium-envoy"
+)
 
 // AgentOutput is what one cilium-dbg command printed in a Cilium agent pod.
 type AgentOutput struct {
@@ -125,7 +129,7 @@ func (e *env) usesSDS() bool {
 func (e *env) agentCommands(t datapathTarget) []agentCommand {
 	cmds := []agentCommand{
 		cmdEndpointGet(t.EndpointID), cmdBPFPolicyGet(t.EndpointID), cmdPolicyGet(), cmdPolicySelectors(),
-		cmdFQDNCache(), cmdEnvoyCerts(),
+		cmdFQDNCache(), cmdEnvoyCerts(), cmdEnvoyMetrics(metricsFilterTLS), cmdEnvoyMetrics(metricsFilterConnectFail),
 	}
 	if e.usesSDS() {
 		cmds = append(cmds, cmdEnvoySecrets())

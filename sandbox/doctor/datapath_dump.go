@@ -35,7 +35,7 @@ func readDatapath(dir string, st *State) error {
 	agents, err := os.ReadDir(base)
 	if errors.Is(err, fs.ErrNotExist) {
 		st.markMissing(KindAgentOutput, fmt.Sprintf("the dump has no data-path outputs (%s/<agent pod>/: cilium-dbg's answers in the agent on the workload's node; sandbox doctor --record writes them)", DatapathDir))
-		st.markMissing(KindHubbleFlow, fmt.Sprintf("the dump has no Hubble flows (%s/%s: hubble observe --from-pod NS/POD --to-port 443 --last 100 -o jsonpb)", DatapathDir, FlowsFile))
+		st.markMissing(KindHubbleFlow, fmt.Sprintf("the dump has no Hubble flows (%s/%s: hubble observe -o jsonpb of the workload pod's flows to and from its TLS ports, fixtures/states/README.md lists the commands)", DatapathDir, FlowsFile))
 		return nil
 	}
 	if err != nil {

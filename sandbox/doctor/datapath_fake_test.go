@@ -3,12 +3,17 @@ package doctor
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"sort"
 	"strings"
 	"testing"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 	"github.com/cilium/cilium/api/v1/observer"
+	hubblev1 "github.com/cilium/cilium/pkg/hubble/api/v1"
+	"github.com/cilium/cilium/pkg/hubble/filters"
 	authv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
@@ -29,6 +34,7 @@ type recordedAgents struct {
 
 func newRecordedAgents(st *State) recordedAgents {
 	cmds := []agentCommand{cmdPolicyGet(), cmdPolicySelectors(), cmdFQDNCache(), cmdEnvoyCerts(), cmdEnvoySecrets()}
+	cmds = append(cmds, cmdEnvoyMetrics(metricsFilterTLS), cmdEnvoyMetrics(metricsFilterConnectFail))
 	for _, cep := range st.Endpoints {
 		cmds = append(cmds, cmdEndpointGet(cep.Status.ID), cmdBPFPolicyGet(cep.Status.ID))
 	}
@@ -56,19 +62,41 @@ func (r recordedAgents) Exec(_ context.Context, t podexec.Target, argv []string)
 	return podexec.Result{Stderr: []byte(fmt.Sprintf("Error: unknown command %q for %q\n", argv[len(argv)-1], "cilium-dbg")), ExitCode: 1}, nil
 }
 
-// recordedFlows stands in for Hubble Relay with a state's recorded flows.
+// recordedFlows stands in for Hubble Relay with a state's recorded flows:
+// it selects them with Hubble's own filters (pkg/hubble/filters, as Relay
+// applies a request's whitelist) and, like Relay, answers the last Number
+// of them.
 type recordedFlows struct{ flows []*flowpb.Flow }
 
-func (r recordedFlows) Flows(_ context.Context, _ string, req *observer.GetFlowsRequest) ([]*flowpb.Flow, error) {
+func (r recordedFlows) Flows(ctx context.Context, _ string, req *observer.GetFlowsRequest) ([]*flowpb.Flow, error) {
+	wl, err := filters.BuildFilterList(ctx, req.GetWhitelist(), filters.DefaultFilters(slog.Default()))
+	if err != nil {
+		return nil, err
+	}
 	var out []*flowpb.Flow
 	for _, f := range r.flows {
-		for _, w := range req.GetWhitelist() {
-			if len(w.GetSourcePod()) > 0 && w.GetSourcePod()[0] == f.GetSource().GetNamespace()+"/"+f.GetSource().GetPodName() {
-				out = append(out, f)
-			}
+		if filters.Apply(wl, nil, &hubblev1.Event{Event: f}) {
+			out = append(out, f)
 		}
 	}
+	if n := int(req.GetNumber()); n > 0 && len(out) > n {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].GetTime().AsTime().Before(out[j].GetTime().AsTime()) })
+		out = out[len(out)-n:]
+	}
 	return out, nil
+}
+
+// recordedLogs stands in for the API server's pod logs with a state's
+// recorded logs; a pod with none has an empty log.
+type recordedLogs []AgentLog
+
+func (r recordedLogs) Log(_ context.Context, pod corev1.Pod, _ string, _ int64) (string, error) {
+	for _, l := range r {
+		if l.Pod == pod.Name {
+			return l.Text, nil
+		}
+	}
+	return "", nil
 }
 
 // allowExec makes the fake API server answer every SelfSubjectAccessReview
@@ -98,6 +126,7 @@ func withRecordedDatapath(t *testing.T, live *LiveSource, cs *fake.Clientset, di
 	st.Endpoints = dump.Endpoints
 	agents := newRecordedAgents(&st)
 	live.Exec, live.Flows = agents, recordedFlows{st.Flows}
+	live.Logs = recordedLogs(append(dump.AgentLogs, dump.EnvoyLogs...))
 	allowExec(cs, true)
 	return agents
 }

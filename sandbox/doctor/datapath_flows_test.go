@@ -4,6 +4,7 @@ import (
 	"time"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
+	"google.golang.org/protobuf/proto"
 )
 
 // What happened to a connection, as Hubble records it.
@@ -13,6 +14,9 @@ const (
 	flowPolicyDenied
 	flowL4Forwarded
 	flowNoPolicy
+	// flowUpstreamFailed: Envoy took the request but could not complete
+	// its TLS handshake with the server, and answered 503 itself.
+	flowUpstreamFailed
 )
 
 // connection is the flows Hubble records for one connection of the
@@ -61,7 +65,31 @@ func (f datapathFixture) connection(secs int, sport uint32, dst string, dstID ui
 		Headers: []*flowpb.HTTPHeader{{Key: ":authority", Value: "api.github.com"}, {Key: "user-agent", Value: "curl/8.11.1"}}}}}
 	up := trace(52, flowpb.TraceObservationPoint_FROM_PROXY)
 	up.L4.GetTCP().SourcePort = sport + 7331
-	return append([]*flowpb.Flow{up, l7}, flows...)
+	code := uint32(200)
+	if what == flowUpstreamFailed {
+		code = 503
+	}
+	return append([]*flowpb.Flow{response(l7, code, 131), up, l7}, flows...)
+}
+
+// response is Envoy's L7 record of the response to request req, as Hubble
+// shows it: Cilium's access log server swaps the request's addresses, so
+// its source is the server and its destination the pod (pkg/envoy
+// accesslog_server.go logRecord); the request's method and URL stay.
+func response(req *flowpb.Flow, code uint32, ms int) *flowpb.Flow {
+	r := proto.Clone(req).(*flowpb.Flow)
+	r.Time = timestamppbAt(req.GetTime().AsTime().Add(time.Duration(ms-48) * time.Millisecond))
+	r.IP.Source, r.IP.Destination = req.GetIP().GetDestination(), req.GetIP().GetSource()
+	tcp := r.GetL4().GetTCP()
+	tcp.SourcePort, tcp.DestinationPort = tcp.GetDestinationPort(), tcp.GetSourcePort()
+	r.Source, r.Destination = req.GetDestination(), req.GetSource()
+	r.SourceNames, r.DestinationNames = req.GetDestinationNames(), nil
+	r.IsReply, r.Reply = boolValue(true), true
+	r.L7.Type = flowpb.L7FlowType_RESPONSE
+	r.L7.LatencyNs = uint64(ms-48) * uint64(time.Millisecond)
+	h := r.GetL7().GetHttp()
+	h.Code, h.Headers = code, []*flowpb.HTTPHeader{{Key: "server", Value: "envoy"}}
+	return r
 }
 
 func destinationLabels(id uint32, ip string) []string {

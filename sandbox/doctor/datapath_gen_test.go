@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -49,7 +48,11 @@ type datapathFixture struct {
 	lookups   []*models.DNSLookup
 	certs     *adminv3.Certificates
 	secrets   *adminv3.SecretsConfigDump // nil before SDS
+	stats     envoyStats
 	flows     []*flowpb.Flow
+	// failed maps the file of a command that failed (exit code 1) to what
+	// it printed on stderr; its output is then empty.
+	failed map[string]string
 }
 
 // files renders the fixture into datapath/ paths and contents.
@@ -57,12 +60,14 @@ func (f datapathFixture) files(t *testing.T) map[string]string {
 	t.Helper()
 	id := f.endpoint.ID
 	out := map[string]string{
-		cmdEndpointGet(id).file:   dbgJSON(t, []*models.Endpoint{f.endpoint}),
-		cmdBPFPolicyGet(id).file:  bpfTable(f.minor, f.bpf),
-		cmdPolicyGet().file:       dbgJSON(t, &models.Policy{Revision: f.repoRev, Policy: f.policy}),
-		cmdPolicySelectors().file: dbgJSON(t, selectorCache(f.minor, f.selectors)),
-		cmdFQDNCache().file:       dbgJSON(t, f.lookups),
-		cmdEnvoyCerts().file:      envoyJSON(t, f.certs, true),
+		cmdEndpointGet(id).file:                        dbgJSON(t, []*models.Endpoint{f.endpoint}),
+		cmdBPFPolicyGet(id).file:                       bpfTable(f.minor, f.bpf),
+		cmdPolicyGet().file:                            dbgJSON(t, &models.Policy{Revision: f.repoRev, Policy: f.policy}),
+		cmdPolicySelectors().file:                      dbgJSON(t, selectorCache(f.minor, f.selectors)),
+		cmdFQDNCache().file:                            dbgJSON(t, f.lookups),
+		cmdEnvoyCerts().file:                           envoyJSON(t, f.certs, true),
+		cmdEnvoyMetrics(metricsFilterTLS).file:         f.stats.sslText(),
+		cmdEnvoyMetrics(metricsFilterConnectFail).file: f.stats.connectFailText(f.minor),
 	}
 	if f.secrets != nil {
 		// ?resource=dynamic_active_secrets: one config per active secret.
@@ -74,6 +79,10 @@ func (f datapathFixture) files(t *testing.T) map[string]string {
 	}
 	paths := map[string]string{}
 	for file, text := range out {
+		if stderr, failed := f.failed[file]; failed {
+			text = ""
+			paths[filepath.Join(DatapathDir, f.agent, file+errSuffix)] = AgentOutput{ExitCode: 1, Stderr: stderr}.errFile()
+		}
 		paths[filepath.Join(DatapathDir, f.agent, file)] = text
 	}
 	var b bytes.Buffer
@@ -243,7 +252,7 @@ func TestDatapathFixtures(t *testing.T) {
 			}
 			for _, g := range got {
 				rel, _ := filepath.Rel(dir, g)
-				if _, ok := files[rel]; !ok && !strings.HasSuffix(g, errSuffix) {
+				if _, ok := files[rel]; !ok {
 					t.Errorf("%s is not made by the generator (remove it or add it to datapathFixtures)", g)
 				}
 			}

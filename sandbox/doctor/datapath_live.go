@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
@@ -102,13 +103,7 @@ func (l *LiveSource) gatherFlows(ctx context.Context, st *State, e *env, targets
 		return nil
 	}
 	for _, t := range targets {
-		var ports []uint32
-		for _, tp := range e.tlsPortsOf(t) {
-			for _, p := range tcpPorts(tp) {
-				ports = append(ports, uint32(p))
-			}
-		}
-		req, err := hubble.PortQuery{SourcePod: t.Pod.Namespace + "/" + t.Pod.Name, Ports: ports}.Request()
+		req, err := e.flowQuery(t).Request()
 		if err != nil {
 			continue
 		}
@@ -126,6 +121,31 @@ func (l *LiveSource) gatherFlows(ctx context.Context, st *State, e *env, targets
 		st.Flows = append(st.Flows, flows...)
 	}
 	return nil
+}
+
+// flowQuery is what the data-path checks read of t's flows: its
+// connections to its TLS ports, Envoy's responses to it, and its flows to
+// the intercepted names on any port.
+func (e *env) flowQuery(t datapathTarget) hubble.PortQuery {
+	q := hubble.PortQuery{SourcePod: t.Pod.Namespace + "/" + t.Pod.Name}
+	seenPort, seenName := map[uint32]bool{}, map[string]bool{}
+	for _, tp := range e.tlsPortsOf(t) {
+		for _, p := range tcpPorts(tp) {
+			if !seenPort[uint32(p)] {
+				seenPort[uint32(p)] = true
+				q.Ports = append(q.Ports, uint32(p))
+			}
+		}
+		for _, f := range tp.Egress.ToFQDNs {
+			for _, n := range []string{f.MatchName, f.MatchPattern} {
+				if n = strings.TrimSuffix(strings.ToLower(n), "."); n != "" && !seenName[n] {
+					seenName[n] = true
+					q.Names = append(q.Names, n)
+				}
+			}
+		}
+	}
+	return q
 }
 
 // denied asks the API server whether the doctor may create pods/sub in ns

@@ -16,7 +16,8 @@ import (
 
 // TestLiveRunsEachReleasesCommands: the live source runs, in the agent on
 // the workload's node, the commands of its release: 1.20 with secret sync
-// adds the SDS secrets of Envoy's config.
+// adds the SDS secrets of Envoy's config. Envoy's TLS counters are read on
+// every release.
 func TestLiveRunsEachReleasesCommands(t *testing.T) {
 	common := []string{
 		"cilium-lk9vd: cilium-dbg endpoint get 1283 -o json",
@@ -25,6 +26,8 @@ func TestLiveRunsEachReleasesCommands(t *testing.T) {
 		"cilium-lk9vd: cilium-dbg policy selectors -o json",
 		"cilium-lk9vd: cilium-dbg fqdn cache list -o json",
 		"cilium-lk9vd: cilium-dbg envoy admin certs",
+		"cilium-lk9vd: cilium-dbg envoy admin metrics -f ssl",
+		"cilium-lk9vd: cilium-dbg envoy admin metrics -f upstream_cx_connect_fail",
 	}
 	cases := map[string][]string{
 		"healthy-1.16": common,
@@ -49,7 +52,8 @@ func TestLiveRunsEachReleasesCommands(t *testing.T) {
 }
 
 // TestLiveWithoutExecPermission: without create pods/exec in kube-system
-// the data-path checks skip naming the permission, and nothing is run.
+// the data-path checks are unread, naming the permission, and nothing is
+// run.
 func TestLiveWithoutExecPermission(t *testing.T) {
 	live, cs, _ := liveFromFixture(t, "healthy")
 	agents := withRecordedDatapath(t, live, cs, statesDir+"/healthy")
@@ -63,10 +67,11 @@ func TestLiveWithoutExecPermission(t *testing.T) {
 		"fqdn-learned":      `not allowed to create pods/exec in namespace "kube-system"`,
 		"envoy-secrets":     `not allowed to create pods/exec in namespace "kube-system"`,
 		"hubble-flows":      `not allowed to create pods/portforward in namespace "kube-system"`,
+		"upstream-trust":    `not allowed to create pods/exec in namespace "kube-system"`,
 	}
 	for id, w := range want {
-		if f := rep.Finding(id); f.Status != StatusSkip || !strings.Contains(f.Reason, w) {
-			t.Errorf("%s = %s %q, want a skip with %q", id, f.Status, f.Reason, w)
+		if f := rep.Finding(id); f.Status != StatusUnread || !strings.Contains(f.Reason, w) {
+			t.Errorf("%s = %s %q, want unread with %q", id, f.Status, f.Reason, w)
 		}
 	}
 	if len(*agents.ran) != 0 || rep.RootCause != "" {
@@ -97,8 +102,8 @@ func TestLiveWithoutHubbleRelay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f := rep.Finding("hubble-flows"); f.Status != StatusSkip || !strings.Contains(f.Reason, c.want) {
-				t.Errorf("hubble-flows = %s %q, want a skip with %q", f.Status, f.Reason, c.want)
+			if f := rep.Finding("hubble-flows"); f.Status != StatusUnread || !strings.Contains(f.Reason, c.want) {
+				t.Errorf("hubble-flows = %s %q, want unread with %q", f.Status, f.Reason, c.want)
 			}
 		})
 	}

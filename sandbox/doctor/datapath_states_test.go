@@ -20,6 +20,17 @@ import (
 
 // datapathFixtures makes the data path of every state that has one.
 func datapathFixtures() map[string]func(*testing.T, string) datapathFixture {
+	all := configDatapathFixtures()
+	for name, f := range upstreamDatapathFixtures() {
+		all[name] = f
+	}
+	return all
+}
+
+// configDatapathFixtures are the data paths of the states whose cause is in
+// what the agent realized, what Envoy holds, or what Hubble saw of the
+// workload's connections.
+func configDatapathFixtures() map[string]func(*testing.T, string) datapathFixture {
 	return map[string]func(*testing.T, string) datapathFixture{
 		"healthy":      func(t *testing.T, dir string) datapathFixture { return baseFixture(t, dir) },
 		"healthy-1.16": func(t *testing.T, dir string) datapathFixture { return baseFixture(t, dir) },
@@ -30,6 +41,7 @@ func datapathFixtures() map[string]func(*testing.T, string) datapathFixture {
 			f.bpf = []policyEntry{{Identity: 0, PortProto: "ANY"}, {Egress: true, Identity: 0, PortProto: "ANY"}}
 			f.selectors, f.lookups = map[string][]int64{}, []*models.DNSLookup{}
 			f.flows = f.connection(0, 40112, "140.82.112.6", 2, nil, flowNoPolicy)
+			f.stats = envoyStats{} // no policy gives Envoy a TLS context for the endpoint
 			return f
 		},
 		"envoy-secret-not-supplied": func(t *testing.T, dir string) datapathFixture {
@@ -37,6 +49,7 @@ func datapathFixtures() map[string]func(*testing.T, string) datapathFixture {
 			f.secrets = &adminv3.SecretsConfigDump{} // Envoy holds none of them
 			f.certs = &adminv3.Certificates{}
 			f.flows = f.connection(0, 40112, "140.82.112.6", 16777218, []string{"api.github.com"}, flowTLSError)
+			f.stats = envoyStats{handshakeErrors: 1} // no certificate to serve
 			return f
 		},
 		"envoy-old-serial": func(t *testing.T, dir string) datapathFixture {
@@ -87,6 +100,7 @@ func datapathFixtures() map[string]func(*testing.T, string) datapathFixture {
 		"hubble-tls-error": func(t *testing.T, dir string) datapathFixture {
 			f := baseFixture(t, dir)
 			f.flows = f.connection(0, 40112, "140.82.112.6", 16777218, []string{"api.github.com"}, flowTLSError)
+			f.stats = envoyStats{handshakeErrors: 1} // the client rejected Envoy's certificate
 			return f
 		},
 	}
@@ -151,6 +165,7 @@ func baseFixture(t *testing.T, dir string) datapathFixture {
 	if f.minor >= 17 {
 		f.secrets = &adminv3.SecretsConfigDump{DynamicActiveSecrets: fs.sdsSecrets(t)}
 	}
+	f.stats = envoyStats{downstream: 1, upstream: 1}
 	f.flows = f.connection(0, 40112, "140.82.112.6", 16777218, []string{"api.github.com"}, flowIntercepted)
 	return f
 }

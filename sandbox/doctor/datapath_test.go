@@ -110,8 +110,8 @@ func TestAgentAnswersThatCannotBeRead(t *testing.T) {
 			*o = c.out
 			rep := Evaluate(st, Options{Now: fixedNow})
 			f := rep.Finding(c.check)
-			if f.Status != StatusSkip || !strings.Contains(f.Reason, c.want) {
-				t.Fatalf("%s = %s %q, want a skip with %q", c.check, f.Status, f.Reason, c.want)
+			if f.Status != StatusUnread || !strings.Contains(f.Reason, c.want) {
+				t.Fatalf("%s = %s %q, want unread with %q", c.check, f.Status, f.Reason, c.want)
 			}
 			if h := rep.Finding("hubble-flows"); h.Status != StatusPass || rep.RootCause != "" {
 				t.Errorf("hubble-flows = %s, root cause %q: an unreadable answer must not hide later checks or fail", h.Status, rep.RootCause)
@@ -133,8 +133,8 @@ func TestDumpWithoutDatapath(t *testing.T) {
 	}
 	for _, c := range datapathChecks() {
 		f := rep.Finding(c.id)
-		if f.Status != StatusSkip || !strings.HasPrefix(f.Reason, "the dump has no") {
-			t.Errorf("%s = %s %q, want a skip saying what the dump lacks", c.id, f.Status, f.Reason)
+		if f.Status != StatusUnread || !strings.HasPrefix(f.Reason, "the dump has no") {
+			t.Errorf("%s = %s %q, want unread, saying what the dump lacks", c.id, f.Status, f.Reason)
 		}
 	}
 	if rep.RootCause != "" {
@@ -159,8 +159,8 @@ func TestNoAgentOnTheNode(t *testing.T) {
 	rep := Evaluate(st, Options{Now: fixedNow})
 	for _, id := range []string{"endpoint-redirect", "fqdn-learned", "envoy-secrets"} {
 		f := rep.Finding(id)
-		if f.Status != StatusSkip || !strings.Contains(f.Reason, `no Cilium agent pod runs on node "cilium-tls-intercept-worker"`) {
-			t.Errorf("%s = %s %q, want a skip naming the node", id, f.Status, f.Reason)
+		if f.Status != StatusUnread || !strings.Contains(f.Reason, `no Cilium agent pod runs on node "cilium-tls-intercept-worker"`) {
+			t.Errorf("%s = %s %q, want unread, naming the node", id, f.Status, f.Reason)
 		}
 	}
 }
@@ -194,7 +194,7 @@ func TestRecordStripsPrivateKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := back.Finding("envoy-secrets"); f.Status != StatusSkip || !strings.Contains(f.Reason, "exited with code 1") {
+	if f := back.Finding("envoy-secrets"); f.Status != StatusUnread || !strings.Contains(f.Reason, "exited with code 1") {
 		t.Errorf("envoy-secrets from the record = %s %q, want the recorded failure", f.Status, f.Reason)
 	}
 }

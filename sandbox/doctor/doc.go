@@ -14,16 +14,22 @@
 // of a failed scenario.
 //
 // The checks follow what Cilium's agent needs to build a TLS context for a
-// policy: agents and the L7 proxy, the Envoy DaemonSet, the secrets mode of
-// the running release (1.16's secrets backend, 1.17+'s secrets namespace and
-// secret sync), the secrets and their keys, the copies Cilium's operator
-// makes of them under secret sync, cert-manager Certificates and
-// their SANs, DNS and HTTP rules, the workload's selection by the policy and
-// by Cilium itself, proxies set in the workload's environment, CA trust, and
-// the agents' own log lines. Then the data path: what the agent on the
-// workload's node realized (the endpoint's redirect to Envoy, the names its
-// DNS proxy learned), the certificates its Envoy holds, and Hubble Relay's
-// last flows from the workload, read with cilium-dbg through the Kubernetes
-// exec API (podexec) and from the Relay (hubble), or from datapath/ in a
-// dump.
+// policy: agents and the L7 proxy, Envoy ready on each node the workload
+// runs on (judged against the nodes' labels and taints as the DaemonSet
+// controller judges them), the secrets mode of the running release (1.16's
+// secrets backend, 1.17+'s secrets namespace and secret sync), the secrets
+// and their keys, the copies Cilium's operator makes of them under secret
+// sync, cert-manager Certificates and their SANs, DNS and HTTP rules, the
+// workload's selection and by Cilium itself, proxies set in the workload's
+// environment, CA trust, and the agents' own log lines. Then the data path:
+// what the agent on the workload's node realized (the endpoint's redirect
+// to Envoy, the names its DNS proxy learned), the certificates its Envoy
+// holds, Hubble Relay's last flows of the workload both ways (Envoy's L7
+// responses to it included), and past the redirect, Envoy's own TLS
+// counters and log: whether it verifies the real servers against the
+// upstream trust (the originatingTLS secret and the trust-manager Bundle
+// writing it) and completes its handshakes with them. These are read with
+// cilium-dbg through the Kubernetes exec API (podexec) and from the Relay
+// (hubble), or from datapath/ and logs/envoy/ in a dump. A check whose
+// source could not be read says unread, with the reason, and never passes.
 package doctor

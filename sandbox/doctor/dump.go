@@ -51,7 +51,12 @@ func (d DumpSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read dump: %w", err)
 			}
-			st.AgentLogs = append(st.AgentLogs, AgentLog{Pod: strings.TrimSuffix(filepath.Base(f), ".log"), Text: string(text)})
+			l := AgentLog{Pod: strings.TrimSuffix(filepath.Base(f), ".log"), Text: string(text)}
+			if filepath.Base(filepath.Dir(f)) == EnvoyLogDir {
+				st.EnvoyLogs = append(st.EnvoyLogs, l)
+			} else {
+				st.AgentLogs = append(st.AgentLogs, l)
+			}
 			continue
 		}
 		got, emptyList, err := decodeFile(f)
@@ -72,6 +77,9 @@ func (d DumpSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 	st.markAbsentKinds(present, "the dump has no %s (add `kubectl get %s -o yaml` to it)")
 	if len(st.AgentLogs) == 0 {
 		st.markMissing(KindAgentLog, "the dump has no agent logs (add `kubectl -n kube-system logs <cilium pod> > <cilium pod>.log`)")
+	}
+	if len(st.EnvoyLogs) == 0 {
+		st.markMissing(KindEnvoyLog, "the dump has no Envoy logs (add `kubectl -n kube-system logs <cilium-envoy pod> > logs/envoy/<cilium-envoy pod>.log`)")
 	}
 	if err := st.requireKinds(d.Dir); err != nil {
 		return nil, err

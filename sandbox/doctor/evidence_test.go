@@ -47,14 +47,14 @@ func TestPoliciesWithoutStatusAreNotAccepted(t *testing.T) {
 			for i := range st.Policies {
 				st.Policies[i].Status = ciliumv2.CiliumNetworkPolicyStatus{}
 			}
-		}, StatusSkip, "3 of 3 policies carry no Valid condition"},
-		{"one not yet judged", func(st *State) { st.Policies[1].Status = ciliumv2.CiliumNetworkPolicyStatus{} }, StatusSkip, "1 of 3 policies carry no Valid condition"},
+		}, StatusUnread, "3 of 3 policies carry no Valid condition"},
+		{"one not yet judged", func(st *State) { st.Policies[1].Status = ciliumv2.CiliumNetworkPolicyStatus{} }, StatusUnread, "1 of 3 policies carry no Valid condition"},
 		{"no Cilium and no status", func(st *State) {
 			st.DaemonSets = nil
 			for i := range st.Policies {
 				st.Policies[i].Status = ciliumv2.CiliumNetworkPolicyStatus{}
 			}
-		}, StatusSkip, "is Cilium running?"},
+		}, StatusUnread, "is Cilium running?"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,8 +65,8 @@ func TestPoliciesWithoutStatusAreNotAccepted(t *testing.T) {
 			if f.Status != c.status || !strings.Contains(f.Reason, c.reason) {
 				t.Fatalf("policies-accepted = %s %q, want %s containing %q", f.Status, f.Reason, c.status, c.reason)
 			}
-			if got := slices.Contains(rep.Unread, "policies-accepted"); got != (c.status == StatusSkip) {
-				t.Errorf("policies-accepted among the unread checks: %t, want %t (%v)", got, c.status == StatusSkip, rep.Unread)
+			if got := slices.Contains(rep.Unread, "policies-accepted"); got != (c.status == StatusUnread) {
+				t.Errorf("policies-accepted among the unread checks: %t, want %t (%v)", got, c.status == StatusUnread, rep.Unread)
 			}
 		})
 	}

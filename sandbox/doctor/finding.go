@@ -10,8 +10,15 @@ const (
 	StatusFail Status = "fail"
 	// StatusWarn means something is off but does not stop interception by itself.
 	StatusWarn Status = "warn"
-	// StatusSkip means the check could not run; Reason says why.
+	// StatusSkip means the check did not apply or waited on a failed
+	// check; Reason says why.
 	StatusSkip Status = "skip"
+	// StatusUnread means a source the check needs could not be read (a
+	// kind the dump lacks or the user may not read, no Hubble Relay, no
+	// exec permission, a command that failed or printed what does not
+	// parse), or holds nothing to judge by; Reason names the source and
+	// why. It never passes.
+	StatusUnread Status = "unread"
 )
 
 // Mark is the one-character mark of s in the text report.
@@ -23,6 +30,8 @@ func (s Status) Mark() string {
 		return "✗"
 	case StatusWarn:
 		return "!"
+	case StatusUnread:
+		return "?"
 	default:
 		return "-"
 	}
@@ -42,8 +51,6 @@ type Finding struct {
 	Fix string `json:"fix,omitempty"`
 	// Evidence lists the objects, keys and log lines the reason rests on.
 	Evidence []string `json:"evidence,omitempty"`
-	// unread marks a skip for want of data to judge by (see unread).
-	unread bool
 }
 
 // Report is the doctor's answer for one State.
@@ -56,8 +63,8 @@ type Report struct {
 	Findings []Finding `json:"findings"`
 	// RootCause is the ID of the first failed check; empty when none failed.
 	RootCause string `json:"rootCause,omitempty"`
-	// Unread lists the checks that did not run because the source lacked
-	// the objects they read (a dump without Certificates, say), in order.
+	// Unread lists the checks whose sources could not be read (a dump
+	// without Certificates, no Hubble Relay, no exec permission), in order.
 	Unread []string `json:"unread,omitempty"`
 }
 

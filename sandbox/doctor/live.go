@@ -41,6 +41,7 @@ func customResources() []customResource {
 		{resources.CiliumClusterwideNetworkPolicies(), KindClusterPolicy, "CiliumClusterwideNetworkPolicyList", "cilium.io/v2", false},
 		{resources.CiliumEndpoints(), KindCiliumEndpoint, "CiliumEndpointList", "cilium.io/v2", true},
 		{resources.Certificates(), KindCertificate, "CertificateList", "cert-manager.io/v1", false},
+		{resources.Bundles(), KindBundle, "BundleList", "trust.cert-manager.io/v1alpha1", false},
 	}
 }
 
@@ -62,9 +63,16 @@ type LiveSource struct {
 	// DefaultLogTail.
 	LogTail int64
 	// Exec runs cilium-dbg in the agent pods and Flows reads Hubble
-	// Relay, for the data-path checks; nil leaves those checks skipped.
+	// Relay, for the data-path checks; nil leaves those checks unread.
 	Exec  podexec.Execer
 	Flows FlowReader
+	// Logs reads pod logs; nil reads them through Clientset.
+	Logs PodLogReader
+}
+
+// PodLogReader reads the last lines of a container's log.
+type PodLogReader interface {
+	Log(ctx context.Context, pod corev1.Pod, container string, tail int64) (string, error)
 }
 
 // NewLiveSource builds a LiveSource from a kubeconfig file; an empty path
@@ -113,7 +121,7 @@ func (l *LiveSource) Gather(ctx context.Context, scope Scope) (*State, error) {
 	scope = scope.withDefaults()
 	st := &State{Source: "cluster " + l.Name}
 	steps := []func(context.Context, *State, Scope) error{
-		l.gatherCore, l.gatherCustom, l.gatherSecrets, l.gatherSyncedSecrets, l.gatherLogs, l.gatherDatapath,
+		l.gatherCore, l.gatherNodes, l.gatherCustom, l.gatherSecrets, l.gatherSyncedSecrets, l.gatherLogs, l.gatherEnvoyLogs, l.gatherDatapath,
 	}
 	for _, step := range steps {
 		if err := step(ctx, st, scope); err != nil {
@@ -257,19 +265,12 @@ func syncedSecretsNamespace(st *State, scope Scope) string {
 // gatherLogs reads the logs of the agents on the workload's nodes (of every
 // agent when the workload has no pods).
 func (l *LiveSource) gatherLogs(ctx context.Context, st *State, scope Scope) error {
-	tail := l.LogTail
-	if tail == 0 {
-		tail = DefaultLogTail
-	}
-	nodes := map[string]bool{}
-	for _, p := range st.podsIn(scope.WorkloadNamespace) {
-		nodes[p.Spec.NodeName] = true
-	}
+	nodes := workloadNodes(st, scope)
 	for _, p := range st.agentPods(scope.CiliumNamespace) {
 		if len(nodes) > 0 && !nodes[p.Spec.NodeName] {
 			continue
 		}
-		text, err := podLog(ctx, l.Clientset, p, tail)
+		text, err := l.podLog(ctx, p, agentContainer)
 		if err != nil {
 			st.markMissing(KindAgentLog, fmt.Sprintf("could not read the log of %s/%s: %v", p.Namespace, p.Name, err))
 			continue
@@ -279,8 +280,60 @@ func (l *LiveSource) gatherLogs(ctx context.Context, st *State, scope Scope) err
 	return nil
 }
 
-func podLog(ctx context.Context, cs kubernetes.Interface, p corev1.Pod, tail int64) (string, error) {
-	req := cs.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: "cilium-agent", TailLines: &tail})
+// gatherEnvoyLogs reads the logs of the Envoy pods (cilium-envoy) on the
+// workload's nodes.
+func (l *LiveSource) gatherEnvoyLogs(ctx context.Context, st *State, scope Scope) error {
+	nodes := workloadNodes(st, scope)
+	for _, p := range st.envoyPods(scope.CiliumNamespace) {
+		if len(nodes) > 0 && !nodes[p.Spec.NodeName] {
+			continue
+		}
+		text, err := l.podLog(ctx, p, envoyContainer)
+		if err != nil {
+			st.markMissing(KindEnvoyLog, fmt.Sprintf("could not read the log of %s/%s: %v", p.Namespace, p.Name, err))
+			continue
+		}
+		st.EnvoyLogs = append(st.EnvoyLogs, AgentLog{Pod: p.Name, Text: text})
+	}
+	return nil
+}
+
+// gatherNodes reads the nodes the workload's pods run on, whose labels and
+// taints say why a DaemonSet leaves one out.
+func (l *LiveSource) gatherNodes(ctx context.Context, st *State, scope Scope) error {
+	for _, name := range sortedKeys(workloadNodes(st, scope)) {
+		n, err := l.Clientset.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			st.Nodes = append(st.Nodes, *n)
+		case apierrors.IsNotFound(err):
+		default:
+			return tolerate(st, KindNode, "node "+name, err)
+		}
+	}
+	return nil
+}
+
+// workloadNodes returns the nodes the workload namespace's pods run on.
+func workloadNodes(st *State, scope Scope) map[string]bool {
+	nodes := map[string]bool{}
+	for _, p := range st.podsIn(scope.WorkloadNamespace) {
+		if p.Spec.NodeName != "" {
+			nodes[p.Spec.NodeName] = true
+		}
+	}
+	return nodes
+}
+
+func (l *LiveSource) podLog(ctx context.Context, p corev1.Pod, container string) (string, error) {
+	tail := l.LogTail
+	if tail == 0 {
+		tail = DefaultLogTail
+	}
+	if l.Logs != nil {
+		return l.Logs.Log(ctx, p, container, tail)
+	}
+	req := l.Clientset.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: container, TailLines: &tail})
 	rc, err := req.Stream(ctx)
 	if err != nil {
 		return "", err

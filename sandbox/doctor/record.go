@@ -37,6 +37,8 @@ func recordedFiles() []recordedFile {
 		{KindClusterPolicy, "ciliumclusterwidenetworkpolicies.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.ClusterPolicies) }, ""},
 		{KindCiliumEndpoint, "ciliumendpoints.yaml", "cilium.io/v2", func(s *State) []any { return anySlice(s.Endpoints) }, ""},
 		{KindCertificate, "certificates.yaml", "cert-manager.io/v1", func(s *State) []any { return anySlice(s.Certificates) }, ""},
+		{KindNode, "nodes.yaml", "v1", func(s *State) []any { return anySlice(s.Nodes) }, ""},
+		{KindBundle, "bundles.yaml", "trust.cert-manager.io/v1alpha1", func(s *State) []any { return anySlice(s.Bundles) }, ""},
 	}
 }
 
@@ -95,7 +97,30 @@ func WriteState(ctx context.Context, dir string, st *State) error {
 			return fmt.Errorf("record state: %w", err)
 		}
 	}
+	if err := writeEnvoyLogs(dir, st.EnvoyLogs); err != nil {
+		return err
+	}
 	return writeDatapath(dir, st)
+}
+
+// EnvoyLogDir is where a dump keeps the cilium-envoy pods' logs:
+// logs/envoy/<pod>.log.
+const EnvoyLogDir = "envoy"
+
+func writeEnvoyLogs(dir string, logs []AgentLog) error {
+	if len(logs) == 0 {
+		return nil
+	}
+	d := filepath.Join(dir, "logs", EnvoyLogDir)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return fmt.Errorf("record state: %w", err)
+	}
+	for _, l := range logs {
+		if err := os.WriteFile(filepath.Join(d, filepath.Base(l.Pod)+".log"), []byte(l.Text), 0o644); err != nil {
+			return fmt.Errorf("record state: %w", err)
+		}
+	}
+	return nil
 }
 
 // writeList writes items as a kubectl-style List, with apiVersion and kind

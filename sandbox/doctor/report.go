@@ -75,13 +75,13 @@ func (r *Report) WriteTextWith(w io.Writer, opts TextOptions) error {
 		}
 	}
 	c := r.Counts()
-	fmt.Fprintf(&b, "\n%d checks: %d pass, %d fail, %d warn, %d skip\n",
-		len(r.Findings), c[StatusPass], c[StatusFail], c[StatusWarn], c[StatusSkip])
+	fmt.Fprintf(&b, "\n%d checks: %d pass, %d fail, %d warn, %d skip, %d unread\n",
+		len(r.Findings), c[StatusPass], c[StatusFail], c[StatusWarn], c[StatusSkip], c[StatusUnread])
 	switch cause := r.Cause(); {
 	case cause != nil:
 		fmt.Fprintf(&b, "root cause: %s: %s\nfix: %s\n", cause.ID, cause.Reason, cause.Fix)
 	case len(r.Unread) > 0:
-		fmt.Fprintf(&b, "root cause: none found by the checks that ran; not run for want of data: %s (their lines say what to add)\n",
+		fmt.Fprintf(&b, "root cause: none found by the checks that ran; unread: %s (their lines say what could not be read)\n",
 			strings.Join(r.Unread, ", "))
 	default:
 		b.WriteString("root cause: none found; interception should be active\n")

@@ -55,21 +55,21 @@ func Evaluate(st *State, opts Options) *Report {
 	// or through the checks it needs.
 	blockedBy := map[string]string{}
 	for _, c := range checks() {
-		f, unread := runCheck(e, c, blockedBy)
+		f := runCheck(e, c, blockedBy)
 		rep.Findings = append(rep.Findings, f)
 		if f.Status == StatusFail && rep.RootCause == "" {
 			rep.RootCause = f.ID
 		}
-		if unread {
+		if f.Status == StatusUnread {
 			rep.Unread = append(rep.Unread, f.ID)
 		}
 	}
 	return rep
 }
 
-// runCheck runs c unless a check it needs failed; unread tells that it
-// did not run because the state lacks a kind it reads.
-func runCheck(e *env, c check, blockedBy map[string]string) (f Finding, unread bool) {
+// runCheck runs c unless a check it needs failed, or says unread when the
+// state lacks a kind it reads.
+func runCheck(e *env, c check, blockedBy map[string]string) (f Finding) {
 	for _, n := range c.needs {
 		if b, ok := blockedBy[n]; ok {
 			blockedBy[c.id] = b
@@ -79,17 +79,16 @@ func runCheck(e *env, c check, blockedBy map[string]string) (f Finding, unread b
 	}
 	if f.Status == "" {
 		if reason := e.st.missing(c.reads...); reason != "" {
-			f, unread = Finding{Status: StatusSkip, Reason: reason}, true
+			f = unread(reason)
 		} else {
 			f = c.run(e)
-			unread = f.unread
 		}
 	}
 	if f.Status == StatusFail {
 		blockedBy[c.id] = c.id
 	}
 	f.ID, f.Title = c.id, c.title
-	return f, unread
+	return f
 }
 
 // check is one named check with the checks it depends on and the kinds it
@@ -198,11 +197,12 @@ func warn(reason, fix string, evidence ...string) Finding {
 
 func skip(reason string) Finding { return Finding{Status: StatusSkip, Reason: reason} }
 
-// unread skips a check whose objects were read but hold nothing to judge
-// by (a policy status no Cilium has written): the report then names it
-// among the checks that did not run, instead of calling the cluster healthy.
+// unread is the finding of a check whose source could not be read, or was
+// read but holds nothing to judge by (a policy status no Cilium has
+// written): it never passes, and the report names it among the unread
+// checks instead of calling the cluster healthy.
 func unread(reason string, evidence ...string) Finding {
-	return Finding{Status: StatusSkip, Reason: reason, Evidence: evidence, unread: true}
+	return Finding{Status: StatusUnread, Reason: reason, Evidence: evidence}
 }
 
 // helmUpgrade is the command changing one value of the Cilium release,

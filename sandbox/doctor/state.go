@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	cmv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	trustapi "github.com/cert-manager/trust-manager/pkg/apis/trust/v1alpha1"
 	flowpb "github.com/cilium/cilium/api/v1/flow"
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 	appsv1 "k8s.io/api/apps/v1"
@@ -30,6 +31,12 @@ const (
 	KindCiliumEndpoint Kind = "CiliumEndpoint"
 	KindCertificate    Kind = "Certificate"
 	KindAgentLog       Kind = "agent log"
+	// KindNode is the nodes the workload's pods run on; KindBundle
+	// trust-manager's Bundles; KindEnvoyLog the logs of the Envoy pods
+	// (cilium-envoy) on the workload's nodes.
+	KindNode     Kind = "Node"
+	KindBundle   Kind = "Bundle"
+	KindEnvoyLog Kind = "Envoy log"
 )
 
 // Scope says where the checks look.
@@ -90,6 +97,11 @@ type State struct {
 	Endpoints       []ciliumv2.CiliumEndpoint
 	Certificates    []cmv1.Certificate
 	AgentLogs       []AgentLog
+	Nodes           []corev1.Node
+	Bundles         []trustapi.Bundle
+	// EnvoyLogs are the logs of the cilium-envoy pods (an agent that runs
+	// Envoy itself logs Envoy's lines in AgentLogs).
+	EnvoyLogs []AgentLog
 	// AgentOutputs and Flows are the data path as the agent on the
 	// workload's node realized it and as Hubble Relay saw it.
 	AgentOutputs []AgentOutput
@@ -172,6 +184,15 @@ func (s *State) endpoint(ns, name string) *ciliumv2.CiliumEndpoint {
 	return nil
 }
 
+func (s *State) node(name string) *corev1.Node {
+	for i := range s.Nodes {
+		if s.Nodes[i].Name == name {
+			return &s.Nodes[i]
+		}
+	}
+	return nil
+}
+
 // podsIn returns the pods of namespace ns, sorted by name.
 func (s *State) podsIn(ns string) []corev1.Pod {
 	var out []corev1.Pod
@@ -189,6 +210,17 @@ func (s *State) agentPods(ns string) []corev1.Pod {
 	var out []corev1.Pod
 	for _, p := range s.podsIn(ns) {
 		if p.Labels["k8s-app"] == "cilium" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// envoyPods returns the Envoy pods (label k8s-app=cilium-envoy) of ns.
+func (s *State) envoyPods(ns string) []corev1.Pod {
+	var out []corev1.Pod
+	for _, p := range s.podsIn(ns) {
+		if p.Labels["k8s-app"] == envoyDaemonSet {
 			out = append(out, p)
 		}
 	}

@@ -25,24 +25,27 @@ func newDoctorCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Say why Cilium's TLS interception is not active, from a live cluster or a dump",
-		Long: `Run the doctor's 24 checks in dependency order (Cilium agents, L7 proxy, Envoy,
-the secrets mode of the running release, the policies' secrets and their keys,
-the operator's copies of them in the secrets namespace under secret sync,
-the Secrets headers are set from (never their values),
-certificates and their SANs, DNS and HTTP rules, the workload's selection and
-management by Cilium, proxies in its environment, CA trust, agent logs), then
-the data path, read with cilium-dbg in the Cilium agent on the workload's node
-and from Hubble Relay (the endpoint's redirect to Envoy, the names the DNS proxy
-learned and the addresses they share, the certificates Envoy holds, the
-workload's last flows to port 443; they need create on pods/exec and pods/portforward in the Cilium namespace and
-skip without it), and name the first failure as the root cause, with its fix.
+		Long: fmt.Sprintf(`Run the doctor's %d checks in dependency order (Cilium agents, L7 proxy, Envoy
+ready on the workload's nodes, the secrets mode of the running release, the
+policies' secrets and their keys, the operator's copies of them in the secrets
+namespace under secret sync, the Secrets headers are set from (never their
+values), certificates and their SANs, DNS and HTTP rules, the workload's
+selection and management by Cilium, proxies in its environment, CA trust, agent
+logs), then the data path, read with cilium-dbg in the Cilium agent on the
+workload's node and from Hubble Relay (the endpoint's redirect to Envoy, the
+names the DNS proxy learned and the addresses they share, the certificates Envoy holds, the workload's last
+flows to and from its TLS ports, Envoy's TLS counters: whether Envoy verifies
+the real servers and completes its handshakes with them; they need create on
+pods/exec and pods/portforward in the Cilium namespace and are unread without
+it), and name the first failure as the root cause, with its fix. A check whose
+source could not be read says unread (?) and why; it never passes.
 
 A dump (--from) must hold the DaemonSets, ConfigMaps and CiliumNetworkPolicies
-(an empty List counts); other kinds may be left out, and their checks skip.
+(an empty List counts); other kinds may be left out, and their checks are unread.
 
 Exit codes: 0 every check passed (or warned), 1 a check failed, 2 the doctor
 could not run (bad flags, unreachable cluster, unreadable or incomplete dump,
-a directory of several dumps).`,
+a directory of several dumps).`, len(doctor.CheckIDs())),
 		Example: `  sandbox doctor
   sandbox doctor -v   # the evidence of every check, not only of failures
   sandbox doctor --kubeconfig .sandbox/kubeconfig --namespace my-app
