@@ -140,5 +140,7 @@ func datapathChecks() []check {
 		{id: "hubble-flows", title: "Hubble saw the workload's HTTPS go through Envoy", needs: []string{"endpoints-managed", "envoy"}, reads: []Kind{KindHubbleFlow}, run: checkHubbleFlows},
 		{id: "upstream-trust", title: "Envoy verifies the real servers against the upstream trust", needs: []string{"envoy-secrets", "hubble-flows"}, reads: []Kind{KindAgentOutput}, run: checkUpstreamTrust},
 		{id: "upstream-client-cert", title: "the real servers ask Envoy for no client certificate", needs: []string{"upstream-trust"}, reads: []Kind{KindAgentOutput}, run: checkUpstreamClientCert},
+		{id: "uncovered-port", title: "the workload reaches the intercepted names only on the TLS ports", needs: []string{"endpoints-managed"}, reads: []Kind{KindHubbleFlow}, run: checkUncoveredPort},
+		{id: "http-denied", title: "no request denied by an HTTP rule", needs: []string{"hubble-flows"}, reads: []Kind{KindHubbleFlow}, run: checkHTTPDenied},
 	}
 }

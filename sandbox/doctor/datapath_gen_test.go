@@ -53,6 +53,9 @@ type datapathFixture struct {
 	// failed maps the file of a command that failed (exit code 1) to what
 	// it printed on stderr; its output is then empty.
 	failed map[string]string
+	// githubHTTP are the github group's HTTP rules as the realized L4
+	// filter prints them; nil is the chart's default, [{}].
+	githubHTTP []map[string]any
 }
 
 // files renders the fixture into datapath/ paths and contents.

@@ -99,7 +99,7 @@ func (l *LiveSource) gatherFlows(ctx context.Context, st *State, e *env, targets
 		return nil
 	}
 	if why := l.denied(ctx, ns, "portforward"); why != "" {
-		st.markMissing(KindHubbleFlow, why+": hubble-flows reads Hubble Relay through a port-forward")
+		st.markMissing(KindHubbleFlow, why+": the data-path checks read Hubble Relay through a port-forward")
 		return nil
 	}
 	for _, t := range targets {
@@ -112,7 +112,7 @@ func (l *LiveSource) gatherFlows(ctx context.Context, st *State, e *env, targets
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, hubble.ErrNoRelay):
-			st.markMissing(KindHubbleFlow, fmt.Sprintf("%v: hubble-flows reads the workload's flows from it", err))
+			st.markMissing(KindHubbleFlow, fmt.Sprintf("%v: the data-path checks read the workload's flows from it", err))
 			return nil
 		case err != nil:
 			st.markMissing(KindHubbleFlow, fmt.Sprintf("could not read Hubble Relay's flows in %s: %v", ns, err))

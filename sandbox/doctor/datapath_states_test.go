@@ -290,8 +290,12 @@ func (f datapathFixture) egressRules() []*models.PolicyRule {
 		ns = "cilium-secrets"
 	}
 	perSel := func(group string) map[string]any {
+		http := []map[string]any{{}}
+		if group == "github" && f.githubHTTP != nil {
+			http = f.githubHTTP
+		}
 		return map[string]any{"terminatingTLS": tls(ns, "intercept-"+group+"-tls", "certificateChain"),
-			"originatingTLS": tls(ns, "intercept-upstream-ca", "trustedCA"), "http": []map[string]any{{}}}
+			"originatingTLS": tls(ns, "intercept-upstream-ca", "trustedCA"), "http": http}
 	}
 	// encoding/json compacts an L4Filter's JSON with HTML escaping, as it
 	// does any MarshalJSON output: json.RawMessage goes the same way.

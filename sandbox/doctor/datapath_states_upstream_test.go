@@ -3,6 +3,8 @@ package doctor
 import (
 	"fmt"
 	"testing"
+
+	flowpb "github.com/cilium/cilium/api/v1/flow"
 )
 
 // upstreamDatapathFixtures make the data path of the states whose cause
@@ -23,6 +25,25 @@ func upstreamDatapathFixtures() map[string]func(*testing.T, string) datapathFixt
 			f := baseFixture(t, dir)
 			f.stats = envoyStats{downstream: 1, handshakeErrors: 1}
 			f.flows = f.connection(0, 40112, "140.82.112.6", 16777218, []string{"api.github.com"}, flowUpstreamFailed)
+			return f
+		},
+		// A connection to api.github.com on 8443, which no TLS rule covers,
+		// 90 seconds after an intercepted one on 443.
+		"port-not-covered": func(t *testing.T, dir string) datapathFixture {
+			f := baseFixture(t, dir)
+			other := onPort(f.connection(90, 40777, "140.82.112.6", 16777218, []string{"api.github.com"}, flowPolicyDenied), 8443)
+			f.flows = append(other, f.flows...)
+			return f
+		},
+		// The github group allows GET /meta only: POST /meta and GET
+		// /denied-by-policy get Envoy's 403 after an allowed GET /meta.
+		"http-denied": func(t *testing.T, dir string) datapathFixture {
+			f := baseFixture(t, dir)
+			f.githubHTTP = []map[string]any{{"method": "GET", "path": "/meta"}}
+			post := l7Denied(f.connection(30, 40321, "140.82.112.6", 16777218, []string{"api.github.com"}, flowIntercepted), "POST", "https://api.github.com/meta")
+			other := l7Denied(f.connection(60, 40518, "140.82.112.6", 16777218, []string{"api.github.com"}, flowIntercepted), "GET", "https://api.github.com/denied-by-policy")
+			f.flows = append(append(other, post...), f.flows...)
+			f.stats = envoyStats{downstream: 3, upstream: 1}
 			return f
 		},
 		// No Envoy on the worker: the agent redirects, every envoy admin
@@ -53,4 +74,35 @@ func upstreamDatapathFixtures() map[string]func(*testing.T, string) datapathFixt
 // get, then Fatalf "cannot get <what>: %s\n", which adds its own newline).
 func noAdminSocket(what, path string) string {
 	return fmt.Sprintf("Error: cannot get %s: failed to call %q endpoint: Get \"http://envoy-admin/%s\": dial unix /var/run/cilium/envoy/sockets/admin.sock: connect: no such file or directory\n\n", what, path, path)
+}
+
+// onPort moves a connection's flows to another destination port.
+func onPort(flows []*flowpb.Flow, port uint32) []*flowpb.Flow {
+	for _, f := range flows {
+		f.GetL4().GetTCP().DestinationPort = port
+	}
+	return flows
+}
+
+// l7Denied turns an intercepted connection's request into one an HTTP rule
+// denied: Envoy logs it as denied (Hubble: an L7 request with verdict
+// DROPPED), answers 403 itself and opens no upstream connection
+// (cilium/proxy l7policy.cc decodeHeaders, encodeHeaders).
+func l7Denied(flows []*flowpb.Flow, method, url string) []*flowpb.Flow {
+	var out []*flowpb.Flow
+	for _, f := range flows {
+		if f.GetTraceObservationPoint() == flowpb.TraceObservationPoint_FROM_PROXY {
+			continue
+		}
+		if h := f.GetL7().GetHttp(); h != nil {
+			h.Method, h.Url = method, url
+			if f.GetL7().GetType() == flowpb.L7FlowType_REQUEST {
+				f.Verdict = flowpb.Verdict_DROPPED
+			} else {
+				h.Code = 403
+			}
+		}
+		out = append(out, f)
+	}
+	return out
 }

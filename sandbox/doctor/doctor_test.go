@@ -55,6 +55,8 @@ func rootCauses() map[string]string {
 		"upstream-trust-missing":                "upstream-trust",
 		"upstream-asks-client-cert":             "upstream-client-cert",
 		"envoy-not-on-node":                     "envoy",
+		"port-not-covered":                      "uncovered-port",
+		"http-denied":                           "",
 	}
 }
 
