@@ -16,8 +16,12 @@ TEST_FLAGS   ?= -vet=all -count=1
 # The stages of `make test`; '+' runs targets concurrently (the module
 # download overlaps the control-plane build, which needs only its own).
 TEST_STAGES  ?= fmt-check check-tracked modules+controlplane unit test-hermetic
+# The platforms users run besides linux/amd64 (macOS with Docker Desktop, and
+# arm64 Linux): `make cross` vets every package and test for each. The agent
+# tier (scenarios/kit/agent, scenarios/*agent*_test.go) is Linux-only.
+CROSS_PLATFORMS ?= darwin/arm64 darwin/amd64 linux/arm64
 
-.PHONY: help test unit vet fmt-check check-tracked lint build controlplane test-hermetic tidy modules \
+.PHONY: help test unit vet cross fmt-check check-tracked lint build controlplane test-hermetic tidy modules \
 	sandbox sandbox-down sandbox-plan sandbox-status sandbox-live-test e2e \
 	doctor render matrix matrix-plan golden crds
 
@@ -44,6 +48,14 @@ controlplane: ## build kube-apiserver and etcd for the hermetic control plane (o
 
 vet: ## go vet (make test runs the same analyzers in its unit stage)
 	$(GO) vet ./...
+
+cross: ## go vet every package and test for macOS (arm64, amd64) and linux/arm64; CI runs it beside make test
+	@failed=""; for p in $(CROSS_PLATFORMS); do \
+		echo "=== go vet ./... for $$p"; start=$$(date +%s); \
+		if GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./...; then r=pass; else r=FAIL; failed="$$failed $$p"; fi; \
+		echo "--- $$p: $$r ($$(($$(date +%s) - start))s)"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "cross: vet failed for$$failed"; exit 1; fi
 
 fmt-check: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

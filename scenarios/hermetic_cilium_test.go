@@ -3,8 +3,6 @@ package scenarios
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,13 +14,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
-	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/agent"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
 )
@@ -43,36 +38,6 @@ func (s *suiteState) hermeticOptions() (hermetic.Options, error) {
 		opts.Cilium = &hermetic.CiliumOptions{Version: v}
 	}
 	return opts, nil
-}
-
-// agentTierSkip says why Cilium's operator and agent cannot run in-process
-// for release v, or "": they are the Go code of the cilium module in go.mod,
-// one release.
-func agentTierSkip(v versions.Cilium) string {
-	mod, err := agent.ModuleVersion()
-	if err != nil {
-		return fmt.Sprintf("the agent tier cannot tell which Cilium it links: %v", err)
-	}
-	if v.String() != mod {
-		return fmt.Sprintf("the agent tier runs Cilium %s's own Go code (the module in go.mod), not %s's", mod, v)
-	}
-	return ""
-}
-
-// startCilium starts Cilium's operator and agent against cp, configured
-// from the cilium-config Cilium's chart installed there. Their warnings and
-// errors go to the test binary's stderr.
-func (s *suiteState) startCilium(ctx context.Context, cp *hermetic.ControlPlane) error {
-	cs, err := kubernetes.NewForConfig(cp.Config)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s.cilium, err = agent.StartInProcess(ctx, cp.KubeconfigPath, cs, log)
-	if err != nil {
-		return fmt.Errorf("start Cilium's operator and agent in-process: %w", err)
-	}
-	return nil
 }
 
 // operatorCopyTimeout bounds the wait for Cilium's operator's copies: its

@@ -22,7 +22,6 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
-	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/agent"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
@@ -43,7 +42,7 @@ type suiteState struct {
 	fakeCerts *upstream.Certs
 	// cilium is Cilium's operator and agent in-process on the hermetic
 	// control plane; ciliumSkip says why they do not run, when they do not.
-	cilium     *agent.InProcess
+	cilium     *inProcessCilium
 	ciliumSkip string
 
 	rest *rest.Config

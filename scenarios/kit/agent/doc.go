@@ -48,4 +48,9 @@
 //
 // Only the scenarios' test binary imports this package: the sandbox binary
 // never links Cilium's agent or operator.
+//
+// The package builds on Linux only (every file but this one is
+// //go:build linux): Cilium's pkg/maps/policymap needs pkg/bpf, whose Map
+// exists only on Linux. Elsewhere it is empty, and the scenarios' agent
+// tier skips, saying so.
 package agent
