@@ -43,20 +43,30 @@ func (w Workload) String() string {
 	return fmt.Sprintf("%s %s -l %s", w.Kind, w.Namespace, w.Selector)
 }
 
+// errUnknownKind is a Workload of a kind Rollout does not know: a bug, not
+// a state to wait out.
+var errUnknownKind = errors.New("unknown kind")
+
 // PollInterval is how often readiness waits look again.
 const PollInterval = 2 * time.Second
 
 // WaitRollout waits until every workload has all its pods updated and ready.
-// On timeout or cancellation the error wraps ErrNotReady and describes the
-// state each unready workload was last seen in.
+// An API error (a connection reset while Cilium programs the node, an API
+// server restarting) counts as "not ready yet", except one that retrying
+// cannot cure (see Transient). On timeout or cancellation the error wraps
+// ErrNotReady and describes the state each unready workload was last seen
+// in, or the last error reading it.
 func WaitRollout(ctx context.Context, cs kubernetes.Interface, timeout time.Duration, workloads ...Workload) error {
 	var observed []string
 	err := wait.PollUntilContextTimeout(ctx, PollInterval, timeout, true, func(ctx context.Context) (bool, error) {
 		observed = observed[:0]
 		for _, w := range workloads {
 			desc, err := rolloutState(ctx, cs, w)
-			if err != nil {
+			if err != nil && !Transient(err) {
 				return false, err
+			}
+			if err != nil {
+				desc = fmt.Sprintf("%s: not read: %v", w, err)
 			}
 			if desc != "" {
 				observed = append(observed, desc)
@@ -76,6 +86,22 @@ func WaitRollout(ctx context.Context, cs kubernetes.Interface, timeout time.Dura
 	return nil
 }
 
+// Transient reports whether a wait should look again after err: API
+// errors count as "not ready yet" (connection resets, timeouts, an API
+// server restarting or throttling, a resource whose CRD is not served
+// yet), except those retrying cannot cure: a request the server refuses as
+// forbidden, unauthorized, bad or invalid, and a workload of a kind
+// WaitRollout does not know.
+func Transient(err error) bool {
+	switch {
+	case apierrors.IsForbidden(err), apierrors.IsUnauthorized(err), apierrors.IsBadRequest(err),
+		apierrors.IsInvalid(err), apierrors.IsMethodNotSupported(err), apierrors.IsNotAcceptable(err),
+		apierrors.IsUnsupportedMediaType(err), errors.Is(err, errUnknownKind):
+		return false
+	}
+	return true
+}
+
 // RolloutState returns "" when w is rolled out, otherwise what is missing,
 // from one observation. Missing objects are reported, not returned as errors.
 func RolloutState(ctx context.Context, cs kubernetes.Interface, w Workload) (string, error) {
@@ -91,7 +117,7 @@ func rolloutState(ctx context.Context, cs kubernetes.Interface, w Workload) (str
 	case Deployment:
 		return deploymentState(ctx, cs, w)
 	default:
-		return "", fmt.Errorf("workload %s: unknown kind %q", w, w.Kind)
+		return "", fmt.Errorf("workload %s: %w %q", w, errUnknownKind, w.Kind)
 	}
 }
 

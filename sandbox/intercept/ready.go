@@ -1,11 +1,15 @@
 package intercept
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -31,8 +35,10 @@ func WaitCertificates(ctx context.Context, dyn dynamic.Interface, selector strin
 }
 
 // waitObjects waits until notReady returns "" for every object of gvr the
-// selector picks; on timeout or cancellation the error wraps
-// cluster.ErrNotReady and holds what notReady said last.
+// selector picks. A list that fails with an error retrying may cure
+// (cluster.Transient) counts as not ready yet. On timeout or cancellation
+// the error wraps cluster.ErrNotReady and holds what notReady said last, or
+// the last list error.
 func waitObjects(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVersionResource, selector string, timeout time.Duration,
 	notReady func(*unstructured.Unstructured) string) error {
 	var pending []string
@@ -40,7 +46,12 @@ func waitObjects(ctx context.Context, dyn dynamic.Interface, gvr schema.GroupVer
 		pending = pending[:0]
 		list, err := dyn.Resource(gvr).List(ctx, metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
-			return false, fmt.Errorf("list %s %s: %w", gvr.Resource, selector, err)
+			err = fmt.Errorf("list %s %s: %w", gvr.Resource, selector, err)
+			if !cluster.Transient(err) {
+				return false, err
+			}
+			pending = append(pending, err.Error())
+			return false, nil
 		}
 		for i := range list.Items {
 			if reason := notReady(&list.Items[i]); reason != "" {
@@ -86,30 +97,39 @@ type SyncInput struct {
 }
 
 // WaitSyncedSecrets waits, when cilium-config turns on secret sync (Cilium
-// 1.17+), until Cilium's operator has copied every TLS secret the selected
-// policies name into the secrets namespace: the agent gives Envoy only the
-// copy's name, so until it exists handshakes fail. It returns what it saw
-// for a step's detail, "" without secret sync.
+// 1.17+), until Cilium's operator holds, in the secrets namespace, a
+// current copy of every TLS secret the selected policies name: the agent
+// gives Envoy only the copy's name, so until the copy exists handshakes
+// fail, and until it holds its source's data (after a renewal, or a new
+// upstream trust) Envoy serves or trusts the old one. API errors retrying
+// may cure count as not ready yet. It returns what it saw for a step's
+// detail, "" without secret sync.
 func WaitSyncedSecrets(ctx context.Context, in SyncInput) (string, error) {
-	secretsNS, err := syncedSecretsNamespace(ctx, in)
-	if err != nil || secretsNS == "" {
-		return "", err
-	}
-	var missing, copies []string
-	err = wait.PollUntilContextTimeout(ctx, cluster.PollInterval, in.Timeout, true, func(ctx context.Context) (bool, error) {
-		var listErr error
-		missing, copies, listErr = unsyncedSecrets(ctx, in, secretsNS)
-		return listErr == nil && len(missing) == 0, listErr
+	var secretsNS string
+	var stale []string // copies missing or not current, or the last error
+	err := wait.PollUntilContextTimeout(ctx, cluster.PollInterval, in.Timeout, true, func(ctx context.Context) (bool, error) {
+		var err error
+		if secretsNS, err = syncedSecretsNamespace(ctx, in); err == nil && secretsNS != "" {
+			stale, err = staleCopies(ctx, in, secretsNS)
+		}
+		if err != nil {
+			if !cluster.Transient(err) {
+				return false, err
+			}
+			stale = []string{err.Error()}
+			return false, nil
+		}
+		return len(stale) == 0, nil
 	})
-	if err != nil && len(missing) > 0 {
-		what := fmt.Sprintf("Cilium's operator has not copied %v into %s (copies there: %v); see kubectl -n %s logs deploy/%s",
-			missing, secretsNS, copies, in.CiliumNamespace, ciliumtls.OperatorDeployment)
+	if err != nil && len(stale) > 0 {
+		what := fmt.Sprintf("Cilium's operator's copies in %s are not current: %s; see kubectl -n %s logs deploy/%s",
+			cmp.Or(secretsNS, "the secrets namespace"), strings.Join(stale, "; "), in.CiliumNamespace, ciliumtls.OperatorDeployment)
 		if ctx.Err() != nil { // interrupted, not timed out
 			return "", fmt.Errorf("synced secrets: %w; still %w: %s", ctx.Err(), cluster.ErrNotReady, what)
 		}
 		return "", fmt.Errorf("synced secrets: %w after %s: %s", cluster.ErrNotReady, in.Timeout, what)
 	}
-	if err != nil {
+	if err != nil || secretsNS == "" {
 		return "", err
 	}
 	return "policy secrets copied into " + secretsNS + ", ", nil
@@ -131,64 +151,121 @@ func syncedSecretsNamespace(ctx context.Context, in SyncInput) (string, error) {
 	return "", nil
 }
 
-// unsyncedSecrets lists the secrets the selected policies name that
-// Cilium's operator copies into secretsNS (ciliumtls.OperatorCopies) and
-// that have no copy there yet, and the copies there.
-func unsyncedSecrets(ctx context.Context, in SyncInput, secretsNS string) (missing, copies []string, err error) {
-	policies, err := in.Dyn.Resource(resources.CiliumNetworkPolicies()).List(ctx, metav1.ListOptions{LabelSelector: in.Selector})
+// staleCopies names, for each secret the selected policies name that
+// Cilium's operator copies into secretsNS (ciliumtls.OperatorCopies), what
+// keeps its copy from being current: no copy yet, no source yet, or a copy
+// holding other data than its source.
+func staleCopies(ctx context.Context, in SyncInput, secretsNS string) ([]string, error) {
+	refs, err := copiedSecrets(ctx, in, secretsNS)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list ciliumnetworkpolicies %s: %w", in.Selector, err)
+		return nil, err
 	}
 	synced, err := in.Kube.CoreV1().Secrets(secretsNS).List(ctx, metav1.ListOptions{LabelSelector: ciliumtls.OwningSecretNameLabel})
 	if err != nil {
-		return nil, nil, fmt.Errorf("list secrets in %s: %w", secretsNS, err)
+		return nil, fmt.Errorf("list secrets in %s: %w", secretsNS, err)
 	}
-	have := map[string]bool{}
-	for _, s := range synced.Items {
+	copies := map[string]*corev1.Secret{}
+	for i, s := range synced.Items {
 		ns, name := ciliumtls.CopyOf(s.Labels)
-		have[ns+"/"+name] = true
-		copies = append(copies, s.Name)
+		copies[ns+"/"+name] = &synced.Items[i]
+	}
+	var stale []string
+	for _, ref := range refs {
+		c := copies[ref.String()]
+		if c == nil {
+			stale = append(stale, fmt.Sprintf("%s: no copy yet", ref))
+			continue
+		}
+		src, err := in.Kube.CoreV1().Secrets(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			stale = append(stale, fmt.Sprintf("%s: the source does not exist yet", ref))
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read secret %s: %w", ref, err)
+		}
+		if keys := differingKeys(src.Data, c.Data); len(keys) > 0 {
+			stale = append(stale, fmt.Sprintf("%s: copy %s holds other data than its source (%s)", ref, c.Name, strings.Join(keys, ", ")))
+		}
+	}
+	return stale, nil
+}
+
+// copiedSecrets returns, sorted and each once, the secrets the selected
+// policies name that Cilium's operator copies into secretsNS.
+func copiedSecrets(ctx context.Context, in SyncInput, secretsNS string) ([]ciliumtls.SecretRef, error) {
+	policies, err := in.Dyn.Resource(resources.CiliumNetworkPolicies()).List(ctx, metav1.ListOptions{LabelSelector: in.Selector})
+	if err != nil {
+		return nil, fmt.Errorf("list ciliumnetworkpolicies %s: %w", in.Selector, err)
 	}
 	seen := map[string]bool{}
+	var out []ciliumtls.SecretRef
 	for i := range policies.Items {
 		refs, err := ciliumtls.PolicySecrets(policies.Items[i].Object, true)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, ref := range refs {
-			if ciliumtls.OperatorCopies(secretsNS, ref.Namespace) && !have[ref.String()] && !seen[ref.String()] {
+			if ciliumtls.OperatorCopies(secretsNS, ref.Namespace) && !seen[ref.String()] {
 				seen[ref.String()] = true
-				missing = append(missing, ref.String())
+				out = append(out, ref)
 			}
 		}
 	}
-	sort.Strings(missing)
-	return missing, copies, nil
+	slices.SortFunc(out, func(a, b ciliumtls.SecretRef) int { return strings.Compare(a.String(), b.String()) })
+	return out, nil
 }
 
-// WaitBundles waits until every trust-manager Bundle the label selector
-// picks has written its targets (condition Synced True): the upstream trust
-// Secret the policies' originatingTLS reads and the CA bundle for clients.
-// A timeout names the Bundles not synced and trust-manager's reason, which
-// says when it may not write a target.
+// differingKeys lists, sorted, the keys whose values differ between a
+// source's and its copy's data, or are in only one of them.
+func differingKeys(src, copied map[string][]byte) []string {
+	var keys []string
+	for k, v := range src {
+		if c, ok := copied[k]; !ok || !bytes.Equal(c, v) {
+			keys = append(keys, k)
+		}
+	}
+	for k := range copied {
+		if _, ok := src[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// WaitBundles waits until trust-manager has written the current spec of
+// every Bundle the label selector picks to its targets (condition Synced
+// True for the Bundle's generation): the upstream trust Secret the
+// policies' originatingTLS reads and the CA bundle for clients. A Synced
+// condition of an earlier generation (the spec changed since, for example
+// a new fake upstream CA offline) is not enough. A timeout names the
+// Bundles not synced and trust-manager's reason, which says when it may
+// not write a target.
 func WaitBundles(ctx context.Context, dyn dynamic.Interface, selector string, timeout time.Duration) error {
 	return waitObjects(ctx, dyn, resources.Bundles(), selector, timeout, func(o *unstructured.Unstructured) string {
 		return conditionNotTrue(o, "Synced")
 	})
 }
 
-// conditionNotTrue returns "" when the object's condition of type is True,
-// else its name and the condition's reason and message.
+// conditionNotTrue returns "" when the object's condition of type is True
+// and was observed for the object's current generation (a condition
+// without observedGeneration counts as current), else its name and the
+// condition's reason and message.
 func conditionNotTrue(o *unstructured.Unstructured, typ string) string {
 	conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
 	for _, raw := range conds {
 		cond, _ := raw.(map[string]any)
-		if cond["type"] == typ {
-			if cond["status"] == "True" {
-				return ""
-			}
+		if cond["type"] != typ {
+			continue
+		}
+		if cond["status"] != "True" {
 			return fmt.Sprintf("%s: %v: %v", o.GetName(), cond["reason"], cond["message"])
 		}
+		if seen, ok := cond["observedGeneration"].(int64); ok && seen < o.GetGeneration() {
+			return fmt.Sprintf("%s: %s for generation %d, not yet for the current %d", o.GetName(), typ, seen, o.GetGeneration())
+		}
+		return ""
 	}
 	return fmt.Sprintf("%s: no %s condition yet", o.GetName(), typ)
 }

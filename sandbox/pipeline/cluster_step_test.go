@@ -232,7 +232,7 @@ func TestWaitWorkloadWaitsForCoreDNS(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			kube := fake.NewClientset(deploy("kube-system", "coredns", c.coreDNS), deploy(intercept.WorkloadNamespace, "workload", 2))
 			dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
-				map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList"})
+				map[schema.GroupVersionResource]string{resources.Certificates(): "CertificateList", resources.Bundles(): "BundleList"})
 			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 			defer cancel()
 			_, _, err := waitWorkload(ctx, &state{kube: kube, dyn: dyn})

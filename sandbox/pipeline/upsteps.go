@@ -121,11 +121,16 @@ func chartCertificates() string {
 	return intercept.ReleaseSelector(intercept.DefaultReleaseName)
 }
 
-// waitWorkload waits for the chart's Certificates to be issued and the test
-// workload to be rolled out.
+// waitWorkload waits for the chart's Certificates to be issued,
+// trust-manager's Bundles to hold their current sources (offline runs put a
+// new fake upstream CA in the upstream trust), Cilium's operator's copies to
+// hold their sources' current data, and the test workload to be rolled out.
 func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
 	if err := waitCertificates(ctx, st, chartCertificates(), WorkloadTimeout); err != nil {
 		return "", false, err
+	}
+	if err := intercept.WaitBundles(ctx, st.dyn, chartCertificates(), WorkloadTimeout); err != nil {
+		return "", false, fmt.Errorf("%w (trust-manager writes the upstream trust and the CA bundle)", err)
 	}
 	synced, err := waitSyncedSecrets(ctx, st, WorkloadTimeout)
 	if err != nil {
@@ -135,12 +140,12 @@ func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
 	if err := cluster.WaitRollout(ctx, st.kube, WorkloadTimeout, CoreDNS(), w); err != nil {
 		return "", false, fmt.Errorf("workload: %w", err)
 	}
-	return "certificates issued, " + synced + w.String() + " and CoreDNS ready", false, nil
+	return "certificates issued, bundles synced, " + synced + w.String() + " and CoreDNS ready", false, nil
 }
 
 // waitSyncedSecrets waits, when cilium-config turns on secret sync, until
-// Cilium's operator has copied every TLS secret the chart's policies name
-// (intercept.WaitSyncedSecrets).
+// Cilium's operator holds a current copy of every TLS secret the chart's
+// policies name (intercept.WaitSyncedSecrets).
 func waitSyncedSecrets(ctx context.Context, st *state, timeout time.Duration) (string, error) {
 	return intercept.WaitSyncedSecrets(ctx, intercept.SyncInput{Kube: st.kube, Dyn: st.dyn, Selector: chartCertificates(),
 		CiliumNamespace: cilium.Namespace, Timeout: timeout})

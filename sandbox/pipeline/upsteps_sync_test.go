@@ -27,9 +27,13 @@ func TestWaitSyncedSecrets(t *testing.T) {
 		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: cilium.Namespace, Name: "cilium-config"},
 			Data: map[string]string{"policy-secrets-only-from-secrets-namespace": "true", "policy-secrets-namespace": "cilium-secrets", "enable-policy-secrets-sync": sync}}
 	}
-	copyOf := func(ns, name string) *corev1.Secret {
+	data := func(v string) map[string][]byte { return map[string][]byte{"tls.crt": []byte(v)} }
+	copyOf := func(ns, name, v string) *corev1.Secret {
 		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "cilium-secrets", Name: "copy-of-" + name,
-			Labels: map[string]string{ciliumtls.OwningSecretNamespaceLabel: ns, ciliumtls.OwningSecretNameLabel: name}}}
+			Labels: map[string]string{ciliumtls.OwningSecretNamespaceLabel: ns, ciliumtls.OwningSecretNameLabel: name}}, Data: data(v)}
+	}
+	source := func(ns, name, v string) *corev1.Secret {
+		return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Data: data(v)}
 	}
 	policy := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
@@ -48,10 +52,14 @@ func TestWaitSyncedSecrets(t *testing.T) {
 	}{
 		{name: "no cilium-config: nothing to wait for"},
 		{name: "secret sync off", objs: []runtime.Object{config("false")}},
-		{name: "every copy there", objs: []runtime.Object{config("true"), copyOf("cert-manager", "intercept-github-tls"), copyOf("cert-manager", "intercept-upstream-ca")},
+		{name: "every copy there", objs: []runtime.Object{config("true"), source("cert-manager", "intercept-github-tls", "leaf"), source("cert-manager", "intercept-upstream-ca", "ca"),
+			copyOf("cert-manager", "intercept-github-tls", "leaf"), copyOf("cert-manager", "intercept-upstream-ca", "ca")},
 			wantDetail: "policy secrets copied into cilium-secrets"},
-		{name: "a copy missing", objs: []runtime.Object{config("true"), copyOf("cert-manager", "intercept-upstream-ca")},
-			wantErr: "Cilium's operator has not copied [cert-manager/intercept-github-tls] into cilium-secrets (copies there: [copy-of-intercept-upstream-ca])"},
+		{name: "a copy missing", objs: []runtime.Object{config("true"), source("cert-manager", "intercept-upstream-ca", "ca"), copyOf("cert-manager", "intercept-upstream-ca", "ca")},
+			wantErr: "Cilium's operator's copies in cilium-secrets are not current: cert-manager/intercept-github-tls: no copy yet"},
+		{name: "a copy of an older issue", objs: []runtime.Object{config("true"), source("cert-manager", "intercept-github-tls", "renewed"), source("cert-manager", "intercept-upstream-ca", "ca"),
+			copyOf("cert-manager", "intercept-github-tls", "old"), copyOf("cert-manager", "intercept-upstream-ca", "ca")},
+			wantErr: "cert-manager/intercept-github-tls: copy copy-of-intercept-github-tls holds other data than its source (tls.crt)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
