@@ -55,6 +55,10 @@ func TestMain(m *testing.M) {
 	if opts.provider != providerHermetic && !cfg.DryRunMode() {
 		suite.skip = preflight(context.Background(), *opts, cluster.CheckDocker)
 	}
+	if p := timeoutProblem(testTimeout(flag.CommandLine), *opts, suite.skip, cfg.DryRunMode()); p != "" {
+		fmt.Fprintf(os.Stderr, "scenarios: %s\n", p)
+		os.Exit(2)
+	}
 	testenv = env.NewWithConfig(cfg)
 	testenv.Setup(suite.setup)
 	testenv.Finish(suite.finish)

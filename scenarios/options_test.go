@@ -1,15 +1,18 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
@@ -99,4 +102,72 @@ func (o *runOptions) resolve() error {
 		o.artifacts = abs
 	}
 	return errors.Join(errs...)
+}
+
+// repoRoot is the repository's root as seen from the scenarios' package
+// directory, where go test runs them: the sandbox's kubeconfig and chart
+// cache are the ones `make sandbox` uses there.
+const repoRoot = ".."
+
+// upOptions are the options the kind provider brings the sandbox up with:
+// the repository's kubeconfig and chart cache (not ./scenarios' own), so
+// the scenarios reuse what `make sandbox` downloaded and run offline after it.
+func (o runOptions) upOptions(values map[string]any) pipeline.Options {
+	return pipeline.Options{
+		ClusterName:    o.clusterName,
+		Cilium:         o.cilium,
+		NodeImage:      o.nodeImage,
+		KubeconfigPath: cmp.Or(o.kubeconfig, filepath.Join(repoRoot, pipeline.DefaultKubeconfig)),
+		ChartCacheDir:  filepath.Join(repoRoot, release.DefaultChartCache),
+		ChartValues:    values,
+	}
+}
+
+// goTestDefaultTimeout is the go command's -timeout when none is given.
+const goTestDefaultTimeout = 10 * time.Minute
+
+// minClusterTimeout is the least go test -timeout a run of the scenarios on
+// a cluster accepts, and suggestedTimeout the one it asks for (make e2e's;
+// the e2e workflow passes 50m, the matrix 90m).
+const (
+	minClusterTimeout = 30 * time.Minute
+	suggestedTimeout  = 60 * time.Minute
+)
+
+// timeoutProblem says why go test's -timeout (0: none) is too short for the
+// run o describes, or "" when it is long enough or nothing will run on a
+// cluster (cluster tests skip, dry run, the hermetic provider). A run the
+// go command kills at its timeout skips its teardown, which removes the
+// fake upstreams and CoreDNS's hosts block offline.
+func timeoutProblem(timeout time.Duration, o runOptions, skip string, dryRun bool) string {
+	if dryRun || skip != "" || o.provider == providerHermetic || timeout <= 0 || timeout >= minClusterTimeout {
+		return ""
+	}
+	what := timeout.String()
+	if timeout == goTestDefaultTimeout {
+		what += ", go test's default,"
+	}
+	return fmt.Sprintf("go test's -timeout is %s too short for the scenarios on a cluster: "+
+		"a cold sandbox up, the settles and the rotation take longer, and a run killed at the timeout skips its cleanup. "+
+		"Run: go test -timeout %s ./scenarios (make e2e does), or -timeout 0 for no limit", what, shortDuration(suggestedTimeout))
+}
+
+// shortDuration prints d as go test's flag takes it: 60m, not 1h0m0s.
+func shortDuration(d time.Duration) string {
+	return strconv.Itoa(int(d.Minutes())) + "m"
+}
+
+// testTimeout returns go test's -timeout (the flag test.timeout), 0 when
+// it is not defined.
+func testTimeout(fs *flag.FlagSet) time.Duration {
+	f := fs.Lookup("test.timeout")
+	if f == nil {
+		return 0
+	}
+	if g, ok := f.Value.(flag.Getter); ok {
+		if d, ok := g.Get().(time.Duration); ok {
+			return d
+		}
+	}
+	return 0
 }

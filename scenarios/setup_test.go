@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -102,13 +101,7 @@ func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
 		}
 		fakeCA = certs.CAPEM
 	}
-	rep, err := pipeline.Up(ctx, pipeline.Options{
-		ClusterName:    s.opts.clusterName,
-		Cilium:         s.opts.cilium,
-		NodeImage:      s.opts.nodeImage,
-		KubeconfigPath: cmp.Or(s.opts.kubeconfig, filepath.Join("..", pipeline.DefaultKubeconfig)),
-		ChartValues:    chartValues(s.opts.upstream, fakeCA),
-	})
+	rep, err := pipeline.Up(ctx, s.opts.upOptions(chartValues(s.opts.upstream, fakeCA)))
 	if err != nil {
 		return fmt.Errorf("sandbox up: %w", err)
 	}
