@@ -54,7 +54,9 @@ func TestNegativeControl(t *testing.T) {
 
 // deniedHost is a name in no group and not passed through. Its addresses
 // are not shared with a test host (example.org is not used: it shares
-// example.com's, which is passed through).
+// example.com's, which is passed through). Offline it has a fake upstream
+// of its own (offlineHosts), so a timeout means the policies dropped the
+// connection, as on the internet.
 const deniedHost = "www.wikipedia.org"
 
 // deniedProbeTime bounds the probe of deniedHost: a dropped connection
@@ -65,9 +67,6 @@ func TestDefaultDeny(t *testing.T) {
 	requireDataPath(t)
 	f := features.New("default-deny").WithLabel(scenario.Label, scenario.DefaultDeny).
 		Assess(deniedHost+", in no policy, is dropped: curl times out", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if suite.opts.upstream == upstreamLocal {
-				t.Skip("needs --upstream=internet: offline every test name shares the fake upstream's address, which the policies allow")
-			}
 			suite.expectWithin(ctx, t, suite.workload, request{"GET", deniedHost, "/"}, probe.Timeout, deniedProbeTime)
 			return ctx
 		}).Feature()

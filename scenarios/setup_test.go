@@ -19,7 +19,6 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/hermetic"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
@@ -87,53 +86,6 @@ func (s *suiteState) setup(ctx context.Context, cfg *envconf.Config) (context.Co
 	}
 	s.setupErr = err
 	return ctx, nil
-}
-
-// setupKind reuses or creates the sandbox with the scenarios' chart values;
-// offline it also starts the fake upstream and points CoreDNS at it.
-func (s *suiteState) setupKind(ctx context.Context, cfg *envconf.Config) error {
-	var certs *upstream.Certs
-	var fakeCA []byte
-	if s.opts.upstream == upstreamLocal {
-		var err error
-		if certs, err = upstream.NewCerts(testHosts(), time.Now()); err != nil {
-			return err
-		}
-		fakeCA = certs.CAPEM
-	}
-	rep, err := pipeline.Up(ctx, s.opts.upOptions(chartValues(s.opts.upstream, fakeCA)))
-	if err != nil {
-		return fmt.Errorf("sandbox up: %w", err)
-	}
-	cfg.WithKubeconfigFile(rep.KubeconfigPath)
-	if certs == nil {
-		return nil
-	}
-	s.fake, err = upstream.Start(ctx, upstream.Options{
-		Source: filepath.Join("..", "cmd", "fake-upstream"),
-		Names:  testHosts(),
-		Certs:  certs,
-	})
-	if err != nil {
-		return err
-	}
-	if s.publicRoots, err = probe.PoolFromPEM(certs.CAPEM); err != nil {
-		return err
-	}
-	rc, err := restConfigOf(cfg)
-	if err != nil {
-		return err
-	}
-	cs, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return fmt.Errorf("kubernetes client: %w", err)
-	}
-	if _, err := upstream.EnsureHosts(ctx, cs, s.fake.IP, testHosts()); err != nil {
-		return fmt.Errorf("point coredns at the fake upstream: %w", err)
-	}
-	// Until the restarted CoreDNS pods all run, an old one may still answer
-	// with the real addresses, which Cilium's DNS proxy would then learn.
-	return upstream.WaitCoreDNS(ctx, cs, s.opts.waitTime)
 }
 
 // setupHermetic starts the hermetic control plane; without its binaries the

@@ -35,7 +35,7 @@ var ErrPrivilegedRefused = errors.New("the Docker daemon refuses privileged cont
 // fails with ErrPrivilegedRefused.
 func (k *Kind) Create(ctx context.Context, in CreateInput) error {
 	cfg := ConfigFor(in.Config, in.Name, in.NodeImage)
-	network := kindNetwork()
+	network := KindNetwork()
 	hadNetwork := true
 	if k.host != nil {
 		for _, ref := range nodeImages(cfg.Nodes) {
@@ -131,13 +131,22 @@ func nodeImages(nodes []v1alpha4.Node) []string {
 	return out
 }
 
-// kindNetwork is the Docker network kind puts nodes on ("kind", or
-// $KIND_EXPERIMENTAL_DOCKER_NETWORK as kind reads it).
-func kindNetwork() string {
-	if n := os.Getenv("KIND_EXPERIMENTAL_DOCKER_NETWORK"); n != "" {
+// KindNetworkEnv is the environment variable kind reads the nodes' Docker
+// network from (kind's pkg/cluster/internal/providers/docker/provider.go).
+const KindNetworkEnv = "KIND_EXPERIMENTAL_DOCKER_NETWORK"
+
+// DefaultKindNetwork is the Docker network kind puts nodes on by default.
+const DefaultKindNetwork = "kind"
+
+// KindNetwork is the Docker network kind puts the nodes on:
+// $KIND_EXPERIMENTAL_DOCKER_NETWORK as kind reads it, else "kind". Create
+// and every container that must reach the nodes (the scenarios' fake
+// upstreams) use it.
+func KindNetwork() string {
+	if n := os.Getenv(KindNetworkEnv); n != "" {
 		return n
 	}
-	return "kind"
+	return DefaultKindNetwork
 }
 
 // nodeHost is what Create needs of the Docker host besides kind.

@@ -17,10 +17,10 @@
 // The table has one column per scenario of Scenarios: intercept,
 // wildcard-groups, pass-through, l7-deny, hubble-visibility, rotation,
 // ca-crt-in-secret, negative-control, default-deny and credential-injection.
-// default-deny skips itself with the local upstream (the matrix's default),
-// where every test name resolves to the fake upstream the policies allow; it
-// runs with --upstream=internet. credential-injection needs the local
-// upstream, whose /headers echoes what arrived, and skips with the internet.
+// With the local upstream (the matrix's default) every test name, the
+// denied one included, has a fake upstream of its own, so default-deny runs
+// there too. credential-injection needs the local upstream, whose /headers
+// echoes what arrived, and skips with the internet.
 //
 // Known behaviour is data: Expectations pair a scenario with a version
 // range expression (">=1.16.0 <1.16.2 || >=1.16.4", the syntax of

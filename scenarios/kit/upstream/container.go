@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -18,16 +19,18 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 )
 
-// DefaultNetwork is kind's Docker network, where the cluster's nodes live.
-const DefaultNetwork = "kind"
-
-// DefaultStartTimeout bounds the build and the container start.
+// DefaultStartTimeout bounds the build and the containers' start.
 const DefaultStartTimeout = 5 * time.Minute
 
-// Label marks the containers and images the fake upstream creates.
+// Label marks the containers and images the fake upstream creates; its
+// value is "container" or "image".
 const Label = "cilium-tls-intercept.fake-upstream"
+
+// NameLabel on a container holds the host name it answers for.
+const NameLabel = Label + ".name"
 
 // readyLog is what cmd/fake-upstream logs once it listens.
 const readyLog = "fake-upstream listening on"
@@ -39,38 +42,76 @@ type Options struct {
 	Source string
 	// Go is the go command; "go" from PATH when empty.
 	Go string
-	// Network is the Docker network to join; DefaultNetwork when empty.
+	// Network is the Docker network to join; the kind nodes' network
+	// (cluster.KindNetwork, which follows KIND_EXPERIMENTAL_DOCKER_NETWORK)
+	// when empty.
 	Network string
-	// Names are the host names the fake upstream answers for.
+	// Names are the host names to serve: one container for each.
 	Names []string
 	// StartTimeout bounds build and start; DefaultStartTimeout when zero.
 	StartTimeout time.Duration
 	// Certs are served when set (made earlier, for example so that the CA
 	// could be put in the chart values first); else NewCerts makes them.
 	Certs *Certs
+	// engine connects to the Docker Engine API; cluster.NewDockerClient
+	// when nil (tests give a fake).
+	engine func() (engine, error)
 }
 
-// Upstream is a running fake upstream.
+// engine is the part of the Docker Engine API client the fake upstream uses.
+type engine interface {
+	imageBuilder
+	ContainerCreate(ctx context.Context, opts client.ContainerCreateOptions) (client.ContainerCreateResult, error)
+	CopyToContainer(ctx context.Context, id string, opts client.CopyToContainerOptions) (client.CopyToContainerResult, error)
+	ContainerStart(ctx context.Context, id string, opts client.ContainerStartOptions) (client.ContainerStartResult, error)
+	ContainerLogs(ctx context.Context, id string, opts client.ContainerLogsOptions) (client.ContainerLogsResult, error)
+	ContainerInspect(ctx context.Context, id string, opts client.ContainerInspectOptions) (client.ContainerInspectResult, error)
+	ContainerRemove(ctx context.Context, id string, opts client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
+	ContainerList(ctx context.Context, opts client.ContainerListOptions) (client.ContainerListResult, error)
+	Close() error
+}
+
+// dockerEngine is the Engine API client the sandbox uses elsewhere.
+func dockerEngine() (engine, error) { return cluster.NewDockerClient() }
+
+// Server is one fake upstream container, the only one answering for Name.
+type Server struct {
+	// Name is the host name it serves.
+	Name string
+	// Addr is the container's address on the network.
+	Addr netip.Addr
+	// ID is the container's ID.
+	ID string
+}
+
+// Upstream is the running fake upstream: one container per name, each with
+// an address of its own, all from one image.
 type Upstream struct {
-	// IP is the container's address on the network.
-	IP string
+	// Servers are the containers, one per name, in the order of the names.
+	Servers []Server
 	// Certs are the fake CA and the served certificate.
 	Certs *Certs
-	// Names are the names it answers for.
-	Names []string
-	// Image is the image the container runs.
+	// Image is the image the containers run.
 	Image  string
-	docker *client.Client
-	id     string
+	docker engine
 }
 
 // Start builds the fake upstream on the host, puts it in an image from
-// scratch (the build pulls nothing, so it works offline), runs it on the
-// network with a certificate for every name signed by a fresh fake public
-// CA, and returns its address once it listens. It needs a Docker daemon.
+// scratch (the build pulls nothing, so it works offline) and runs one
+// container of it per name on the network, each serving a certificate for
+// every name signed by a fresh fake public CA. It returns once each
+// listens. It needs a Docker daemon.
+//
+// One container per name, because Cilium gives an identity to an address:
+// names sharing one address would share one identity, selected by every
+// policy that selects any of them, and the proxy redirect of one group's
+// policy would then apply to another's or to a pass-through name.
 func Start(ctx context.Context, opts Options) (*Upstream, error) {
 	if opts.Source == "" {
 		return nil, errors.New("fake upstream: no source directory (cmd/fake-upstream)")
+	}
+	if len(opts.Names) == 0 {
+		return nil, errors.New("fake upstream: no names")
 	}
 	certs := opts.Certs
 	if certs == nil {
@@ -79,17 +120,9 @@ func Start(ctx context.Context, opts Options) (*Upstream, error) {
 			return nil, err
 		}
 	}
-	network := opts.Network
-	if network == "" {
-		network = DefaultNetwork
-	}
-	timeout := opts.StartTimeout
-	if timeout <= 0 {
-		timeout = DefaultStartTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, cmpDuration(opts.StartTimeout, DefaultStartTimeout))
 	defer cancel()
-	d, err := cluster.NewDockerClient()
+	d, err := opts.newEngine()
 	if err != nil {
 		return nil, err
 	}
@@ -98,54 +131,100 @@ func Start(ctx context.Context, opts Options) (*Upstream, error) {
 		d.Close()
 		return nil, fmt.Errorf("start fake upstream: %w", err)
 	}
-	u := &Upstream{Certs: certs, Names: opts.Names, Image: ref, docker: d}
-	if err := u.run(ctx, network); err != nil {
-		return nil, errors.Join(fmt.Errorf("start fake upstream: %w", err), u.Stop(context.WithoutCancel(ctx)))
+	u := &Upstream{Certs: certs, Image: ref, docker: d}
+	netName := opts.network()
+	for _, name := range opts.Names {
+		srv, err := u.run(ctx, netName, name)
+		if srv.ID != "" {
+			u.Servers = append(u.Servers, srv)
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("start fake upstream for %s: %w", name, err), u.Stop(context.WithoutCancel(ctx)))
+		}
 	}
 	return u, nil
 }
 
-// run creates the container with the certificates, starts it and waits
-// for it to listen.
-func (u *Upstream) run(ctx context.Context, networkName string) error {
-	suffix := make([]byte, 4)
+// newEngine connects to the Docker Engine API.
+func (o Options) newEngine() (engine, error) {
+	if o.engine != nil {
+		return o.engine()
+	}
+	return dockerEngine()
+}
+
+// network is the Docker network the containers join.
+func (o Options) network() string {
+	if o.Network != "" {
+		return o.Network
+	}
+	return cluster.KindNetwork()
+}
+
+func cmpDuration(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// Answers returns the DNS answers that send each name to its own container,
+// each with HostsTTL: what CoreDNS answers in an offline run (EnsureHosts
+// writes exactly these), and so what Cilium's DNS proxy learns and derives
+// identities from.
+func (u *Upstream) Answers() dnsanswer.Answers {
+	a := dnsanswer.Answers{}
+	for _, s := range u.Servers {
+		// Start checked the address and the names are exact DNS names, so
+		// Add cannot fail here.
+		_ = a.Add(s.Name, s.Addr, HostsTTL)
+	}
+	return a
+}
+
+// run creates the container for name with the certificates, starts it and
+// waits for it to listen. The Server it returns has an ID as soon as the
+// container exists, so a failed start can still be cleaned up.
+func (u *Upstream) run(ctx context.Context, networkName, name string) (Server, error) {
+	srv := Server{Name: name}
+	suffix := make([]byte, 3)
 	if _, err := rand.Read(suffix); err != nil {
-		return err
+		return srv, err
 	}
 	created, err := u.docker.ContainerCreate(ctx, client.ContainerCreateOptions{
-		Name:             "fake-upstream-" + hex.EncodeToString(suffix),
-		Config:           &container.Config{Image: u.Image, Labels: map[string]string{Label: "container"}},
+		Name:             "fake-upstream-" + name + "-" + hex.EncodeToString(suffix),
+		Config:           &container.Config{Image: u.Image, Labels: map[string]string{Label: "container", NameLabel: name}},
 		HostConfig:       &container.HostConfig{},
 		NetworkingConfig: &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{networkName: {}}},
 	})
 	if err != nil {
-		return fmt.Errorf("create container: %w", err)
+		return srv, fmt.Errorf("create container: %w", err)
 	}
-	u.id = created.ID
+	srv.ID = created.ID
 	files, err := certArchive(u.Certs)
 	if err != nil {
-		return err
+		return srv, err
 	}
-	if _, err := u.docker.CopyToContainer(ctx, u.id, client.CopyToContainerOptions{DestinationPath: "/", Content: bytes.NewReader(files)}); err != nil {
-		return fmt.Errorf("copy certificates: %w", err)
+	if _, err := u.docker.CopyToContainer(ctx, srv.ID, client.CopyToContainerOptions{DestinationPath: "/", Content: bytes.NewReader(files)}); err != nil {
+		return srv, fmt.Errorf("copy certificates: %w", err)
 	}
-	if _, err := u.docker.ContainerStart(ctx, u.id, client.ContainerStartOptions{}); err != nil {
-		return fmt.Errorf("start container: %w", err)
+	if _, err := u.docker.ContainerStart(ctx, srv.ID, client.ContainerStartOptions{}); err != nil {
+		return srv, fmt.Errorf("start container: %w", err)
 	}
-	if err := u.waitReady(ctx); err != nil {
-		return err
+	if err := u.waitReady(ctx, srv.ID); err != nil {
+		return srv, err
 	}
-	info, err := u.docker.ContainerInspect(ctx, u.id, client.ContainerInspectOptions{})
+	info, err := u.docker.ContainerInspect(ctx, srv.ID, client.ContainerInspectOptions{})
 	if err != nil {
-		return fmt.Errorf("inspect container: %w", err)
+		return srv, fmt.Errorf("inspect container: %w", err)
 	}
 	if s := info.Container.NetworkSettings; s != nil {
-		if n, ok := s.Networks[networkName]; ok && n.IPAddress.IsValid() {
-			u.IP = n.IPAddress.String()
-			return nil
+		if n, ok := s.Networks[networkName]; ok && n != nil && n.IPAddress.IsValid() {
+			srv.Addr = n.IPAddress.Unmap()
+			return srv, nil
 		}
 	}
-	return fmt.Errorf("no address on Docker network %q", networkName)
+	return srv, fmt.Errorf("no address on Docker network %q", networkName)
 }
 
 // certArchive is the tar of certs/tls.crt and certs/tls.key copied into
@@ -156,8 +235,8 @@ func certArchive(c *Certs) ([]byte, error) {
 
 // waitReady follows the container's log until the ready line; a container
 // that exits first is an error holding its log.
-func (u *Upstream) waitReady(ctx context.Context) error {
-	logs, err := u.docker.ContainerLogs(ctx, u.id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
+func (u *Upstream) waitReady(ctx context.Context, id string) error {
+	logs, err := u.docker.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
 	if err != nil {
 		return fmt.Errorf("container logs: %w", err)
 	}
@@ -179,17 +258,17 @@ func (u *Upstream) waitReady(ctx context.Context) error {
 	return fmt.Errorf("container exited before listening; log: %s", strings.Join(seen, " | "))
 }
 
-// Stop removes the container (the image is kept for the next run).
+// Stop removes the containers (the image is kept for the next run).
 func (u *Upstream) Stop(ctx context.Context) error {
 	if u == nil || u.docker == nil {
 		return nil
 	}
 	defer u.docker.Close()
-	if u.id == "" {
-		return nil
+	var errs []error
+	for _, s := range u.Servers {
+		if _, err := u.docker.ContainerRemove(ctx, s.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+			errs = append(errs, fmt.Errorf("stop fake upstream for %s: %w", s.Name, err))
+		}
 	}
-	if _, err := u.docker.ContainerRemove(ctx, u.id, client.ContainerRemoveOptions{Force: true}); err != nil {
-		return fmt.Errorf("stop fake upstream: %w", err)
-	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,8 +140,9 @@ func testNetwork(t *testing.T, d *client.Client) string {
 
 // TestStartLive runs the fake upstream on a real Docker daemon (the image
 // is built from scratch, so no registry is needed) and checks, with Go's
-// TLS client, that it serves a chain to the fake CA for the test names
-// and answers /meta; after Stop the container is gone.
+// TLS client, that each name has a container of its own at its own
+// address, serving a chain to the fake CA and answering /meta; after Stop
+// the containers are gone.
 func TestStartLive(t *testing.T) {
 	ctx := context.Background()
 	if err := cluster.CheckDocker(ctx); err != nil {
@@ -162,6 +164,10 @@ func TestStartLive(t *testing.T) {
 			u.Stop(ctx)
 		}
 	}()
+	answers := u.Answers()
+	if got := answers.Names(); !slices.Equal(got, []string{"api.github.com", "sts.amazonaws.com"}) || len(answers.SharedAddrs()) > 0 {
+		t.Fatalf("answers %v: want each name at an address of its own", answers)
+	}
 	block, _ := pem.Decode(u.Certs.CAPEM)
 	if block == nil {
 		t.Fatal("fake CA PEM")
@@ -174,16 +180,17 @@ func TestStartLive(t *testing.T) {
 	roots.AddCert(ca)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
+			addr := answers.Addrs(name)[0].String()
 			tr := &http.Transport{
 				TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: name},
 				DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-					return (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, "tcp", net.JoinHostPort(u.IP, "443"))
+					return (&net.Dialer{Timeout: 10 * time.Second}).DialContext(ctx, "tcp", net.JoinHostPort(addr, "443"))
 				},
 			}
 			defer tr.CloseIdleConnections()
 			resp, err := (&http.Client{Transport: tr, Timeout: 30 * time.Second}).Get("https://" + name + "/meta")
 			if err != nil {
-				t.Fatalf("GET https://%s/meta at %s: %v", name, u.IP, err)
+				t.Fatalf("GET https://%s/meta at %s: %v", name, addr, err)
 			}
 			defer resp.Body.Close()
 			body, _ := io.ReadAll(resp.Body)
@@ -196,12 +203,14 @@ func TestStartLive(t *testing.T) {
 			}
 		})
 	}
-	id := u.id
+	servers := slices.Clone(u.Servers)
 	if err := u.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	stopped = true
-	if _, err := d.ContainerInspect(ctx, id, client.ContainerInspectOptions{}); !cerrdefs.IsNotFound(err) {
-		t.Errorf("container %s still there after Stop: %v", id, err)
+	for _, s := range servers {
+		if _, err := d.ContainerInspect(ctx, s.ID, client.ContainerInspectOptions{}); !cerrdefs.IsNotFound(err) {
+			t.Errorf("container %s of %s still there after Stop: %v", s.ID, s.Name, err)
+		}
 	}
 }

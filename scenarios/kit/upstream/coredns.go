@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 )
 
 // Where CoreDNS's configuration lives in kind (and kubeadm) clusters.
@@ -26,12 +27,13 @@ const (
 	CorefileHashAnnotation = "cilium-tls-intercept/corefile-sha256"
 )
 
-// EnsureHosts makes CoreDNS answer names with ip (WithHosts on the coredns
-// ConfigMap) and restarts CoreDNS when the Corefile changed. It reports
-// whether anything changed; a second call with the same input changes nothing.
-// It does not wait for the restart: call WaitCoreDNS before relying on it.
-func EnsureHosts(ctx context.Context, cs kubernetes.Interface, ip string, names []string) (bool, error) {
-	return editCorefile(ctx, cs, func(c string) (string, error) { return WithHosts(c, ip, names) })
+// EnsureHosts makes CoreDNS give exactly answers for their names (WithHosts
+// on the coredns ConfigMap) and restarts CoreDNS when the Corefile changed.
+// It reports whether anything changed; a second call with the same answers
+// changes nothing. It does not wait for the restart: call WaitCoreDNS
+// before relying on it.
+func EnsureHosts(ctx context.Context, cs kubernetes.Interface, answers dnsanswer.Answers) (bool, error) {
+	return editCorefile(ctx, cs, func(c string) (string, error) { return WithHosts(c, answers) })
 }
 
 // RemoveHosts removes what EnsureHosts added, restarting CoreDNS if it changed.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,13 +19,35 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-var testNames = []string{"sts.amazonaws.com", "api.github.com", "storage.googleapis.com", "api.github.com"}
+// testAnswers gives each test name its own address, as Start's one
+// container per name does.
+func testAnswers(t *testing.T) dnsanswer.Answers {
+	t.Helper()
+	return answersOf(t, "sts.amazonaws.com=172.18.0.9", "api.github.com=172.18.0.10", "storage.googleapis.com=172.18.0.11")
+}
+
+// answersOf returns the answers of NAME=ADDRESS values, each with HostsTTL.
+func answersOf(t *testing.T, values ...string) dnsanswer.Answers {
+	t.Helper()
+	a := dnsanswer.Answers{}
+	for _, v := range values {
+		name, addr, err := dnsanswer.ParseResolve(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Add(name, addr, HostsTTL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return a
+}
 
 func readFile(t *testing.T, name string) string {
 	t.Helper()
@@ -34,58 +58,76 @@ func readFile(t *testing.T, name string) string {
 	return string(b)
 }
 
+// TestWithHostsGolden: the block gives each name exactly its answers (one
+// line per address), the edit is idempotent and undone by WithoutHosts,
+// and HostsAnswers reads back exactly the answers given.
 func TestWithHostsGolden(t *testing.T) {
 	for _, name := range []string{"kind", "tabs"} {
 		t.Run(name, func(t *testing.T) {
 			in := readFile(t, name+".Corefile")
-			got, err := WithHosts(in, "172.18.0.9", testNames)
+			want := testAnswers(t)
+			got, err := WithHosts(in, want)
 			if err != nil {
 				t.Fatal(err)
 			}
 			golden.Check(t, filepath.Join("testdata", name+".golden"), []byte(got), *update)
-			again, err := WithHosts(got, "172.18.0.9", testNames)
+			again, err := WithHosts(got, want)
 			if err != nil || again != got {
 				t.Errorf("second edit changed the Corefile (err %v):\n%s", err, again)
 			}
 			if back := WithoutHosts(got); back != in {
 				t.Errorf("WithoutHosts did not restore the input:\n%s", back)
 			}
+			read, err := HostsAnswers(got)
+			if err != nil || !reflect.DeepEqual(read, want) {
+				t.Errorf("HostsAnswers = %v (%v), want %v", read, err, want)
+			}
+			if shared := read.SharedAddrs(); len(shared) > 0 {
+				t.Errorf("names share addresses: %v", shared)
+			}
 		})
 	}
 }
 
-func TestWithHostsReplacesAddress(t *testing.T) {
-	first, err := WithHosts(readFile(t, "kind.Corefile"), "172.18.0.9", testNames)
+func TestWithHostsReplacesAnswers(t *testing.T) {
+	first, err := WithHosts(readFile(t, "kind.Corefile"), testAnswers(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := WithHosts(first, "172.18.0.10", []string{"api.github.com"})
+	second, err := WithHosts(first, answersOf(t, "api.github.com=172.18.0.20"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(second, "172.18.0.9") || strings.Count(second, beginMarker) != 1 ||
-		!strings.Contains(second, "172.18.0.10 api.github.com\n") {
+		!strings.Contains(second, "172.18.0.20 api.github.com\n") {
 		t.Errorf("the block was not replaced:\n%s", second)
+	}
+	if a, err := HostsAnswers(WithoutHosts(second)); err != nil || len(a) != 0 {
+		t.Errorf("HostsAnswers without the block = %v, %v; want none", a, err)
 	}
 }
 
 func TestWithHostsRejects(t *testing.T) {
 	kind := readFile(t, "kind.Corefile")
+	addr := netip.MustParseAddr("172.18.0.9")
 	cases := []struct {
-		name, corefile, ip string
-		names              []string
-		want               string
+		name, corefile string
+		answers        dnsanswer.Answers
+		want           string
 	}{
-		{"wildcard", kind, "172.18.0.9", []string{"*.github.com"}, `"*.github.com"`},
-		{"upper case", kind, "172.18.0.9", []string{"API.github.com"}, `"API.github.com"`},
-		{"bad address", kind, "172.18.0.300", testNames, `"172.18.0.300"`},
-		{"no names", kind, "172.18.0.9", nil, "no names"},
-		{"no server block", "example.org:53 {\n    forward . 1.1.1.1\n}\n", "172.18.0.9", testNames, "no .:53 server block"},
-		{"own hosts plugin", readFile(t, "own-hosts.Corefile"), "172.18.0.9", testNames, "already has a hosts plugin"},
+		{"wildcard", kind, dnsanswer.Answers{"*.github.com": {{Addr: addr, TTL: 30}}}, `"*.github.com"`},
+		{"upper case", kind, dnsanswer.Answers{"API.github.com": {{Addr: addr, TTL: 30}}}, `"API.github.com"`},
+		{"bad address", kind, dnsanswer.Answers{"api.github.com": {{TTL: 30}}}, "address for api.github.com is not valid"},
+		{"no names", kind, dnsanswer.Answers{}, "no names"},
+		{"no address", kind, dnsanswer.Answers{"api.github.com": nil}, "api.github.com has no address"},
+		{"two TTLs", kind, dnsanswer.Answers{"api.github.com": {{Addr: addr, TTL: 30}}, "example.com": {{Addr: addr.Next(), TTL: 60}}},
+			"one TTL"},
+		{"no server block", "example.org:53 {\n    forward . 1.1.1.1\n}\n", testAnswers(t), "no .:53 server block"},
+		{"own hosts plugin", readFile(t, "own-hosts.Corefile"), testAnswers(t), "already has a hosts plugin"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := WithHosts(tc.corefile, tc.ip, tc.names)
+			_, err := WithHosts(tc.corefile, tc.answers)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want %q", err, tc.want)
 			}
@@ -106,8 +148,8 @@ func TestEnsureHosts(t *testing.T) {
 		wantChanged bool
 		wantHosts   bool
 	}{
-		{"add", func() (bool, error) { return EnsureHosts(ctx, cs, "172.18.0.9", testNames) }, true, true},
-		{"add again", func() (bool, error) { return EnsureHosts(ctx, cs, "172.18.0.9", testNames) }, false, true},
+		{"add", func() (bool, error) { return EnsureHosts(ctx, cs, testAnswers(t)) }, true, true},
+		{"add again", func() (bool, error) { return EnsureHosts(ctx, cs, testAnswers(t)) }, false, true},
 		{"remove", func() (bool, error) { return RemoveHosts(ctx, cs) }, true, false},
 		{"remove again", func() (bool, error) { return RemoveHosts(ctx, cs) }, false, false},
 	}
@@ -118,7 +160,7 @@ func TestEnsureHosts(t *testing.T) {
 				t.Fatal(err)
 			}
 			cm, _ := cs.CoreV1().ConfigMaps(CoreDNSNamespace).Get(ctx, CoreDNSConfigMap, metav1.GetOptions{})
-			has := strings.Contains(cm.Data["Corefile"], "172.18.0.9 api.github.com")
+			has := strings.Contains(cm.Data["Corefile"], "172.18.0.10 api.github.com")
 			if changed != s.wantChanged || has != s.wantHosts {
 				t.Errorf("changed %v hosts %v, want %v %v", changed, has, s.wantChanged, s.wantHosts)
 			}
