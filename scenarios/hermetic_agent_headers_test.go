@@ -1,3 +1,5 @@
+//go:build linux
+
 package scenarios
 
 import (
@@ -18,11 +20,6 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/scenario"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/agent"
 )
-
-// headerSecret is the Secret the github group's header is set from.
-func (h *hermeticCluster) headerSecret() types.NamespacedName {
-	return types.NamespacedName{Namespace: h.tlsNS, Name: headerSecret}
-}
 
 // githubAddr stands in for an address the DNS proxy learned for
 // api.github.com (TEST-NET-1): the stand-in's IP cache maps it to the

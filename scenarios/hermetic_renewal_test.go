@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
@@ -51,6 +52,12 @@ func (h *hermeticCluster) featureRotation() features.Feature {
 			}
 			t.Logf("serial %s -> %s", old.SerialNumber, renewed.SerialNumber)
 		})).Feature()
+}
+
+// headerSecret is the Secret the github group's header is set from (the doctor and the
+// agent tier's credential injection read its copy).
+func (h *hermeticCluster) headerSecret() types.NamespacedName {
+	return types.NamespacedName{Namespace: h.tlsNS, Name: headerSecret}
 }
 
 func (h *hermeticCluster) featureDoctor() features.Feature {
