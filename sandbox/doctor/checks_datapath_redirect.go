@@ -69,7 +69,11 @@ func (e *env) endpointRedirect(t datapathTarget) Finding {
 	if len(missing) > 0 || len(ok) == 0 {
 		return e.noRedirect(t, in, dedupeKeepOrder(missing))
 	}
-	return pass(fmt.Sprintf("endpoint %d (%s) redirects its TLS ports to Envoy, as realized by the agent on its node", t.EndpointID, t), dedupeKeepOrder(ok)...)
+	if f, judged := e.notRealized(t, in, dedupeKeepOrder(ok)); judged {
+		return f
+	}
+	ev := append(dedupeKeepOrder(ok), fmt.Sprintf("endpoint %d: %s", t.EndpointID, revisionsOf(in.ep, in.repoRev)))
+	return pass(fmt.Sprintf("endpoint %d (%s) redirects its TLS ports to Envoy, as realized by the agent on its node", t.EndpointID, t), ev...)
 }
 
 // judgePort says whether egress port/TCP of rule tp is redirected to a
@@ -132,7 +136,7 @@ func (e *env) noRedirect(t datapathTarget, in redirectInputs, missing []string) 
 	if p := in.ep.Status.Policy; p != nil && p.Realized != nil {
 		realized = p.Realized.PolicyRevision
 	}
-	ev := append(missing, fmt.Sprintf("endpoint %d: realized policy revision %d, the agent's repository at revision %d", t.EndpointID, realized, in.repoRev))
+	ev := append(missing, fmt.Sprintf("endpoint %d: %s", t.EndpointID, revisionsOf(in.ep, in.repoRev)))
 	ev = append(ev, egressEntries(in.entries)...)
 	ev = append(ev, statusFailures(in.ep)...)
 	if in.ep.Status.Identity != nil {

@@ -242,6 +242,9 @@ func checkAgentLogs(e *env) Finding {
 		}
 		return pass(fmt.Sprintf("no TLS context or regeneration errors in %d agent log(s)", len(e.st.AgentLogs)), read...)
 	}
+	if f, ok := e.proxyAckInLogs(total, hits); ok {
+		return f
+	}
 	return fail(fmt.Sprintf("%d agent log line(s) say a TLS context, a policy regeneration or a secret read failed: the endpoint keeps its old policy", total),
 		"fix what the lines name (usually a secret the agent cannot read, or its keys), then have the agent recompute the policy: apply the policy again or restart the agent on that node",
 		hits...)

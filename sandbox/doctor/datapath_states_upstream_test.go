@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
+	"github.com/cilium/cilium/api/v1/models"
 )
 
 // upstreamDatapathFixtures make the data path of the states whose cause
@@ -44,6 +45,26 @@ func upstreamDatapathFixtures() map[string]func(*testing.T, string) datapathFixt
 			other := l7Denied(f.connection(60, 40518, "140.82.112.6", 16777218, []string{"api.github.com"}, flowIntercepted), "GET", "https://api.github.com/denied-by-policy")
 			f.flows = append(append(other, post...), f.flows...)
 			f.stats = envoyStats{downstream: 3, upstream: 1}
+			return f
+		},
+		// Revision 12 (the github rule allows GET /meta only) was written
+		// to the BPF map, but Envoy never acknowledged it: the endpoint
+		// stays at realized revision 11, Envoy at 11.
+		"endpoint-proxy-ack-timeout": func(t *testing.T, dir string) datapathFixture {
+			f := baseFixture(t, dir)
+			ids := []int64{102, 16777217, 16777218}
+			f.githubHTTP = []map[string]any{{"method": "GET", "path": "/meta"}}
+			ep := f.makeEndpoint(12, 31025, ids, nil)
+			prev := f
+			prev.githubHTTP = nil
+			ep.Status.Policy.Realized = prev.makeEndpoint(11, 31025, ids, nil).Status.Policy.Realized
+			ep.Status.Policy.ProxyPolicyRevision = 11
+			const failed = "error waiting for proxy network policy update: proxy state changes failed: context deadline exceeded"
+			ep.Status.Log = append([]*models.EndpointStatusChange{
+				{Code: "Failure", Message: "Error regenerating endpoint: " + failed, State: "ready", Timestamp: "2026-11-26T09:13:10Z"},
+				{Code: "Failure", Message: "Policy error during endpoint regeneration: " + failed, State: "ready", Timestamp: "2026-11-26T09:13:10Z"},
+			}, ep.Status.Log...)
+			f.endpoint = ep
 			return f
 		},
 		// No Envoy on the worker: the agent redirects, every envoy admin

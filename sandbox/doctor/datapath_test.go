@@ -72,6 +72,9 @@ func TestRedirectMissingAfterFailedRegeneration(t *testing.T) {
 		!strings.Contains(f.Fix, "cilium-dbg endpoint regenerate 1283") || !strings.Contains(ev, `secrets "intercept-github-tls" not found`) {
 		t.Fatalf("endpoint-redirect = %s %q\nfix %q\nevidence %s", f.Status, f.Reason, f.Fix, ev)
 	}
+	if !strings.Contains(ev, "policy revision realized 9, computed 9, acknowledged by Envoy 9; the agent's repository at 12") {
+		t.Errorf("endpoint-redirect evidence lacks the revisions and Envoy's acknowledgement:\n%s", ev)
+	}
 	if s := rep.Finding("envoy-secrets"); s.Reason != "not checked: endpoint-redirect failed" {
 		t.Errorf("envoy-secrets = %s %q, want it to wait for endpoint-redirect", s.Status, s.Reason)
 	}
@@ -196,5 +199,42 @@ func TestRecordStripsPrivateKeys(t *testing.T) {
 	}
 	if f := back.Finding("envoy-secrets"); f.Status != StatusUnread || !strings.Contains(f.Reason, "exited with code 1") {
 		t.Errorf("envoy-secrets from the record = %s %q, want the recorded failure", f.Status, f.Reason)
+	}
+}
+
+// TestEndpointRegenerating: a redirect in place while the endpoint
+// regenerates towards the repository's revision is a warning naming the
+// revisions, not a failure; once Envoy's ACK wait failed it is one.
+func TestEndpointRegenerating(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(*models.Endpoint)
+		status Status
+		want   string
+	}{
+		{"regenerating", func(ep *models.Endpoint) {
+			st := models.EndpointStateRegenerating
+			ep.Status.State = &st
+		}, StatusWarn, "is regenerating: its realized policy revision 11 is behind the agent's repository (12)"},
+		{"proxy ACK timed out", func(ep *models.Endpoint) {
+			ep.Status.Log = append([]*models.EndpointStatusChange{{Code: "Failure", State: "ready", Timestamp: "2026-11-26T09:13:10Z",
+				Message: "Error regenerating endpoint: error waiting for proxy network policy update: proxy state changes failed: context deadline exceeded"}}, ep.Status.Log...)
+		}, StatusFail, "timed out waiting for Envoy to acknowledge the network policy (realized revision 11, acknowledged by Envoy 11, repository 12)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rep := runWithDatapath(t, "healthy", func(f *datapathFixture) {
+				ep := f.makeEndpoint(12, 31025, []int64{102, 16777217, 16777218}, nil)
+				realized := *ep.Status.Policy.Realized
+				realized.PolicyRevision, realized.Build = 11, 11
+				ep.Status.Policy.Realized, ep.Status.Policy.ProxyPolicyRevision = &realized, 11
+				c.change(ep)
+				f.endpoint = ep
+			})
+			f := rep.Finding("endpoint-redirect")
+			if f.Status != c.status || !strings.Contains(f.Reason, c.want) {
+				t.Fatalf("endpoint-redirect = %s %q, want %s with %q", f.Status, f.Reason, c.status, c.want)
+			}
+		})
 	}
 }

@@ -57,6 +57,7 @@ func rootCauses() map[string]string {
 		"envoy-not-on-node":                     "envoy",
 		"port-not-covered":                      "uncovered-port",
 		"http-denied":                           "",
+		"endpoint-proxy-ack-timeout":            "agent-logs",
 	}
 }
 
