@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 
@@ -60,6 +61,9 @@ func resolve(opts Options) (*resolved, error) {
 	if err := checkClusterName(r.ClusterName); err != nil {
 		return nil, err
 	}
+	if r.Timeout < 0 {
+		return nil, fmt.Errorf("invalid timeout %s: give a positive duration, such as 10m", r.Timeout)
+	}
 	return r, nil
 }
 
@@ -71,6 +75,14 @@ func checkClusterName(name string) error {
 		}
 	}
 	return nil
+}
+
+// timeout is Options.Timeout, or def when it is zero.
+func (r *resolved) timeout(def time.Duration) time.Duration {
+	if r.Timeout > 0 {
+		return r.Timeout
+	}
+	return def
 }
 
 // logf sends detail to Options.Logf when set.

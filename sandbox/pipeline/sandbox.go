@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"time"
+
 	"github.com/cilium-tls-intercept/sandbox/sandbox/images"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
@@ -31,6 +33,10 @@ type Options struct {
 	KindConfigPath string
 	// ChartCacheDir is where downloaded charts are kept; release.DefaultChartCache when empty.
 	ChartCacheDir string
+	// Timeout bounds each wait and Helm operation of Up; when zero each has
+	// its own default (HelmTimeout, cilium.ReadyTimeout,
+	// certmanager.ReadyTimeout, WorkloadTimeout).
+	Timeout time.Duration
 	// ArtifactsDir is where a failed Up writes its artifact bundle (a new
 	// directory per run); DefaultArtifactsDir when empty.
 	ArtifactsDir string

@@ -135,7 +135,7 @@ func (st *state) ensure(ctx context.Context, name string) (string, bool, error) 
 		return "", false, err
 	}
 	res, err := release.EnsureRelease(ctx, release.EnsureInput{
-		Config: cfg, Chart: c, ReleaseName: rp.Release, Namespace: rp.Namespace, Values: rp.Values, Timeout: HelmTimeout,
+		Config: cfg, Chart: c, ReleaseName: rp.Release, Namespace: rp.Namespace, Values: rp.Values, Timeout: st.r.timeout(HelmTimeout),
 	})
 	if err != nil {
 		return "", false, err

@@ -170,7 +170,7 @@ func installCilium(ctx context.Context, st *state) (string, bool, error) {
 	if err != nil {
 		return detail, changed, err
 	}
-	return detail, changed, cilium.WaitReady(ctx, st.kube, cilium.ReadyTimeout)
+	return detail, changed, cilium.WaitReady(ctx, st.kube, st.r.timeout(cilium.ReadyTimeout))
 }
 
 func installCertManager(ctx context.Context, st *state) (string, bool, error) {
@@ -178,7 +178,7 @@ func installCertManager(ctx context.Context, st *state) (string, bool, error) {
 	if err != nil {
 		return detail, changed, err
 	}
-	return detail, changed, certmanager.WaitCertManager(ctx, st.kube, st.dyn, certmanager.ReadyTimeout)
+	return detail, changed, certmanager.WaitCertManager(ctx, st.kube, st.dyn, st.r.timeout(certmanager.ReadyTimeout))
 }
 
 func installTrustManager(ctx context.Context, st *state) (string, bool, error) {
@@ -186,7 +186,7 @@ func installTrustManager(ctx context.Context, st *state) (string, bool, error) {
 	if err != nil {
 		return detail, changed, err
 	}
-	return detail, changed, certmanager.WaitTrustManager(ctx, st.kube, st.dyn, certmanager.ReadyTimeout)
+	return detail, changed, certmanager.WaitTrustManager(ctx, st.kube, st.dyn, st.r.timeout(certmanager.ReadyTimeout))
 }
 
 func installChart(ctx context.Context, st *state) (string, bool, error) {

@@ -126,18 +126,19 @@ func chartCertificates() string {
 // new fake upstream CA in the upstream trust), Cilium's operator's copies to
 // hold their sources' current data, and the test workload to be rolled out.
 func waitWorkload(ctx context.Context, st *state) (string, bool, error) {
-	if err := waitCertificates(ctx, st, chartCertificates(), WorkloadTimeout); err != nil {
+	timeout := st.r.timeout(WorkloadTimeout)
+	if err := waitCertificates(ctx, st, chartCertificates(), timeout); err != nil {
 		return "", false, err
 	}
-	if err := intercept.WaitBundles(ctx, st.dyn, chartCertificates(), WorkloadTimeout); err != nil {
+	if err := intercept.WaitBundles(ctx, st.dyn, chartCertificates(), timeout); err != nil {
 		return "", false, fmt.Errorf("%w (trust-manager writes the upstream trust and the CA bundle)", err)
 	}
-	synced, err := waitSyncedSecrets(ctx, st, WorkloadTimeout)
+	synced, err := waitSyncedSecrets(ctx, st, timeout)
 	if err != nil {
 		return "", false, err
 	}
 	w := cluster.Workload{Kind: cluster.Deployment, Namespace: intercept.WorkloadNamespace, Selector: "app=" + intercept.WorkloadLabel}
-	if err := cluster.WaitRollout(ctx, st.kube, WorkloadTimeout, CoreDNS(), w); err != nil {
+	if err := cluster.WaitRollout(ctx, st.kube, timeout, CoreDNS(), w); err != nil {
 		return "", false, fmt.Errorf("workload: %w", err)
 	}
 	return "certificates issued, bundles synced, " + synced + w.String() + " and CoreDNS ready", false, nil
