@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,10 +13,10 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/hubble"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/kubeconfig"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/podexec"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
@@ -79,20 +78,18 @@ type PodLogReader interface {
 // uses client-go's default loading rules ($KUBECONFIG, else ~/.kube/config,
 // both looked up when called).
 func NewLiveSource(kubeconfigPath string) (*LiveSource, error) {
-	env, home := os.Getenv(clientcmd.RecommendedConfigPathEnvVar), homeKubeconfig()
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loadingRules(kubeconfigPath, env, home), &clientcmd.ConfigOverrides{})
-	cfg, err := cc.ClientConfig()
-	if err != nil && kubeconfigPath == "" && clientcmd.IsEmptyConfig(err) {
-		return nil, noKubeconfig(env, home)
+	k, err := kubeconfig.Open(kubeconfigPath, "")
+	if errors.Is(err, kubeconfig.ErrNone) {
+		return nil, fmt.Errorf("%w, or --from a dump directory", err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig %q: %w", kubeconfigPath, err)
+		return nil, err
 	}
-	name := cfg.Host
-	if raw, err := cc.RawConfig(); err == nil && raw.CurrentContext != "" {
-		name = raw.CurrentContext + " (" + cfg.Host + ")"
+	name := k.REST.Host
+	if k.Context != "" {
+		name = k.Context + " (" + k.REST.Host + ")"
 	}
-	return NewLiveSourceForConfig(cfg, name)
+	return NewLiveSourceForConfig(k.REST, name)
 }
 
 // NewLiveSourceForConfig builds a LiveSource from a REST config, for

@@ -10,10 +10,10 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cilium"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/kubeconfig"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 )
@@ -83,19 +83,11 @@ type Cluster struct {
 
 // Connect builds the clients of the cluster kubeconfig's context names.
 func Connect(opts Options) (*Cluster, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if opts.Kubeconfig != "" {
-		rules.ExplicitPath = opts.Kubeconfig
-	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: opts.Context})
-	raw, err := cc.RawConfig()
+	k, err := kubeconfig.Open(opts.Kubeconfig, opts.Context)
 	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
+		return nil, err
 	}
-	cfg, err := cc.ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("kubeconfig: %w", err)
-	}
+	cfg := k.REST
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
@@ -104,12 +96,8 @@ func Connect(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	ctxName := opts.Context
-	if ctxName == "" {
-		ctxName = raw.CurrentContext
-	}
 	cache := orDefault(opts.ChartCacheDir, release.DefaultChartCache)
-	return &Cluster{Kube: kube, Dyn: dyn, Name: fmt.Sprintf("context %q (%s)", ctxName, cfg.Host),
+	return &Cluster{Kube: kube, Dyn: dyn, Name: k.Describe(),
 		Helm: func(ns string) (*action.Configuration, error) {
 			return release.NewConfigurationFor(opts.Kubeconfig, opts.Context, ns, opts.Logf)
 		},
