@@ -30,7 +30,7 @@ type Answers map[string][]Record
 func (a Answers) Add(name string, addr netip.Addr, ttl uint32) error {
 	n := dnsname.Normalize(name)
 	if p := dnsname.Problem(n, false); p != "" {
-		return fmt.Errorf("DNS name %q %s", name, p)
+		return fmt.Errorf("DNS name %q: %s", name, dnsname.Sentence(p))
 	}
 	if !addr.IsValid() {
 		return fmt.Errorf("address for %s is not valid", n)
@@ -50,7 +50,7 @@ func (a Answers) Add(name string, addr netip.Addr, ttl uint32) error {
 func (a Answers) Validate() error {
 	for _, n := range a.Names() {
 		if p := dnsname.Problem(n, false); p != "" {
-			return fmt.Errorf("DNS name %q %s", n, p)
+			return fmt.Errorf("DNS name %q: %s", n, dnsname.Sentence(p))
 		}
 		for _, r := range a[n] {
 			if !r.Addr.IsValid() {

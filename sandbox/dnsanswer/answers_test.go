@@ -20,7 +20,8 @@ func TestParseResolve(t *testing.T) {
 		{in: "example.com", err: `--resolve "example.com": want NAME=ADDRESS`},
 		{in: "example.com:443:1.2.3.4", err: "want NAME=ADDRESS"},
 		{in: "example.com=1.2.3", err: `"1.2.3" is not an IP address`},
-		{in: "*.example.com=1.2.3.4", err: `DNS name "*.example.com" contains '*'`},
+		{in: "*.example.com=1.2.3.4", err: `DNS name "*.example.com": it contains '*'`},
+		{in: "api_x.example.com=1.2.3.4", err: `DNS name "api_x.example.com": its label "api_x" contains '_'`},
 		{in: "=1.2.3.4", err: "is empty"},
 		{in: "fe.example=fe80::1%eth0", err: "zone"},
 	}

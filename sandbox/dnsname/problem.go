@@ -98,3 +98,16 @@ func labelProblem(l string, max int) string {
 	}
 	return ""
 }
+
+// Sentence turns a problem Problem or LabelProblem found into a clause
+// about the name: "it is empty", "its label "a_b" contains '_'; ...";
+// "" stays "".
+func Sentence(problem string) string {
+	switch {
+	case problem == "":
+		return ""
+	case strings.HasPrefix(problem, "label "):
+		return "its " + problem
+	}
+	return "it " + problem
+}

@@ -58,3 +58,15 @@ func TestLabelProblem(t *testing.T) {
 		}
 	}
 }
+
+func TestSentence(t *testing.T) {
+	for name, want := range map[string]string{
+		"api_x.github.com": `its label "api_x" contains '_'; use lowercase letters, digits and '-'`,
+		"exa mple.com":     "it contains a space",
+		"example.com":      "",
+	} {
+		if got := Sentence(Problem(name, false)); got != want {
+			t.Errorf("Sentence(Problem(%q)) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -65,6 +65,8 @@ func TestRenderRejectsInvalidValues(t *testing.T) {
 			[]string{`intercept.github: unknown key "domain" (known: domains, enabled, http, secretHeaders, serverNames)`}},
 		{"uppercase domain", RenderOptions{Set: []string{"intercept.github.domains={GitHub.com}"}},
 			[]string{`intercept.github.domains[0] "GitHub.com"`, `has uppercase letters; names are written in lowercase: "github.com"`}},
+		{"domain with a bad label", RenderOptions{Set: []string{"intercept.github.domains={api_x.github.com}"}},
+			[]string{`intercept.github.domains[0] "api_x.github.com" is not a domain name or a '*.'/'**.' pattern: its label "api_x" contains '_'`}},
 		{"domain with a space", RenderOptions{Set: []string{"intercept.github.domains={exa mple.com}"}},
 			[]string{`intercept.github.domains[0] "exa mple.com"`, "contains a space"}},
 		{"domain with a trailing dot", RenderOptions{Set: []string{"intercept.github.domains={api.github.com.}"}},

@@ -119,13 +119,13 @@ func explainForm(form, s string) string {
 	case "cilium-version":
 		return "is not a Cilium release; write it as 1.18 or 1.18.10"
 	case "dns-label", "dns-label-or-empty":
-		p = "is not a DNS label (a Kubernetes namespace or object name): it " + dnsname.LabelProblem(s, 63)
+		p = "is not a DNS label (a Kubernetes namespace or object name): " + dnsname.Sentence(dnsname.LabelProblem(s, 63))
 	case "group-name":
-		p = "is not a DNS label of at most 40 characters, which a group name must be (it names the group's policy, Certificate and secret): it " + dnsname.LabelProblem(s, 40)
+		p = "is not a DNS label of at most 40 characters, which a group name must be (it names the group's policy, Certificate and secret): " + dnsname.Sentence(dnsname.LabelProblem(s, 40))
 	case "domain-or-wildcard":
-		p = "is not a domain name or a '*.'/'**.' pattern: it " + dnsname.Problem(s, true)
+		p = "is not a domain name or a '*.'/'**.' pattern: " + dnsname.Sentence(dnsname.Problem(s, true))
 	case "domain":
-		p = "is not a domain name: it " + dnsname.Problem(s, false)
+		p = "is not a domain name: " + dnsname.Sentence(dnsname.Problem(s, false))
 	case "http-method":
 		return "is not an HTTP method or a regular expression of them: use uppercase, such as GET or GET|HEAD"
 	case "http-path":
@@ -147,8 +147,8 @@ func explainForm(form, s string) string {
 	default:
 		return "does not have the form values.schema.json requires"
 	}
-	if strings.HasSuffix(p, ": it ") { // the checker found nothing the pattern refused
-		return strings.TrimSuffix(p, ": it ")
+	if strings.HasSuffix(p, ": ") { // the checker found nothing the pattern refused
+		return strings.TrimSuffix(p, ": ")
 	}
 	return p
 }
