@@ -46,6 +46,9 @@ type Runner struct {
 	Logf func(format string, args ...any)
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// UpTimeout bounds each wait and Helm operation of a combination's
+	// sandbox up (pipeline.Options.Timeout); their own defaults when zero.
+	UpTimeout time.Duration
 	// OnRun is called with the merged results after every combination, so
 	// they can be written as the matrix goes; optional.
 	OnRun func(*Results) error
@@ -83,7 +86,7 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 		TrustManager: c.Charts.TrustManager, InterceptChart: c.Charts.InterceptChart,
 		Upstream: p.Upstream, ClusterName: c.ClusterName}
 	opts := pipeline.Options{ClusterName: c.ClusterName, Cilium: c.version,
-		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c), Logf: r.Logf}
+		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c), Logf: r.Logf, Timeout: r.UpTimeout}
 	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
 	report, upErr := r.freshUp(ctx, opts)
 	run.Phases = phases(report)

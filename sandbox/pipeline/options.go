@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
@@ -42,6 +43,7 @@ func resolve(opts Options) (*resolved, error) {
 		if r.nodeImage, err = versions.CustomNodeImage(r.NodeImage); err != nil {
 			return nil, err
 		}
+		r.nodeImage.Note = pairingNote(v, r.nodeImage)
 	}
 	raw := sandbox.KindConfig()
 	if r.KindConfigPath != "" {
@@ -77,9 +79,36 @@ func checkClusterName(name string) error {
 	return nil
 }
 
-// timeout is Options.Timeout, or def when it is zero.
+// pairingNote says when a node image given by the user runs another
+// Kubernetes minor than the one Cilium release v is paired with here, the
+// one its own kind CI runs it on (versions.NodeImageFor): a pairing that CI
+// never ran.
+func pairingNote(v versions.Cilium, img versions.NodeImage) string {
+	paired := versions.NodeImageFor(v)
+	switch {
+	case img.Kubernetes == "":
+		return fmt.Sprintf("the image's tag names no Kubernetes version; Cilium %s's own kind CI runs Kubernetes %s (the image paired here is %s)",
+			v, kubeMinor(paired.Kubernetes), paired.Kubernetes)
+	case kubeMinor(img.Kubernetes) != kubeMinor(paired.Kubernetes):
+		return fmt.Sprintf("Kubernetes %s with Cilium %s is a pairing Cilium's own kind CI never ran: it runs %s on %s (the image paired here is %s)",
+			img.Kubernetes, v, v.MinorString(), kubeMinor(paired.Kubernetes), paired.Kubernetes)
+	}
+	return ""
+}
+
+// kubeMinor returns "1.33" of "v1.33.4".
+func kubeMinor(tag string) string {
+	parts := strings.SplitN(strings.TrimPrefix(tag, "v"), ".", 3)
+	if len(parts) < 2 {
+		return tag
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// timeout is Options.Timeout, or def when it is zero (or r is nil: a
+// state made without options, in tests).
 func (r *resolved) timeout(def time.Duration) time.Duration {
-	if r.Timeout > 0 {
+	if r != nil && r.Timeout > 0 {
 		return r.Timeout
 	}
 	return def

@@ -49,11 +49,14 @@ type Options struct {
 
 // Report is what Up did.
 type Report struct {
-	ClusterName    string         `json:"clusterName"`
-	KubeconfigPath string         `json:"kubeconfigPath"`
-	CiliumVersion  string         `json:"ciliumVersion"`
-	NodeImage      string         `json:"nodeImage"`
-	Steps          []steps.Result `json:"steps"`
+	ClusterName    string `json:"clusterName"`
+	KubeconfigPath string `json:"kubeconfigPath"`
+	CiliumVersion  string `json:"ciliumVersion"`
+	NodeImage      string `json:"nodeImage"`
+	// NodeImageNote says when the node image was given and pairs Cilium
+	// with a Kubernetes minor Cilium's own kind CI never ran it on.
+	NodeImageNote string         `json:"nodeImageNote,omitempty"`
+	Steps         []steps.Result `json:"steps"`
 	// Seconds is the wall time of the whole run.
 	Seconds float64 `json:"seconds"`
 	// Images is what the images step pulled and loaded.

@@ -14,6 +14,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // Status is what exists of the sandbox, observed once.
@@ -26,6 +27,12 @@ type Status struct {
 	KubeconfigPath string          `json:"kubeconfigPath"`
 	Releases       []ReleaseStatus `json:"releases,omitempty"`
 	Workloads      []ReadyStatus   `json:"workloads,omitempty"`
+	// CiliumMismatch says that the Cilium release found is not the one
+	// Options.Cilium asked for; empty when it is, or when none was asked.
+	CiliumMismatch string `json:"ciliumMismatch,omitempty"`
+	// Error says why GetStatus could not look further (no Docker daemon,
+	// an unreadable cluster); what is set above is what it saw first.
+	Error string `json:"error,omitempty"`
 }
 
 // ReleaseStatus is a Helm release's latest revision.
@@ -48,7 +55,7 @@ type ReadyStatus struct {
 
 // Ready reports whether every release is deployed and every workload ready.
 func (s *Status) Ready() bool {
-	if !s.Exists || len(s.Releases) == 0 {
+	if !s.Exists || len(s.Releases) == 0 || s.CiliumMismatch != "" || s.Error != "" {
 		return false
 	}
 	for _, r := range s.Releases {
@@ -67,52 +74,77 @@ func (s *Status) Ready() bool {
 // GetStatus looks at the sandbox without changing it: the cluster, its
 // nodes, each release's latest revision and each workload's rollout. It
 // reads the cluster's credentials from kind and writes no kubeconfig of the
-// user's (opts.KubeconfigPath is only reported).
+// user's (opts.KubeconfigPath is only reported). When opts.Cilium is set,
+// a Cilium release other than it makes the sandbox not ready. Once the
+// options are valid a Status is always returned, its Error set when it
+// could not look further.
 func GetStatus(ctx context.Context, opts Options) (*Status, error) {
 	r, err := resolve(opts)
 	if err != nil {
 		return nil, err
 	}
+	s := &Status{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath}
+	err = s.look(ctx, r)
+	if err != nil {
+		s.Error = err.Error()
+	}
+	if !opts.Cilium.IsZero() {
+		s.CiliumMismatch = ciliumMismatch(s.Releases, opts.Cilium)
+	}
+	return s, err
+}
+
+// ciliumMismatch says how the Cilium release found differs from want.
+func ciliumMismatch(releases []ReleaseStatus, want versions.Cilium) string {
+	for _, r := range releases {
+		if r.Release == cilium.ReleaseName && r.Version != "" && r.Version != want.String() {
+			return fmt.Sprintf("the cluster runs Cilium %s, not the %s asked for", r.Version, want)
+		}
+	}
+	return ""
+}
+
+// look fills s from the cluster.
+func (s *Status) look(ctx context.Context, r *resolved) error {
 	if err := cluster.CheckDocker(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	st, err := newState(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	s := &Status{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath}
 	if s.Exists, err = st.kind.Exists(r.ClusterName); err != nil || !s.Exists {
-		return s, err
+		return err
 	}
 	nodes, err := st.kind.Nodes(r.ClusterName)
 	if err != nil {
-		return s, err
+		return err
 	}
 	for _, n := range nodes {
 		s.Nodes = append(s.Nodes, n.String())
 	}
 	if len(nodes) > 0 {
 		if s.Kubernetes, err = nodeutils.KubeVersion(nodes[0]); err != nil {
-			return s, fmt.Errorf("kubernetes version of node %s: %w", nodes[0], err)
+			return fmt.Errorf("kubernetes version of node %s: %w", nodes[0], err)
 		}
 	}
 	access, err := privateKubeconfig(st)
 	if err != nil {
-		return s, err
+		return err
 	}
 	defer os.Remove(access)
 	if err := st.connectWith(access); err != nil {
-		return s, err
+		return err
 	}
 	for _, rp := range st.releases {
 		rs, err := releaseStatus(rp, access)
 		if err != nil {
-			return s, err
+			return err
 		}
 		s.Releases = append(s.Releases, rs)
 	}
 	s.Workloads, err = workloadStatus(ctx, st)
-	return s, err
+	return err
 }
 
 // privateKubeconfig writes the cluster's kubeconfig, as kind reads it from

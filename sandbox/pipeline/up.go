@@ -34,7 +34,7 @@ func Up(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath, CiliumVersion: r.cilium.String(), NodeImage: r.nodeImage.Ref}
+	rep := &Report{ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath, CiliumVersion: r.cilium.String(), NodeImage: r.nodeImage.Ref, NodeImageNote: r.nodeImage.Note}
 	start := time.Now()
 	rep.Steps, err = steps.Run(ctx, st, upStages(), r.OnStep)
 	rep.Seconds = steps.Seconds(time.Since(start))
