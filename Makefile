@@ -1,7 +1,16 @@
 # Cilium TLS interception sandbox. `make help` lists the targets.
 GO           ?= go
-SANDBOX      := $(GO) run ./cmd/sandbox
+# The sandbox targets run bin/sandbox, rebuilt when its sources change.
+SANDBOX      := bin/sandbox
+# CILIUM_VERSION goes, as --cilium-version, to every target whose command
+# takes it. The other options go to the command a target runs:
+# SANDBOX_ARGS to up, plan, status and down (which share up's options),
+# RENDER_ARGS, DOCTOR_ARGS and MATRIX_ARGS to theirs (`bin/sandbox CMD --help`).
+CILIUM_VERSION ?=
 SANDBOX_ARGS ?=
+RENDER_ARGS  ?=
+DOCTOR_ARGS  ?=
+MATRIX_ARGS  ?=
 E2E_ARGS     ?=
 E2E_JUNIT    ?= .sandbox/e2e-junit.xml
 # ./scenarios is left out of `unit`: on a machine with Docker it would bring up
@@ -23,10 +32,10 @@ CROSS_PLATFORMS ?= darwin/arm64 darwin/amd64 linux/arm64
 
 .PHONY: help test unit vet cross fmt-check check-tracked lint build controlplane test-hermetic tidy modules \
 	sandbox sandbox-down sandbox-plan sandbox-status sandbox-live-test e2e \
-	doctor render matrix matrix-plan golden crds
+	doctor render matrix matrix-plan golden crds FORCE
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
 ## --- tests that need no Docker (CI runs `make test`) ---
 
@@ -85,22 +94,40 @@ golden: ## refresh golden files after an intended change (review the diff)
 crds: ## refresh sandbox/crds/files after bumping cert-manager or trust-manager
 	$(GO) generate ./sandbox/crds
 
-build: ## build bin/sandbox
-	$(GO) build -o bin/sandbox ./cmd/sandbox
+build: bin/sandbox ## build bin/sandbox (stamped with the git commit), when its sources changed
+
+# What bin/sandbox is built from: its packages, the files it embeds, the
+# module files, and the commit it is stamped with (bin/.commit changes when
+# HEAD or the checkout's cleanliness does).
+SANDBOX_SRCS := $(shell find cmd/sandbox sandbox charts -type f -not -path '*/testdata/*' -not -name '*_test.go' 2>/dev/null) \
+	embed.go kind-config.yaml go.mod go.sum
+SANDBOX_COMMIT   = $(shell git rev-parse HEAD 2>/dev/null)
+SANDBOX_MODIFIED = $(shell git status --porcelain 2>/dev/null | grep -q . && echo true || echo false)
+APP := github.com/cilium-tls-intercept/sandbox/cmd/sandbox/app
+
+bin/.commit: FORCE
+	@mkdir -p bin; stamp='$(SANDBOX_COMMIT) $(SANDBOX_MODIFIED)'; \
+	[ "$$(cat $@ 2>/dev/null)" = "$$stamp" ] || echo "$$stamp" > $@
+
+bin/sandbox: $(SANDBOX_SRCS) bin/.commit
+	@echo "building bin/sandbox (the first build compiles for minutes and fills about 1.1 GB of Go build cache; later ones take seconds)" >&2
+	$(GO) build -ldflags "-X $(APP).buildCommit=$(SANDBOX_COMMIT) -X $(APP).buildModified=$(SANDBOX_MODIFIED)" -o $@ ./cmd/sandbox
+
+FORCE:
 
 ## --- the sandbox (needs Docker and internet) ---
 
-sandbox: ## bring up the kind sandbox (idempotent); SANDBOX_ARGS="--cilium-version=1.18"
-	$(SANDBOX) up $(SANDBOX_ARGS)
+sandbox: bin/sandbox ## bring up the kind sandbox (idempotent); CILIUM_VERSION=1.18, SANDBOX_ARGS="--set k=v"
+	$(SANDBOX) up $(cilium) $(SANDBOX_ARGS)
 
-sandbox-down: ## delete the kind sandbox
+sandbox-down: bin/sandbox ## delete the kind sandbox; SANDBOX_ARGS="--cluster-name NAME"
 	$(SANDBOX) down $(SANDBOX_ARGS)
 
-sandbox-plan: ## print what `make sandbox` would create (no Docker needed)
-	$(SANDBOX) plan $(SANDBOX_ARGS)
+sandbox-plan: bin/sandbox ## print what `make sandbox` would create (no Docker needed); CILIUM_VERSION, SANDBOX_ARGS as for sandbox
+	$(SANDBOX) plan $(cilium) $(SANDBOX_ARGS)
 
-sandbox-status: ## show the sandbox's cluster, releases and readiness
-	$(SANDBOX) status $(SANDBOX_ARGS)
+sandbox-status: bin/sandbox ## show the sandbox's cluster, releases and readiness; CILIUM_VERSION= checks that release runs
+	$(SANDBOX) status $(cilium) $(SANDBOX_ARGS)
 
 sandbox-live-test: ## bring the sandbox up twice on a Docker host; the second run must change nothing
 	SANDBOX_LIVE=1 $(GO) test -count=1 -run TestUpLive -timeout 30m ./sandbox/pipeline
@@ -109,14 +136,23 @@ e2e: ## the scenarios against the sandbox, JUnit in .sandbox/; E2E_ARGS="--upstr
 	@mkdir -p $(dir $(E2E_JUNIT))
 	$(GO) tool gotestsum --format testname --junitfile $(E2E_JUNIT) -- -count=1 -timeout 60m ./scenarios -args $(E2E_ARGS)
 
-doctor: ## say why interception is not active (the sandbox's cluster, or KUBECONFIG)
-	$(SANDBOX) doctor $(SANDBOX_ARGS)
+doctor: bin/sandbox ## say why interception is not active (the sandbox's cluster, or KUBECONFIG); DOCTOR_ARGS="-n my-app"
+	$(call unused,DOCTOR_ARGS)
+	$(SANDBOX) doctor $(DOCTOR_ARGS)
 
-render: ## print the interception chart's manifests; SANDBOX_ARGS="--cilium-version 1.18 -f values.yaml"
-	$(SANDBOX) render $(SANDBOX_ARGS)
+render: bin/sandbox ## print the interception chart's manifests; CILIUM_VERSION=1.18, RENDER_ARGS="-f values.yaml"
+	$(call unused,RENDER_ARGS)
+	$(SANDBOX) render $(cilium) $(RENDER_ARGS)
 
-matrix: ## the scenarios across Cilium 1.16-1.20 on fresh kind clusters (needs Docker)
-	$(SANDBOX) matrix $(SANDBOX_ARGS)
+matrix: bin/sandbox ## the scenarios across Cilium 1.16-1.20 on fresh kind clusters (needs Docker); CILIUM_VERSION=1.18,1.20, MATRIX_ARGS
+	$(call unused,MATRIX_ARGS)
+	$(SANDBOX) matrix $(cilium) $(MATRIX_ARGS)
 
-matrix-plan: ## what `make matrix` would run (no Docker)
-	$(SANDBOX) matrix --dry-run $(SANDBOX_ARGS)
+matrix-plan: bin/sandbox ## what `make matrix` would run (no Docker); CILIUM_VERSION, MATRIX_ARGS as for matrix
+	$(call unused,MATRIX_ARGS)
+	$(SANDBOX) matrix --dry-run $(cilium) $(MATRIX_ARGS)
+
+cilium = $(if $(CILIUM_VERSION),--cilium-version $(CILIUM_VERSION))
+# unused says, when SANDBOX_ARGS is set, that this target's command takes
+# its options from the variable named instead.
+unused = $(if $(SANDBOX_ARGS),@echo "note: SANDBOX_ARGS are options of up, plan, status and down; this target takes $(1)" >&2)

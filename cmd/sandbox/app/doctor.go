@@ -41,11 +41,8 @@ it), and name the first failure as the root cause, with its fix. A check whose
 source could not be read says unread (?) and why; it never passes.
 
 A dump (--from) must hold the DaemonSets, ConfigMaps and CiliumNetworkPolicies
-(an empty List counts); other kinds may be left out, and their checks are unread.
-
-Exit codes: 0 every check passed (or warned), 1 a check failed, 2 the doctor
-could not run (bad flags, unreachable cluster, unreadable or incomplete dump,
-a directory of several dumps).`, len(doctor.CheckIDs())),
+(an empty List counts); other kinds may be left out, and their checks are unread.`, len(doctor.CheckIDs())) + exitCodes("no check failed (warnings and unread checks allowed)", "a check failed: the report's root cause names it, with its fix",
+			"the doctor could not run: bad flags, no kubeconfig, an unreachable cluster, an unreadable or incomplete dump, a directory of several dumps"),
 		Example: `  sandbox doctor
   sandbox doctor -v   # the evidence of every check, not only of failures
   sandbox doctor --kubeconfig .sandbox/kubeconfig --namespace my-app
@@ -60,15 +57,15 @@ a directory of several dumps).`, len(doctor.CheckIDs())),
 	f.StringVarP(&opts.namespace, "namespace", "n", doctor.DefaultWorkloadNamespace, "namespace of the intercepted workload and its policies")
 	f.StringVar(&opts.ciliumNamespace, "cilium-namespace", doctor.DefaultCiliumNamespace, "namespace of the Cilium agents and cilium-config")
 	f.StringVar(&opts.from, "from", "", "read a dump directory (kubectl get -o yaml output, agent *.log files, datapath/) instead of a cluster")
-	f.StringVarP(&opts.output, "output", "o", string(doctor.FormatText), "report format: text or json")
+	bindOutput(cmd, &opts.output, "report format")
 	f.StringVar(&opts.record, "record", "", "also write the state the doctor read into this directory, data-path outputs included (readable again with --from; private keys redacted)")
 	return cmd
 }
 
 func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions, allEvidence bool) error {
-	format, err := doctor.ParseFormat(opts.output)
+	format, err := parseOutput(opts.output)
 	if err != nil {
-		return withCode(ExitUsage, fmt.Errorf("--output: %w", err))
+		return err
 	}
 	if opts.from != "" && opts.kubeconfig != "" {
 		return withCode(ExitUsage, fmt.Errorf("--from %q and --kubeconfig %q: give one source", opts.from, opts.kubeconfig))
@@ -88,14 +85,12 @@ func runDoctor(cmd *cobra.Command, s streams, opts doctorOptions, allEvidence bo
 	if rep == nil {
 		return withCode(ExitUsage, err)
 	}
-	var werr error
-	if format == doctor.FormatJSON {
-		werr = rep.WriteJSON(s.out)
-	} else {
-		werr = rep.WriteTextWith(s.out, doctor.TextOptions{AllEvidence: allEvidence})
-	}
-	if werr != nil {
-		return withCode(ExitUsage, fmt.Errorf("write report: %w", werr))
+	if format.structured() {
+		if werr := printData(s.out, format, rep); werr != nil {
+			return werr
+		}
+	} else if werr := rep.WriteTextWith(s.out, doctor.TextOptions{AllEvidence: allEvidence}); werr != nil {
+		return withCode(ExitFailed, fmt.Errorf("write report: %w", werr))
 	}
 	if err != nil {
 		return withCode(ExitUsage, err)

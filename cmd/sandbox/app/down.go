@@ -11,29 +11,48 @@ import (
 )
 
 func newDownCmd(s streams, g *globalOptions) *cobra.Command {
-	o := &pipeline.Options{}
+	f := &sandboxFlags{}
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Delete the sandbox's kind cluster (and nothing else)",
-		Args:  cobra.NoArgs,
+		Long: `Delete the kind cluster --cluster-name and its entry in the --kubeconfig file;
+nothing else of yours (the chart cache and the images on the host stay). With no
+such cluster it says there was nothing to delete.
+
+It takes up's options, so one set of options names the sandbox for every command;
+those that only shape what up creates change nothing here, and it says so.` +
+			exitCodes("deleted, or nothing to delete", "kind could not delete the cluster", "down could not run: bad flags, no Docker daemon"),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.resolve(cmd); err != nil {
+				return err
+			}
+			noteUnused(cmd, s.err)
+			o := f.opts
 			o.OnStep = stepPrinter(s.err, g.verbosity)
-			rep, err := pipeline.Down(cmd.Context(), *o)
+			rep, err := pipeline.Down(cmd.Context(), o)
+			if rep != nil && f.format.structured() {
+				if perr := printData(s.out, f.format, rep); perr != nil {
+					return perr
+				}
+			}
 			if err != nil {
-				if errors.Is(err, cluster.ErrNoDocker) {
+				if rep == nil || errors.Is(err, cluster.ErrNoDocker) {
 					return withCode(ExitUsage, err)
 				}
 				return withCode(ExitFailed, err)
 			}
-			if !rep.Changed() {
-				fmt.Fprintf(s.out, "nothing to delete: no kind cluster %q\n", o.ClusterName)
+			if f.format.structured() {
 				return nil
 			}
-			fmt.Fprintf(s.out, "sandbox %q deleted\n", o.ClusterName)
+			if !rep.Changed() {
+				fmt.Fprintf(s.out, "nothing to delete: no kind cluster %q\n", rep.ClusterName)
+				return nil
+			}
+			fmt.Fprintf(s.out, "sandbox %q deleted\n", rep.ClusterName)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.ClusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name")
-	cmd.Flags().StringVar(&o.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, "kubeconfig file whose entry for the cluster is removed")
+	f.bind(cmd, "kubeconfig file whose entry for the cluster is removed")
 	return cmd
 }

@@ -15,6 +15,7 @@ import (
 type installFlags struct {
 	opts   install.Options
 	output string
+	format output
 }
 
 func (f *installFlags) bind(cmd *cobra.Command, values bool) {
@@ -23,7 +24,7 @@ func (f *installFlags) bind(cmd *cobra.Command, values bool) {
 	fl.StringVar(&f.opts.Context, "context", "", "kubeconfig context (default: its current context)")
 	fl.StringVar(&f.opts.CiliumNamespace, "cilium-namespace", cilium.Namespace, "namespace of the Cilium agents and cilium-config")
 	fl.DurationVar(&f.opts.Timeout, "timeout", install.DefaultTimeout, "bound of each wait and Helm operation")
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
+	bindOutput(cmd, &f.output, "output format")
 	if !values {
 		return
 	}
@@ -34,10 +35,9 @@ func (f *installFlags) bind(cmd *cobra.Command, values bool) {
 }
 
 func (f *installFlags) check() error {
-	if f.output != "text" && f.output != "json" {
-		return withCode(ExitUsage, fmt.Errorf("invalid --output %q: want text or json", f.output))
-	}
-	return nil
+	var err error
+	f.format, err = parseOutput(f.output)
+	return err
 }
 
 func newInstallCmd(s streams, g *globalOptions) *cobra.Command {
@@ -59,8 +59,9 @@ what is missing and how to add it. The chart is rendered for the running release
 and install waits as up does. Running it again changes nothing; an interrupted
 install is completed by the next one. sandbox uninstall removes what it created.
 
-Exit codes: 0 installed, 1 the cluster lacks something or a step failed,
-2 it could not run (bad flags or values, unreachable cluster).`,
+The chart's values (--set, -f) are checked before the cluster is reached.` +
+			exitCodes("installed", "the cluster lacks something (the report names it, with its fix) or a step failed",
+				"install could not run: bad flags or values, no kubeconfig, an unreachable cluster"),
 		Example: `  sandbox install --kubeconfig ~/.kube/config --context staging
   sandbox install --set 'intercept.github.domains={api.github.com}' -o json
   go test ./scenarios -args --kubeconfig ~/.kube/config`,
@@ -87,7 +88,8 @@ func newUninstallCmd(s streams, g *globalOptions) *cobra.Command {
 wrote, then trust-manager and cert-manager when sandbox install installed them
 (their Helm records carry its label). Releases it did not install are left.
 It then lists what stays in the cluster and why: namespaces, CRDs their charts
-keep, objects the garbage collector or Cilium's operator removes afterwards.`,
+keep, objects the garbage collector or Cilium's operator removes afterwards.` +
+			exitCodes("uninstalled", "a step failed", "uninstall could not run: bad flags, no kubeconfig, an unreachable cluster"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.check(); err != nil {
@@ -107,8 +109,8 @@ func finishInstall(s streams, f *installFlags, rep *install.Report, err error, a
 	if rep == nil {
 		return withCode(ExitUsage, err)
 	}
-	if f.output == "json" {
-		if perr := printJSON(s.out, rep); perr != nil {
+	if f.format.structured() {
+		if perr := printData(s.out, f.format, rep); perr != nil {
 			return perr
 		}
 	} else if werr := rep.WriteText(s.out, install.TextOptions{AllNeeds: all}); werr != nil {
@@ -117,7 +119,7 @@ func finishInstall(s streams, f *installFlags, rep *install.Report, err error, a
 	switch {
 	case errors.Is(err, intercept.ErrInvalidValues):
 		return withCode(ExitUsage, err)
-	case errors.Is(err, install.ErrCiliumLacks) && f.output == "text":
+	case errors.Is(err, install.ErrCiliumLacks) && !f.format.structured():
 		fmt.Fprintln(s.out, "then run sandbox install again, or install anyway with --skip-cilium-check")
 	}
 	if errors.Is(err, install.ErrCiliumLacks) || errors.Is(err, install.ErrDependencyLacks) {
@@ -126,7 +128,7 @@ func finishInstall(s streams, f *installFlags, rep *install.Report, err error, a
 	if err != nil {
 		return withCode(ExitFailed, err)
 	}
-	if f.output == "text" {
+	if !f.format.structured() {
 		ver := ""
 		if rep.CiliumVersion != "" {
 			ver = " for Cilium " + rep.CiliumVersion

@@ -76,7 +76,7 @@ func TestInstallCommandBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"install", "-o", "yaml"}, `invalid --output "yaml"`},
+		{[]string{"install", "-o", "xml"}, `invalid --output "xml": want text, json or yaml`},
 		{[]string{"install", "--kubeconfig", kubeconfig}, "reach the cluster of context \"c\" (https://127.0.0.1:1)"},
 		{[]string{"install", "--kubeconfig", filepath.Join(dir, "absent")}, "kubeconfig"},
 		{[]string{"uninstall", "--kubeconfig", kubeconfig, "--context", "other"}, `context "other"`},

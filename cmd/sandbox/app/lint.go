@@ -7,7 +7,6 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
-	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/lint"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -34,17 +33,17 @@ identity would make Envoy serve some of them another group's certificate.
 What the manifests refer to but do not hold (a Secret made elsewhere, an issuer,
 the pods) is reported as an assumption (?), not a failure.
 
-Exit codes: 0 nothing failed (warnings and assumptions allowed), 1 a check failed,
-2 lint could not run (a file that cannot be read or parsed, no objects).`,
+` + exitCodes("nothing failed (warnings and assumptions allowed)", "a check failed: the report's root cause names it, with its fix",
+			"lint could not run: bad flags, a file that cannot be read or parsed, no objects"),
 		Example: `  sandbox lint -f policies/ -f certificates.yaml
   sandbox lint --cilium-version 1.18 -f fixtures/lint/poc-layout
   sandbox lint -f policies/ --resolve api.github.com=140.82.112.5 --resolve example.com=140.82.112.5
   sandbox render --cilium-version 1.18 | sandbox lint --cilium-version 1.18 -f -`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			format, err := doctor.ParseFormat(output)
+			format, err := parseOutput(output)
 			if err != nil {
-				return withCode(ExitUsage, fmt.Errorf("--output: %w", err))
+				return err
 			}
 			if len(opts.Paths) == 0 {
 				return withCode(ExitUsage, fmt.Errorf("give the manifests with -f FILE, -f DIR or -f - (standard input)"))
@@ -58,13 +57,12 @@ Exit codes: 0 nothing failed (warnings and assumptions allowed), 1 a check faile
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if format == doctor.FormatJSON {
-				err = rep.WriteJSON(s.out)
-			} else {
-				err = rep.WriteText(s.out, lint.TextOptions{Fixes: g.verbosity > 0})
-			}
-			if err != nil {
-				return withCode(ExitUsage, fmt.Errorf("write report: %w", err))
+			if format.structured() {
+				if err := printData(s.out, format, rep); err != nil {
+					return err
+				}
+			} else if err := rep.WriteText(s.out, lint.TextOptions{Fixes: g.verbosity > 0}); err != nil {
+				return withCode(ExitFailed, fmt.Errorf("write report: %w", err))
 			}
 			if rep.Failed() {
 				return reported(ExitFailed, fmt.Errorf("root cause: %s", rep.RootCause))
@@ -77,8 +75,10 @@ Exit codes: 0 nothing failed (warnings and assumptions allowed), 1 a check faile
 	f.Var(versions.Value{V: &opts.Cilium}, "cilium-version", "Cilium release the policies must work on (1.16 to 1.20, default "+versions.DefaultCilium+")")
 	f.StringVar(&opts.SecretsNamespace, "secrets-namespace", ciliumtls.SecretsNamespace, "Cilium's tls.secretsNamespace.name (1.17+)")
 	f.BoolVar(&noSync, "no-secret-sync", false, "Cilium 1.17+ runs read-only without secret sync (tls.secretSync.enabled=false)")
-	f.StringVarP(&opts.Namespace, "namespace", "n", "default", "namespace of objects that name none")
-	f.StringVarP(&output, "output", "o", string(doctor.FormatText), "report format: text or json")
+	f.StringVar(&opts.Namespace, "default-namespace", "default", "namespace of objects that name none")
+	renamedFlag(cmd, s.err, "namespace", "default-namespace")
+	bindOutput(cmd, &output, "report format")
+	completeCilium(cmd, "cilium-version")
 	f.StringArrayVar(&resolve, "resolve", nil, "NAME=ADDRESS a name resolves to, as curl's --resolve without the port (repeatable); without it every name is assumed to have an address of its own")
 	return cmd
 }

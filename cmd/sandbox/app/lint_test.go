@@ -34,7 +34,7 @@ func TestLintCommand(t *testing.T) {
 		{[]string{"lint", "-f", "absent.yaml"}, ExitUsage, "absent.yaml"},
 		{[]string{"lint"}, ExitUsage, "give the manifests with -f"},
 		{[]string{"lint", "--cilium-version", "1.15", "-f", "-"}, ExitUsage, `unsupported Cilium version "1.15"`},
-		{[]string{"lint", "-o", "yaml", "-f", "-"}, ExitUsage, `invalid output format "yaml"`},
+		{[]string{"lint", "-o", "xml", "-f", "-"}, ExitUsage, `invalid --output "xml": want text, json or yaml`},
 		{[]string{"lint", "--resolve", "example.com", "-f", "-"}, ExitUsage, `--resolve "example.com": want NAME=ADDRESS`},
 		{[]string{"lint", "--resolve", "example.com=1.2.3", "-f", "-"}, ExitUsage, `"1.2.3" is not an IP address`},
 		{[]string{"lint", "-f", "../../../fixtures/lint/shared-address"}, ExitOK, "one distinct address per name assumed"},

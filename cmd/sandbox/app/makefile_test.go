@@ -5,27 +5,126 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// TestMakefilePassesSandboxArgs: every Makefile target that runs the
-// sandbox command passes $(SANDBOX_ARGS), so one variable name works for
-// all of them (make render used to take ARGS=).
-func TestMakefilePassesSandboxArgs(t *testing.T) {
+// makeTarget is one rule of the Makefile: its prerequisites, its help
+// text (after "## ") and its recipe lines.
+type makeTarget struct {
+	prereqs, help string
+	recipe        []string
+}
+
+// readMakefile parses the repository's Makefile into its rules.
+func readMakefile(t *testing.T) (map[string]*makeTarget, string) {
+	t.Helper()
 	b, err := os.ReadFile("../../../Makefile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	recipe := regexp.MustCompile(`(?m)^\t(\$\(SANDBOX\) .*)$`)
-	lines := recipe.FindAllStringSubmatch(string(b), -1)
-	if len(lines) < 8 {
-		t.Fatalf("found %d recipes running $(SANDBOX), want the 8 sandbox targets", len(lines))
-	}
-	for _, m := range lines {
-		if !strings.Contains(m[1], "$(SANDBOX_ARGS)") {
-			t.Errorf("recipe %q does not pass $(SANDBOX_ARGS)", m[1])
+	rule := regexp.MustCompile(`^([a-zA-Z0-9./_-]+):([^=].*)?$`)
+	targets := map[string]*makeTarget{}
+	var cur *makeTarget
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "\t") && cur != nil {
+			cur.recipe = append(cur.recipe, strings.TrimPrefix(line, "\t"))
+			continue
+		}
+		cur = nil
+		if m := rule.FindStringSubmatch(line); m != nil {
+			prereqs, help, _ := strings.Cut(m[2], "## ")
+			cur = &makeTarget{prereqs: strings.TrimSpace(prereqs), help: help}
+			targets[m[1]] = cur
 		}
 	}
-	if strings.Contains(string(b), "$(ARGS)") {
-		t.Error("the Makefile still takes $(ARGS)")
+	return targets, string(b)
+}
+
+// commandOf finds the sandbox command a recipe line runs, "" if none.
+func commandOf(root *cobra.Command, recipe string) (*cobra.Command, bool) {
+	rest, ok := strings.CutPrefix(recipe, "$(SANDBOX) ")
+	if !ok {
+		return nil, false
+	}
+	cmd, _, err := root.Find(strings.Fields(rest))
+	return cmd, err == nil && cmd != root
+}
+
+// TestMakefileTargetsPassWhatTheirCommandTakes: every target running the
+// sandbox command builds bin/sandbox first and passes only variables whose
+// options that command takes: SANDBOX_ARGS to up, plan, status and down,
+// which share up's options (so one SANDBOX_ARGS serves all four), the
+// other *_ARGS to their own command, and --cilium-version only where it is
+// a flag.
+func TestMakefileTargetsPassWhatTheirCommandTakes(t *testing.T) {
+	targets, text := readMakefile(t)
+	root := newRootCmd(streams{})
+	up, _, _ := root.Find([]string{"up"})
+	argsVar := regexp.MustCompile(`\$\(([A-Z]+_ARGS)\)`)
+	owners := map[string][]string{"SANDBOX_ARGS": {"up", "plan", "status", "down"}, "RENDER_ARGS": {"render"},
+		"DOCTOR_ARGS": {"doctor"}, "MATRIX_ARGS": {"matrix"}}
+	ran := 0
+	for name, tg := range targets {
+		for _, line := range tg.recipe {
+			cmd, ok := commandOf(root, line)
+			if !ok {
+				continue
+			}
+			ran++
+			if !strings.Contains(tg.prereqs, "bin/sandbox") {
+				t.Errorf("target %s runs %q without building bin/sandbox first", name, line)
+			}
+			m := argsVar.FindStringSubmatch(line)
+			if m == nil || !strings.Contains(strings.Join(owners[m[1]], " "), cmd.Name()) {
+				t.Errorf("target %s: %q passes %v to %s, whose options it does not hold", name, line, m, cmd.Name())
+			}
+			if strings.Contains(line, "$(cilium)") && cmd.Flags().Lookup("cilium-version") == nil {
+				t.Errorf("target %s passes --cilium-version to %s, which has no such flag", name, cmd.Name())
+			}
+		}
+	}
+	if ran < 8 {
+		t.Fatalf("found %d recipes running $(SANDBOX), want the 8 sandbox targets", ran)
+	}
+	for _, name := range owners["SANDBOX_ARGS"] {
+		cmd, _, _ := root.Find([]string{name})
+		up.Flags().VisitAll(func(f *pflag.Flag) {
+			if cmd.Flags().Lookup(f.Name) == nil {
+				t.Errorf("sandbox %s lacks up's --%s, which SANDBOX_ARGS may carry", name, f.Name)
+			}
+		})
+	}
+	if strings.Contains(text, "$(ARGS)") || strings.Contains(text, "go run ./cmd/sandbox") {
+		t.Error("the Makefile still takes $(ARGS) or runs the sandbox with go run")
+	}
+}
+
+// TestMakeHelpListsEveryTarget: the pattern `make help` greps with matches
+// every target that has a "## " description, digits in its name included.
+func TestMakeHelpListsEveryTarget(t *testing.T) {
+	targets, _ := readMakefile(t)
+	help := targets["help"]
+	if help == nil || len(help.recipe) == 0 {
+		t.Fatal("no help target")
+	}
+	m := regexp.MustCompile(`grep -E '([^']+)'`).FindStringSubmatch(help.recipe[0])
+	if m == nil {
+		t.Fatalf("help recipe %q has no grep -E pattern", help.recipe[0])
+	}
+	pattern := regexp.MustCompile(m[1])
+	described := 0
+	for name, tg := range targets {
+		if tg.help == "" {
+			continue
+		}
+		described++
+		if line := name + ": " + tg.prereqs + " ## " + tg.help; !pattern.MatchString(line) {
+			t.Errorf("make help omits %s: %q does not match %s", name, line, m[1])
+		}
+	}
+	if _, ok := targets["e2e"]; !ok || described < 20 {
+		t.Fatalf("found %d described targets (e2e present: %t)", described, ok)
 	}
 }

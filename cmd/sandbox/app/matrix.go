@@ -29,19 +29,26 @@ Known differences between releases (the table of known bugs, sandbox versions)
 show as expected skip/fail with the bug's ID and reference.
 Re-running one cell merges into the existing results:
 
-  sandbox matrix --cilium 1.18.11 --labels scenario=rotation
-  sandbox matrix --dry-run --output json`,
+  sandbox matrix --cilium-version 1.18 --labels scenario=rotation
+  sandbox matrix --dry-run --output json` +
+			exitCodes("every cell passed, or differed as expected", "a cell failed, or an expected difference did not show",
+				"matrix could not run: bad flags, no Docker daemon"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMatrix(cmd, s, g, o) },
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&o.Cilium, "cilium", nil, "Cilium releases, comma-separated (default: one per supported minor)")
+	f.StringSliceVar(&o.Cilium, "cilium-version", nil, "Cilium releases, comma-separated (default: one per supported minor)")
+	completeCilium(cmd, "cilium-version")
+	renamedFlag(cmd, s.err, "cilium", "cilium-version")
 	f.StringArrayVar(&o.NodeImages, "node-image", nil, "node image override: REF for all, or 1.18=REF / 1.18.10=REF (repeatable)")
 	f.StringVar(&o.Upstream, "upstream", matrix.UpstreamLocal, "scenarios' upstream: local (fake servers) or internet")
+	completeFixed(cmd, "upstream", matrix.UpstreamLocal, matrix.UpstreamInternet)
 	f.StringVar(&o.ResultsDir, "results", matrix.DefaultResultsDir, "directory for results.json, matrix.md and artifacts")
-	f.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
+	bindOutput(cmd, &o.output, "output format")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan and run nothing (no Docker needed)")
 	f.StringVar(&o.Labels, "labels", "", "feature filter passed to the scenarios, e.g. scenario=rotation")
+	completeFixed(cmd, "labels", scenarioLabels()...)
+	f.DurationVar(&o.UpTimeout, "timeout", 0, "bound of each wait and Helm operation of each release's sandbox up (default: each its own, 4m to 5m)")
 	f.BoolVar(&o.KeepFailed, "keep-failed", false, "keep the cluster of a release whose scenarios failed")
 	f.StringVar(&o.ExpectationsFile, "expectations", "", "YAML file of known differences replacing the shipped ones")
 	f.StringVar(&o.scenariosBinary, "scenarios-binary", "", "prebuilt scenarios test binary (go test -c ./scenarios); built per release when empty")
@@ -50,8 +57,12 @@ Re-running one cell merges into the existing results:
 }
 
 func runMatrix(cmd *cobra.Command, s streams, g *globalOptions, o *matrixOptions) error {
-	if o.output != "text" && o.output != "json" {
-		return withCode(ExitUsage, fmt.Errorf("invalid --output %q: want text or json", o.output))
+	format, err := parseOutput(o.output)
+	if err != nil {
+		return err
+	}
+	if o.UpTimeout < 0 {
+		return withCode(ExitUsage, fmt.Errorf("invalid --timeout %s: give a positive duration, such as 10m", o.UpTimeout))
 	}
 	o.Scenarios = matrix.GoTest{TestBinary: o.scenariosBinary, Log: suiteLog(s, g)}
 	o.Progress = s.err
@@ -63,9 +74,9 @@ func runMatrix(cmd *cobra.Command, s streams, g *globalOptions, o *matrixOptions
 		return withCode(matrixExitCode(inv), err)
 	}
 	if o.DryRun {
-		return printMatrix(s, o.output, inv.Plan.Text, inv.Plan.JSON)
+		return printMatrix(s, format, inv.Plan.Text, inv.Plan.JSON)
 	}
-	if err := printMatrix(s, o.output, inv.Merged.Text, inv.Merged.JSON); err != nil {
+	if err := printMatrix(s, format, inv.Merged.Text, inv.Merged.JSON); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.err, "results: %s/%s, %s/%s\n", inv.Plan.ResultsDir, matrix.ResultsFile, inv.Plan.ResultsDir, matrix.MarkdownFile)
@@ -94,6 +105,9 @@ func newMatrixMergeCmd(s streams, g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge RESULTS.json...",
 		Short: "Merge results.json files (one per CI job) into one table",
+		Long: `Merge results.json files (one per CI job) into one results.json and matrix.md;
+the last merged result of a cell wins.` + exitCodes("merged; every cell passed, or differed as expected",
+			"merged; a cell failed, or an expected difference did not show", "bad flags, a file that cannot be read"),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withCode(ExitUsage, errors.New("matrix merge needs one or more results.json files (one per CI job)"))
@@ -101,33 +115,33 @@ func newMatrixMergeCmd(s streams, g *globalOptions) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := parseOutput(output)
+			if err != nil {
+				return err
+			}
 			merged, err := matrix.MergeFiles(dir, args)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if err := printMatrix(s, output, merged.Text, merged.JSON); err != nil {
+			if err := printMatrix(s, format, merged.Text, merged.JSON); err != nil {
 				return err
 			}
 			return withCode(ExitFailed, merged.Check())
 		},
 	}
 	cmd.Flags().StringVar(&dir, "results", matrix.DefaultResultsDir, "directory to write the merged results.json and matrix.md")
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	bindOutput(cmd, &output, "output format")
 	return cmd
 }
 
-func printMatrix(s streams, output string, text func() []byte, js func() ([]byte, error)) error {
-	switch output {
-	case "json":
-		b, err := js()
-		if err != nil {
-			return withCode(ExitFailed, err)
-		}
-		_, err = s.out.Write(b)
-		return err
-	case "text":
+func printMatrix(s streams, format output, text func() []byte, js func() ([]byte, error)) error {
+	if !format.structured() {
 		_, err := s.out.Write(text())
 		return err
 	}
-	return withCode(ExitUsage, fmt.Errorf("invalid --output %q: want text or json", output))
+	b, err := js()
+	if err != nil {
+		return withCode(ExitFailed, err)
+	}
+	return printJSONBytes(s.out, format, b)
 }

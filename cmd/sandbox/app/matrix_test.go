@@ -68,7 +68,7 @@ func TestMatrixBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"matrix", "--dry-run", "--cilium", "1.15.0"}, `unsupported Cilium version "1.15.0"`},
-		{[]string{"matrix", "--dry-run", "--output", "yaml"}, `invalid --output "yaml"`},
+		{[]string{"matrix", "--dry-run", "--output", "xml"}, `invalid --output "xml": want text, json or yaml`},
 		{[]string{"matrix", "--dry-run", "--labels", "scenario=nope"}, `unknown scenario "nope"`},
 		{[]string{"matrix", "--dry-run", "--upstream", "vpn"}, `invalid upstream "vpn"`},
 		{[]string{"matrix", "--dry-run", "--expectations", "/nonexistent/rules.yaml"}, "read expectations"},

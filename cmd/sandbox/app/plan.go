@@ -21,7 +21,8 @@ func newPlanCmd(s streams, g *globalOptions) *cobra.Command {
 		Short: "Print what `sandbox up` would create, without Docker, a cluster or the network",
 		Long: `Print the kind configuration, the node image, every Helm release (chart, repository,
 version, values) and the image list that sandbox up would use. Charts come from the
-chart cache (.sandbox/charts) or the Go module cache; a chart in neither is noted.`,
+chart cache (.sandbox/charts) or the Go module cache; a chart in neither is noted.` +
+			exitCodes("printed", "", "bad flags or values (the chart is rendered and its policies parsed as up does)"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.resolve(cmd); err != nil {
@@ -31,13 +32,13 @@ chart cache (.sandbox/charts) or the Go module cache; a chart in neither is note
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if f.output == "json" {
-				return printJSON(s.out, p)
+			if f.format.structured() {
+				return printData(s.out, f.format, p)
 			}
 			return printPlan(s.out, p)
 		},
 	}
-	f.bind(cmd, "where up would write the cluster's kubeconfig (plan writes nothing)", true)
+	f.bind(cmd, "where up would write the cluster's kubeconfig (plan writes nothing)")
 	return cmd
 }
 

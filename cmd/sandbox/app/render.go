@@ -21,7 +21,10 @@ func newRenderCmd(s streams, g *globalOptions) *cobra.Command {
 kubectl apply or helm install: the CiliumNetworkPolicies, cert-manager CA and
 certificates, trust-manager bundles and the test workload.
 
-Invalid values exit with code 2 and a message naming the bad value.`,
+The values are checked by the chart's schema and templates, and every policy the
+chart renders is run through Cilium's own parser (Parse and Sanitize) for the
+release: a value that makes a policy Cilium's agent would refuse is refused here,
+named with its key.` + exitCodes("printed", "the manifests could not be written", "bad flags or values: the message names the value"),
 		Example: `  sandbox render
   sandbox render --cilium-version 1.18.10 -f my-values.yaml
   sandbox render --set intercept.aws.enabled=false --set 'passThrough.domains={example.com}'`,
@@ -38,9 +41,11 @@ Invalid values exit with code 2 and a message naming the bad value.`,
 	f := cmd.Flags()
 	f.StringArrayVarP(&opts.ValuesFiles, "values", "f", nil, "values file (repeatable, merged in order)")
 	f.StringArrayVar(&opts.Set, "set", nil, "set a value, helm --set syntax (repeatable, after the files)")
-	f.Var(versions.Value{V: &opts.Cilium}, "cilium-version", "Cilium release to render for (1.16 to 1.20; sets cilium.version, default "+versions.DefaultCilium+")")
+	f.Var(versions.Value{V: &opts.Cilium}, "cilium-version", "Cilium release to render for ("+versions.SupportedRange()+"; sets cilium.version, default "+versions.DefaultCilium+")")
+	completeCilium(cmd, "cilium-version")
 	f.StringVar(&opts.ReleaseName, "release-name", intercept.DefaultReleaseName, "Helm release name")
-	f.StringVarP(&opts.Namespace, "namespace", "n", intercept.DefaultNamespace, "Helm release namespace")
+	f.StringVar(&opts.Namespace, "release-namespace", intercept.DefaultNamespace, "Helm release namespace (it holds only Helm's record; every object names its own)")
+	renamedFlag(cmd, s.err, "namespace", "release-namespace")
 	f.StringVar(&opts.KubeVersion, "kube-version", "", "Kubernetes version to render for (default: the node image paired with the Cilium release)")
 	return cmd
 }

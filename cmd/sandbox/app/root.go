@@ -96,11 +96,20 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 func newRootCmd(s streams) *cobra.Command {
 	g := &globalOptions{}
 	root := &cobra.Command{
-		Use:           "sandbox",
-		Short:         "A kind sandbox where Cilium's Envoy intercepts pods' egress TLS, and the tools that prove it",
+		Use:   "sandbox",
+		Short: "A kind sandbox where Cilium's Envoy intercepts pods' egress TLS, and the tools that prove it",
+		Long: `A kind sandbox where Cilium's Envoy intercepts pods' egress TLS, and the tools
+that prove it: up, down, status and plan for the sandbox; render and lint for the
+chart and your own manifests; doctor for why interception is not active; install
+for a cluster of your own; matrix across Cilium releases.` +
+			exitCodes("done: the check passed, the step succeeded", "a check or a step failed (the command's report says which)",
+				"the command could not run: bad flags or values, no Docker, an unreachable cluster"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	v := readVersion()
+	root.Version = v.Version
+	root.SetVersionTemplate(v.text())
 	root.PersistentFlags().CountVarP(&g.verbosity, "verbose", "v", "more output (repeat for more)")
 	// A flag that does not parse (an unknown flag, --cilium-version 1.15.0)
 	// is a usage error, as every other bad input is.
@@ -113,6 +122,7 @@ func newRootCmd(s streams) *cobra.Command {
 		return nil
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	helpExitCodes(root)
 	usageErrors(root)
 	return root
 }
@@ -150,6 +160,7 @@ func subcommands(s streams, g *globalOptions) []*cobra.Command {
 		newInstallCmd(s, g),
 		newUninstallCmd(s, g),
 		newLintCmd(s, g),
+		newVersionCmd(s, g),
 	}
 }
 

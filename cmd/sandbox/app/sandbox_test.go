@@ -91,7 +91,7 @@ func TestSandboxCommandsFail(t *testing.T) {
 		{"status without docker", []string{"status", "--kubeconfig", kc}, ExitUsage, "Error: no Docker daemon reachable"},
 		{"unsupported cilium", []string{"up", "--cilium-version", "1.21.0"}, ExitUsage, `Error: invalid argument "1.21.0" for "--cilium-version" flag: unsupported Cilium version "1.21.0": supported are 1.16 to 1.20`},
 		{"plan unsupported cilium", []string{"plan", "--cilium-version", "1.15"}, ExitUsage, `unsupported Cilium version "1.15"`},
-		{"bad output", []string{"plan", "--output", "yaml"}, ExitUsage, `invalid --output "yaml": want text or json`},
+		{"bad output", []string{"plan", "--output", "xml"}, ExitUsage, `invalid --output "xml": want text, json or yaml`},
 		{"bad set", []string{"up", "--set", "a.b"}, ExitUsage, `--set "a.b"`},
 		{"bad cluster name", []string{"up", "--cluster-name", "Bad_Name"}, ExitUsage, `invalid cluster name "Bad_Name"`},
 		{"missing kind config", []string{"plan", "--kind-config", filepath.Join(dir, "none.yaml")}, ExitUsage, "none.yaml"},

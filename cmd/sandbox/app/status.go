@@ -19,33 +19,41 @@ func newStatusCmd(s streams, g *globalOptions) *cobra.Command {
 		Long: `Show the sandbox's cluster, nodes, Helm releases and workload readiness. It changes
 nothing and writes no file: the cluster's credentials are read from kind.
 
-Exit code 1 when something is missing or not ready, 2 when it cannot look (no Docker).`,
+It takes up's options, so one set of options names the sandbox for every command:
+with --cilium-version, a cluster running another Cilium release is not ready; the
+options that only shape what up creates change nothing here, and it says so.
+-o json and -o yaml print a report even when it cannot look (its "error" says why).` +
+			exitCodes("the sandbox exists and everything is deployed and ready", "something is missing or not ready, or another Cilium runs than --cilium-version asks",
+				"status could not look: bad flags, no Docker daemon"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.resolve(cmd); err != nil {
 				return err
 			}
+			noteUnused(cmd, s.err, "cilium-version")
 			st, err := pipeline.GetStatus(cmd.Context(), f.opts)
-			if err != nil {
-				if st == nil || errors.Is(err, cluster.ErrNoDocker) {
-					return withCode(ExitUsage, err)
-				}
-				return withCode(ExitFailed, err)
+			if st == nil {
+				return withCode(ExitUsage, err)
 			}
-			if f.output == "json" {
-				if err := printJSON(s.out, st); err != nil {
-					return err
+			if f.format.structured() {
+				if perr := printData(s.out, f.format, st); perr != nil {
+					return perr
 				}
-			} else {
+			} else if err == nil {
 				printStatus(s.out, st)
 			}
-			if !st.Ready() {
+			switch {
+			case errors.Is(err, cluster.ErrNoDocker):
+				return withCode(ExitUsage, err)
+			case err != nil:
+				return withCode(ExitFailed, err)
+			case !st.Ready():
 				return reported(ExitFailed, errors.New("not ready"))
 			}
 			return nil
 		},
 	}
-	f.bind(cmd, "kubeconfig file up wrote, shown in the output (status reads the cluster's credentials from kind and writes no file)", false)
+	f.bind(cmd, "kubeconfig file up wrote, shown in the output (status reads the cluster's credentials from kind and writes no file)")
 	return cmd
 }
 
@@ -64,5 +72,8 @@ func printStatus(w io.Writer, st *pipeline.Status) {
 			mark = "✗"
 		}
 		fmt.Fprintf(w, " %s %s %s\n", mark, wl.Workload, wl.State)
+	}
+	if st.CiliumMismatch != "" {
+		fmt.Fprintf(w, " ✗ %s (--cilium-version)\n", st.CiliumMismatch)
 	}
 }

@@ -1,10 +1,10 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,35 +17,62 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
-// sandboxFlags are the flags up, plan and status share.
+// sandboxFlags are the options of up, which plan, status and down take
+// too: one set of options names one sandbox for every command (and one
+// SANDBOX_ARGS serves every make target).
 type sandboxFlags struct {
 	opts   pipeline.Options
 	set    []string
 	output string
+	format output
 }
 
 // bind adds the flags to cmd; kubeconfigHelp says what the command does
-// with --kubeconfig. full adds the flags that shape the sandbox.
-func (f *sandboxFlags) bind(cmd *cobra.Command, kubeconfigHelp string, full bool) {
+// with --kubeconfig.
+func (f *sandboxFlags) bind(cmd *cobra.Command, kubeconfigHelp string) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.opts.ClusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name")
 	fl.StringVar(&f.opts.KubeconfigPath, "kubeconfig", pipeline.DefaultKubeconfig, kubeconfigHelp)
-	fl.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	if !full {
-		return
-	}
-	fl.Var(versions.Value{V: &f.opts.Cilium}, "cilium-version", "Cilium release, 1.16 to 1.20 (default "+defaultCilium()+")")
+	bindOutput(cmd, &f.output, "output format")
+	fl.Var(versions.Value{V: &f.opts.Cilium}, "cilium-version", "Cilium release, "+versions.SupportedRange()+" (default "+defaultCilium()+")")
+	completeCilium(cmd, "cilium-version")
 	fl.StringVar(&f.opts.NodeImage, "node-image", "", "kind node image (default: the one paired with the Cilium release)")
 	fl.StringVar(&f.opts.KindConfigPath, "kind-config", "", "kind cluster configuration file (default: the embedded kind-config.yaml)")
 	fl.StringVar(&f.opts.ChartCacheDir, "chart-cache", "", "directory of downloaded charts (default .sandbox/charts)")
 	fl.StringArrayVar(&f.set, "set", nil, "cilium-tls-intercept chart value, helm --set syntax (repeatable)")
+	fl.DurationVar(&f.opts.Timeout, "timeout", 0, "bound of each wait and Helm operation (default: each its own, 4m to 5m)")
+}
+
+// shaping are the options that shape the sandbox up creates: status and
+// down, which read or delete the cluster as it is, take them so that up's
+// options work for every command, and say that they change nothing there.
+func shaping() []string {
+	return []string{"cilium-version", "node-image", "kind-config", "chart-cache", "set", "timeout"}
+}
+
+// noteUnused says on w which shaping options cmd was given that change
+// nothing for it, except those in keep.
+func noteUnused(cmd *cobra.Command, w io.Writer, keep ...string) {
+	for _, name := range shaping() {
+		if cmd.Flags().Changed(name) && !slices.Contains(keep, name) {
+			fmt.Fprintf(w, "note: --%s shapes the sandbox up creates; %s %s\n", name, cmd.Name(), unusedBecause(cmd.Name()))
+		}
+	}
+}
+
+func unusedBecause(command string) string {
+	if command == "down" {
+		return "deletes the cluster named --cluster-name whatever it holds"
+	}
+	return "shows the cluster as it is"
 }
 
 // resolve checks the output format and parses --set into ChartValues.
 func (f *sandboxFlags) resolve(cmd *cobra.Command) error {
 	warnUnknownPatch(cmd.ErrOrStderr(), f.opts.Cilium)
-	if f.output != "text" && f.output != "json" {
-		return withCode(ExitUsage, fmt.Errorf("invalid --output %q: want text or json", f.output))
+	var err error
+	if f.format, err = parseOutput(f.output); err != nil {
+		return err
 	}
 	for _, s := range f.set {
 		if f.opts.ChartValues == nil {
@@ -54,6 +81,9 @@ func (f *sandboxFlags) resolve(cmd *cobra.Command) error {
 		if err := strvals.ParseInto(s, f.opts.ChartValues); err != nil {
 			return withCode(ExitUsage, fmt.Errorf("--set %q: %w", s, err))
 		}
+	}
+	if f.opts.Timeout < 0 {
+		return withCode(ExitUsage, fmt.Errorf("invalid --timeout %s: give a positive duration, such as 10m", f.opts.Timeout))
 	}
 	return nil
 }
@@ -68,7 +98,12 @@ secret sync, cert-manager, trust-manager, the cilium-tls-intercept chart and its
 workload. Each step looks before it acts, so running up again changes nothing and
 returns in seconds. The kubeconfig is written to .sandbox/kubeconfig, not ~/.kube/config:
 
-  export KUBECONFIG=$PWD/.sandbox/kubeconfig`,
+  export KUBECONFIG=$PWD/.sandbox/kubeconfig
+
+Every option is checked before anything starts, and the chart is rendered and its
+policies run through Cilium's own parser first.` + exitCodes("the sandbox is up",
+			"a step failed (the line of the step says which; a bundle of logs is written when the cluster exists)",
+			"up could not run: bad flags or values, no Docker daemon"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.resolve(cmd); err != nil {
@@ -77,7 +112,7 @@ returns in seconds. The kubeconfig is written to .sandbox/kubeconfig, not ~/.kub
 			return runUp(cmd, s, g, f)
 		},
 	}
-	f.bind(cmd, "where the cluster's kubeconfig is written (mode 0600; other clusters' entries in the file are kept)", true)
+	f.bind(cmd, "where the cluster's kubeconfig is written (mode 0600; other clusters' entries in the file are kept)")
 	return cmd
 }
 
@@ -87,10 +122,13 @@ func runUp(cmd *cobra.Command, s streams, g *globalOptions, f *sandboxFlags) err
 		f.opts.Logf = func(format string, args ...any) { fmt.Fprintf(s.err, "  "+format+"\n", args...) }
 	}
 	rep, err := pipeline.Up(cmd.Context(), f.opts)
-	if rep != nil && f.output == "json" {
-		if perr := printJSON(s.out, rep); perr != nil {
+	if rep != nil && f.format.structured() {
+		if perr := printData(s.out, f.format, rep); perr != nil {
 			return perr
 		}
+	}
+	if rep != nil && rep.NodeImageNote != "" && !f.format.structured() {
+		fmt.Fprintln(s.err, "note:", rep.NodeImageNote)
 	}
 	if err != nil {
 		printArtifacts(s.err, rep)
@@ -99,7 +137,7 @@ func runUp(cmd *cobra.Command, s streams, g *globalOptions, f *sandboxFlags) err
 		}
 		return withCode(ExitFailed, err)
 	}
-	if f.output == "text" {
+	if !f.format.structured() {
 		fmt.Fprintf(s.out, "sandbox %q is up (Cilium %s) in %.1fs\nexport KUBECONFIG=%s\n", rep.ClusterName, rep.CiliumVersion, rep.Seconds, rep.KubeconfigPath)
 	}
 	return nil
@@ -151,13 +189,4 @@ func stepPrinter(w io.Writer, verbosity int) func(steps.Event) {
 		}
 		fmt.Fprintln(w, line)
 	}
-}
-
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return withCode(ExitFailed, fmt.Errorf("write json: %w", err))
-	}
-	return nil
 }
