@@ -50,6 +50,10 @@ func TestValidateValuesCases(t *testing.T) {
 					if p.Check == validate.CheckHeaderRotation && ciliumtls.ModeOf(v) == ciliumtls.ModeK8sBackend {
 						continue // expected: header values go inline before 1.17
 					}
+					if p.Check == validate.CheckKnownBug && p.Severity == validate.Warning {
+						t.Logf("expected on Cilium %s: %s", v, p) // a release's known bug, not invalid values
+						continue
+					}
 					t.Errorf("%s", p)
 				}
 			})

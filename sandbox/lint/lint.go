@@ -148,7 +148,7 @@ func checkOrder() []string {
 		validate.CheckHeaderPort, validate.CheckHeaderSecret, validate.CheckHeaderRotation,
 		validate.CheckEndpointSelector, validate.CheckDNSRule, validate.CheckSANCoverage, validate.CheckHTTPVisibility,
 		validate.CheckSharedAddress,
-		validate.CheckIssuerRef, validate.CheckIssuerSecret, validate.CheckNameConstraints,
+		validate.CheckIssuerRef, validate.CheckIssuerSecret, validate.CheckNameConstraints, validate.CheckKnownBug,
 	}
 }
 

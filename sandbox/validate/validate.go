@@ -160,6 +160,7 @@ func (val *Validator) Objects(objs []*unstructured.Unstructured, opts Options) (
 	out = append(out, inv.policyProblems(opts)...)
 	out = append(out, inv.workloadProblems()...)
 	out = append(out, inv.certificateProblems(opts)...)
+	out = append(out, inv.knownBugProblems(objs, opts)...)
 	shared, err := inv.sharedAddressProblems(opts)
 	if err != nil {
 		return nil, err
