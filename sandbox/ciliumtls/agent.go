@@ -52,6 +52,11 @@ const (
 	// ConfigHubble (hubble.enabled): the agents record flows, L7 HTTP flows
 	// of the decrypted requests included.
 	ConfigHubble = "enable-hubble"
+	// ConfigEnvoyXDSMode (envoy.xdsMode, 1.20+): how the agent serves Envoy
+	// its configuration, "split", "ads" or "strict-ads"; an agent without
+	// the key runs "split" (1.20's values.yaml; row K14 of the table of
+	// known bugs).
+	ConfigEnvoyXDSMode = "envoy-xds-mode"
 )
 
 // AgentImage returns the image of the cilium-agent container of the agents'

@@ -122,7 +122,7 @@ func checks() []check {
 		{id: "proxy-env", title: "no HTTP(S) proxy in the workload", reads: []Kind{KindPod}, run: checkProxyEnv},
 		{id: "ca-trust", title: "workload trusts the sandbox CA", reads: []Kind{KindPod}, run: checkCATrust},
 		{id: "agent-logs", title: "agent logs free of TLS context errors", reads: []Kind{KindAgentLog}, run: checkAgentLogs},
-	}, datapathChecks()...)
+	}, append(datapathChecks(), knownBugChecks()...)...)
 }
 
 // CheckIDs lists the IDs of the checks in the order they run.

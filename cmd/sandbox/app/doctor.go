@@ -37,7 +37,8 @@ names the DNS proxy learned and the addresses they share, the certificates Envoy
 flows to and from its TLS ports, Envoy's TLS counters: whether Envoy verifies
 the real servers and completes its handshakes with them; they need create on
 pods/exec and pods/portforward in the Cilium namespace and are unread without
-it), and name the first failure as the root cause, with its fix. A check whose
+it), then the known bugs of the running release the cluster meets (sandbox
+versions), and name the first failure as the root cause, with its fix. A check whose
 source could not be read says unread (?) and why; it never passes.
 
 A dump (--from) must hold the DaemonSets, ConfigMaps and CiliumNetworkPolicies
