@@ -86,8 +86,9 @@ func checkCilium(ctx context.Context, r *run) (string, bool, error) {
 	r.rep.CiliumVersion = running.Version
 	check := cilium.CheckRunning(running)
 	r.rep.Cilium = check
+	r.rep.KnownBugs = knownBugs(running.Version)
 	if check.OK() {
-		return check.Summary(), false, nil
+		return check.Summary() + knownBugsNote(r.rep.KnownBugs), false, nil
 	}
 	if r.opts.SkipCiliumCheck {
 		return check.Summary() + " (--skip-cilium-check: installing anyway)", false, nil

@@ -116,6 +116,9 @@ type Report struct {
 	CiliumVersion string `json:"ciliumVersion,omitempty"`
 	// Cilium is the running Cilium judged against what interception needs.
 	Cilium *cilium.Check `json:"cilium,omitempty"`
+	// KnownBugs warn about the known bugs of the running Cilium release
+	// that every interception install meets (versions.InstallWarningTexts).
+	KnownBugs []string `json:"knownBugs,omitempty"`
 	// CertManager and TrustManager say how each was found and what Install
 	// does with it.
 	CertManager  *Dependency `json:"certManager,omitempty"`

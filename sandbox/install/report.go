@@ -23,6 +23,9 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 	if c := r.Cilium; c != nil && (opts.AllNeeds || !c.OK()) {
 		writeCilium(&b, c)
 	}
+	for _, k := range r.KnownBugs {
+		fmt.Fprintf(&b, "warning: %s\n", k)
+	}
 	for _, d := range []*Dependency{r.CertManager, r.TrustManager} {
 		if d != nil && (opts.AllNeeds || len(d.Missing()) > 0) {
 			writeDependency(&b, d)

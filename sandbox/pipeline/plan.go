@@ -33,6 +33,10 @@ type Plan struct {
 	Images []string `json:"images"`
 	// Notes say what could not be known offline, and why.
 	Notes []string `json:"notes,omitempty"`
+	// KnownBugs warn about the known bugs of the Cilium release in what up
+	// installs (versions.InstallWarningTexts), each with the release that
+	// fixes it and any workaround.
+	KnownBugs []string `json:"knownBugs,omitempty"`
 }
 
 // ReleasePlan is one Helm release of the sandbox.
@@ -65,6 +69,7 @@ func BuildPlan(ctx context.Context, opts Options) (*Plan, error) {
 	p := &Plan{
 		ClusterName: r.ClusterName, KubeconfigPath: r.KubeconfigPath, CiliumVersion: r.cilium.String(),
 		NodeImage: r.nodeImage, KindConfig: string(kindYAML), Releases: releases,
+		KnownBugs: versions.InstallWarningTexts(r.cilium),
 	}
 	offline := func(s release.Source) (*chart.Chart, error) {
 		c, _, err := release.LoadOffline(s, r.ChartCacheDir)

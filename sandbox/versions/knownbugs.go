@@ -278,6 +278,17 @@ func InstallWarnings(v Cilium) []KnownBug {
 	return out
 }
 
+// InstallWarningTexts returns the warnings plan, up and install give
+// before installing (or installing onto) release v: InstallWarningText of
+// each row of InstallWarnings; nil when there is none.
+func InstallWarningTexts(v Cilium) []string {
+	var out []string
+	for _, r := range InstallWarnings(v) {
+		out = append(out, r.InstallWarningText(v))
+	}
+	return out
+}
+
 // InstallWarningText is the warning for row r on release v: what happens,
 // the release that fixes it, and the workaround values.
 func (r KnownBug) InstallWarningText(v Cilium) string {

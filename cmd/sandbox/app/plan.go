@@ -32,6 +32,7 @@ chart cache (.sandbox/charts) or the Go module cache; a chart in neither is note
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			warnKnownBugs(cmd.ErrOrStderr(), f.opts.Cilium)
 			if f.format.structured() {
 				return printData(s.out, f.format, p)
 			}

@@ -161,6 +161,7 @@ func subcommands(s streams, g *globalOptions) []*cobra.Command {
 		newUninstallCmd(s, g),
 		newLintCmd(s, g),
 		newVersionCmd(s, g),
+		newVersionsCmd(s, g),
 	}
 }
 

@@ -109,6 +109,7 @@ policies run through Cilium's own parser first.` + exitCodes("the sandbox is up"
 			if err := f.resolve(cmd); err != nil {
 				return err
 			}
+			warnKnownBugs(cmd.ErrOrStderr(), f.opts.Cilium)
 			return runUp(cmd, s, g, f)
 		},
 	}
