@@ -1,6 +1,8 @@
 package cilium
 
 import (
+	"strings"
+
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
@@ -27,7 +29,15 @@ type ValuesInput struct {
 	// server at <ClusterName>-control-plane because there is no kube-proxy
 	// to serve the kubernetes Service before Cilium runs.
 	ClusterName string
+	// RedactHeaders are request headers Hubble must show redacted besides
+	// RedactedHeaders: those the interception chart sets from secrets.
+	RedactHeaders []string
 }
+
+// RedactedHeaders are the request headers whose values Hubble's flows show
+// as HUBBLE_REDACTED, whatever the chart's values: credentials a workload or
+// the chart's secretHeaders may send.
+func RedactedHeaders() []string { return []string{"Authorization", "Proxy-Authorization", "Cookie"} }
 
 // Values returns the Helm values for Cilium release v on kind.
 //
@@ -52,10 +62,31 @@ func Values(v versions.Cilium, in ValuesInput) map[string]any {
 		"hubble": map[string]any{
 			"enabled": true,
 			"relay":   map[string]any{"enabled": true},
+			"redact":  redactValues(in.RedactHeaders),
 		},
 		"tls": tlsValues(v),
 	}
 	return vals
+}
+
+// redactValues makes Hubble show the values of RedactedHeaders and extra
+// as HUBBLE_REDACTED in its HTTP flows: Envoy's access log records the
+// request headers after its header matches ran (cilium/proxy
+// l7policy.cc: "the policy may have altered them"), so a header set from
+// a secret would otherwise be in every flow. Cilium's chart writes
+// hubble-redact-enabled and hubble-redact-http-headers-deny into
+// cilium-config (1.16 to 1.20), which the agent's Hubble parser reads
+// (pkg/hubble/parser/seven filterHeader).
+func redactValues(extra []string) map[string]any {
+	seen := map[string]bool{}
+	var deny []any
+	for _, h := range append(RedactedHeaders(), extra...) {
+		if k := strings.ToLower(h); !seen[k] {
+			seen[k] = true
+			deny = append(deny, h)
+		}
+	}
+	return map[string]any{"enabled": true, "http": map[string]any{"headers": map[string]any{"deny": deny}}}
 }
 
 // tlsValues makes the agent able to read the secrets TLS policies name. The

@@ -99,3 +99,16 @@ func TestNoSecretHeadersRendersAsBefore(t *testing.T) {
 		t.Errorf("rules.http = %+v, annotation keys %v; want [{}] and none", got, keys)
 	}
 }
+
+// TestSecretHeaderNames lists the headers every group sets from secrets,
+// for Hubble's redaction.
+func TestSecretHeaderNames(t *testing.T) {
+	vals := mergeMaps(secretHeaders(map[string]any{"name": "Authorization"}, map[string]any{"name": "X-Api-Key"}),
+		map[string]any{"intercept": map[string]any{"aws": map[string]any{"secretHeaders": []any{map[string]any{"name": "Authorization"}}}}})
+	if got := SecretHeaderNames(vals); !reflect.DeepEqual(got, []string{"Authorization", "X-Api-Key"}) {
+		t.Errorf("SecretHeaderNames = %v", got)
+	}
+	if got := SecretHeaderNames(nil); got != nil {
+		t.Errorf("SecretHeaderNames(nil) = %v, want none", got)
+	}
+}

@@ -3,6 +3,7 @@ package intercept
 import (
 	"fmt"
 	"os"
+	"sort"
 
 	"helm.sh/helm/v3/pkg/strvals"
 	"sigs.k8s.io/yaml"
@@ -75,5 +76,27 @@ func mergeMaps(a, b map[string]any) map[string]any {
 		}
 		out[k] = v
 	}
+	return out
+}
+
+// SecretHeaderNames returns the header names of every group's secretHeaders
+// in vals (values as MergeValues returns them), sorted and without
+// repeats: the headers whose values Hubble must redact.
+func SecretHeaderNames(vals map[string]any) []string {
+	seen := map[string]bool{}
+	var out []string
+	groups, _ := vals["intercept"].(map[string]any)
+	for _, g := range groups {
+		gm, _ := g.(map[string]any)
+		headers, _ := gm["secretHeaders"].([]any)
+		for _, h := range headers {
+			hm, _ := h.(map[string]any)
+			if name, _ := hm["name"].(string); name != "" && !seen[name] {
+				seen[name] = true
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
 	return out
 }

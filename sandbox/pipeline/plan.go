@@ -106,7 +106,7 @@ func releasesFor(r *resolved) ([]ReleasePlan, error) {
 	}
 	return []ReleasePlan{
 		{Release: cilium.ReleaseName, Namespace: cilium.Namespace, Source: cilium.Chart(r.cilium),
-			Values: cilium.Values(r.cilium, cilium.ValuesInput{ClusterName: r.ClusterName})},
+			Values: cilium.Values(r.cilium, cilium.ValuesInput{ClusterName: r.ClusterName, RedactHeaders: intercept.SecretHeaderNames(chartValues)})},
 		{Release: certmanager.CertManagerRelease, Namespace: certmanager.Namespace, Source: certmanager.CertManagerChart(),
 			Values: certmanager.CertManagerValues()},
 		{Release: certmanager.TrustManagerRelease, Namespace: certmanager.Namespace, Source: certmanager.TrustManagerChart(),
