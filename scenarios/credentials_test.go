@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -41,17 +42,39 @@ type headerTokens struct {
 	values []string
 }
 
-// next makes a new token, remembers it and returns it.
+// headerTokensEnv, when set, holds the tokens to use, one a line, in
+// order: the leak search of the test log (TestLeakSearchTestLog) runs this
+// binary again with values it knows.
+const headerTokensEnv = "SCENARIOS_HEADER_TOKENS"
+
+// next makes a new token (or takes the next of headerTokensEnv), remembers
+// it and returns it.
 func (h *headerTokens) next() (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, err := newToken(len(h.values))
+	if err != nil {
+		return "", err
+	}
+	h.values = append(h.values, v)
+	return v, nil
+}
+
+// newToken returns the i-th token of headerTokensEnv, or a random one
+// when it is not set.
+func newToken(i int) (string, error) {
+	if given := os.Getenv(headerTokensEnv); given != "" {
+		lines := strings.Split(given, "\n")
+		if i >= len(lines) {
+			return "", fmt.Errorf("%s holds %d values; the suite needs a %d-th", headerTokensEnv, len(lines), i+1)
+		}
+		return lines[i], nil
+	}
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("make a header token: %w", err)
 	}
-	v := "Bearer sandbox-" + hex.EncodeToString(b)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.values = append(h.values, v)
-	return v, nil
+	return "Bearer sandbox-" + hex.EncodeToString(b), nil
 }
 
 // current returns the latest token ("" before the first).

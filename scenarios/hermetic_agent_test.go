@@ -59,6 +59,7 @@ func TestHermeticAgent(t *testing.T) {
 		a.featureSourcesInSecretsNamespace(),
 		a.featureMissingKey(),
 		a.featureCredentialInjection(),
+		a.featureNothingLeaks(),
 	)
 }
 
