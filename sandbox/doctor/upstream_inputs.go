@@ -147,9 +147,11 @@ func (e *env) envoyTLSErrors(t datapathTarget) (map[string][]string, string) {
 			}
 		}
 	}
-	for _, l := range e.st.AgentLogs {
-		if l.Pod == t.Agent {
-			logs = append(logs, l)
+	if v, _ := e.configValue("external-envoy-proxy"); v != "true" {
+		for _, l := range e.st.AgentLogs {
+			if l.Pod == t.Agent {
+				logs = append(logs, l)
+			}
 		}
 	}
 	var names []string
