@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/validate"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
@@ -91,4 +92,31 @@ func walkValues(key string, v any, into map[string]string) {
 	case string:
 		into[key] = t
 	}
+}
+
+// NothingIntercepted says, for a render whose policies terminate TLS
+// nowhere (every group disabled, say), that the chart then intercepts
+// nothing: it still renders the DNS and pass-through policies, the CA and
+// the workload, which is easy to mistake for a working interception. It
+// returns "" when a policy terminates TLS.
+func NothingIntercepted(out *release.Rendered) (string, error) {
+	objs, err := out.Objects()
+	if err != nil {
+		return "", err
+	}
+	for _, o := range objs {
+		if o.GetKind() != "CiliumNetworkPolicy" && o.GetKind() != "CiliumClusterwideNetworkPolicy" {
+			continue
+		}
+		refs, err := ciliumtls.PolicySecrets(o.Object, false)
+		if err != nil {
+			return "", err
+		}
+		for _, r := range refs {
+			if r.Direction == ciliumtls.Terminating {
+				return "", nil
+			}
+		}
+	}
+	return "no policy terminates TLS: every intercept group is disabled, so nothing is intercepted (the DNS and pass-through policies, the CA and the workload are still rendered); enable a group, for example --set intercept.github.enabled=true", nil
 }

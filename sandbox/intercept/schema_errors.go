@@ -51,9 +51,10 @@ func explainSchema(c *chart.Chart, vals map[string]any) string {
 	if !errors.As(sch.Validate(coalesced.AsMap()), &ve) {
 		return ""
 	}
+	groups := defaultGroups(c)
 	var out []string
 	for _, leaf := range leaves(ve) {
-		out = append(out, explainViolation(doc, leaf))
+		out = append(out, explainViolation(doc, leaf, groups))
 	}
 	sort.Strings(out)
 	return strings.Join(out, "; ")
@@ -71,8 +72,9 @@ func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
 	return out
 }
 
-// explainViolation says what is wrong at one place of the values.
-func explainViolation(doc any, e *jsonschema.ValidationError) string {
+// explainViolation says what is wrong at one place of the values; groups
+// are the chart's own group names, for a misspelt one.
+func explainViolation(doc any, e *jsonschema.ValidationError, groups []string) string {
 	key := valuesKey(e.InstanceLocation)
 	node := schemaNode(doc, e.SchemaURL)
 	switch k := e.ErrorKind.(type) {
@@ -87,7 +89,7 @@ func explainViolation(doc any, e *jsonschema.ValidationError) string {
 		}
 		return fmt.Sprintf("%s is %s; want %s", key, article(k.Got), strings.Join(want, " or "))
 	case *kind.Required:
-		return fmt.Sprintf("%s lacks %s", key, quoteAll(k.Missing, " and "))
+		return fmt.Sprintf("%s lacks %s%s", key, quoteAll(k.Missing, " and "), misspeltGroup(e.InstanceLocation, groups))
 	case *kind.Enum:
 		return fmt.Sprintf("%s %s is not one of %s", key, jsonValue(k.Got), enumList(k.Want))
 	case *kind.MinProperties:
@@ -106,7 +108,7 @@ func explainUnknownKeys(key string, node map[string]any, names []string) string 
 			continue
 		}
 		known := fieldNames(node)
-		out = append(out, fmt.Sprintf("%s: unknown key %q (known: %s)", key, n, strings.Join(known, ", ")))
+		out = append(out, fmt.Sprintf("%s: unknown key %q%s (known: %s)", key, n, didYouMean(n, known), strings.Join(known, ", ")))
 	}
 	return strings.Join(out, "; ")
 }

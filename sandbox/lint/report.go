@@ -17,7 +17,11 @@ type TextOptions struct {
 // ? assumed), then the counts, then the root cause and its fix.
 func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "lint: %d objects from %s (Cilium %s, %s)\n", r.Objects, r.Source, r.CiliumVersion, r.SecretsMode)
+	objects := "objects"
+	if r.Objects == 1 {
+		objects = "object"
+	}
+	fmt.Fprintf(&b, "lint: %d %s from %s (Cilium %s, %s)\n", r.Objects, objects, r.Source, r.CiliumVersion, r.SecretsMode)
 	fmt.Fprintf(&b, "addresses: %s\n", r.Addresses)
 	width := 0
 	for _, f := range r.Findings {

@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,6 +22,7 @@ import (
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/crds"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/suggest"
 )
 
 // crdSchema is one served version of a CRD, compiled as the API server does.
@@ -124,8 +126,8 @@ func (val *Validator) validateSchema(obj *unstructured.Unstructured, defaultNS s
 	if sch == nil {
 		if val.groups[gvk.Group] {
 			id := objectID(gvk.Kind, namespaceOf(obj, defaultNS, isNamespaced(gvk.Kind)), obj.GetName())
-			return []Problem{{Object: id, Check: CheckSchema, Message: fmt.Sprintf("apiVersion %s kind %s is not served by the embedded CRDs", obj.GetAPIVersion(), gvk.Kind),
-				Fix: "use an apiVersion the CRD serves (kubectl api-resources)"}}, nil
+			msg, fix := val.unserved(obj.GetAPIVersion(), gvk)
+			return []Problem{{Object: id, Check: CheckSchema, Message: msg, Fix: fix}}, nil
 		}
 		return nil, nil
 	}
@@ -167,4 +169,34 @@ func namespaceOf(obj *unstructured.Unstructured, defaultNS string, namespaced bo
 	default:
 		return obj.GetNamespace()
 	}
+}
+
+// unserved says why no embedded CRD serves gvk, a kind of a group they
+// define: the group has no such kind (most likely misspelt: the closest
+// kind is named), or the kind is not served at that version (the served
+// ones are named).
+func (val *Validator) unserved(apiVersion string, gvk schema.GroupVersionKind) (msg, fix string) {
+	var kinds, served []string
+	for k := range val.versions {
+		if k.Group != gvk.Group {
+			continue
+		}
+		if !slices.Contains(kinds, k.Kind) {
+			kinds = append(kinds, k.Kind)
+		}
+		if k.Kind == gvk.Kind {
+			served = append(served, k.GroupVersion().String())
+		}
+	}
+	slices.Sort(kinds)
+	slices.Sort(served)
+	if len(served) > 0 {
+		return fmt.Sprintf("apiVersion %s kind %s is not served by the embedded CRDs (they serve %s at %s)", apiVersion, gvk.Kind, gvk.Kind, strings.Join(served, ", ")),
+			"use an apiVersion the CRD serves (kubectl api-resources)"
+	}
+	msg = fmt.Sprintf("kind %s is unknown: group %s has no such kind", gvk.Kind, gvk.Group)
+	if c := suggest.Closest(gvk.Kind, kinds); c != "" {
+		return msg + fmt.Sprintf("; did you mean %s?", c), "write kind: " + c
+	}
+	return msg + fmt.Sprintf(" (its kinds: %s)", strings.Join(kinds, ", ")), "correct the kind to one of the group's kinds"
 }

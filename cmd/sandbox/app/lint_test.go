@@ -53,3 +53,26 @@ func TestLintCommand(t *testing.T) {
 		t.Fatalf("lint -o json: exit %d, %v, %+v", code, err, rep)
 	}
 }
+
+// TestLintSmallTruths: one object is "1 object"; a misspelt kind is
+// called unknown, with the kind it most likely meant.
+func TestLintSmallTruths(t *testing.T) {
+	for _, c := range []struct {
+		manifest string
+		code     int
+		want     []string
+	}{
+		{"apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: selfsigned}\nspec: {selfSigned: {}}\n", ExitOK,
+			[]string{"lint: 1 object from standard input"}},
+		{"apiVersion: cilium.io/v2\nkind: CiliumNetworkPolcy\nmetadata: {name: x, namespace: default}\nspec: {endpointSelector: {}}\n", ExitFailed,
+			[]string{"kind CiliumNetworkPolcy is unknown: group cilium.io has no such kind; did you mean CiliumNetworkPolicy?", "fix: write kind: CiliumNetworkPolicy"}},
+	} {
+		var out, errOut bytes.Buffer
+		code := Main([]string{"lint", "-f", "-"}, strings.NewReader(c.manifest), &out, &errOut)
+		for _, w := range c.want {
+			if code != c.code || !strings.Contains(out.String(), w) {
+				t.Errorf("lint of %q: exit %d, want %d and %q:\n%s%s", c.manifest, code, c.code, w, out.String(), errOut.String())
+			}
+		}
+	}
+}

@@ -67,5 +67,12 @@ func runRender(cmd *cobra.Command, out io.Writer, opts intercept.RenderOptions) 
 	if _, err := io.WriteString(out, rendered.Manifest); err != nil {
 		return withCode(ExitFailed, fmt.Errorf("write manifests: %w", err))
 	}
+	note, err := intercept.NothingIntercepted(rendered)
+	if err != nil {
+		return withCode(ExitFailed, err)
+	}
+	if note != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "note:", note)
+	}
 	return nil
 }

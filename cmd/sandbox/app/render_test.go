@@ -54,11 +54,14 @@ func TestRenderCommand(t *testing.T) {
 		{name: "bad value", args: []string{"render", "--set", "intercept.github.domains={**.github.com}"}, code: ExitUsage, noStdout: true,
 			stderr: `"**.github.com" cannot be intercepted`},
 		{name: "unknown key", args: []string{"render", "--set", "intercepts.github.enabled=true"}, code: ExitUsage, noStdout: true,
-			stderr: `Error: invalid values: the top level: unknown key "intercepts" (known: ca, caBundle,`},
+			stderr: `Error: invalid values: the top level: unknown key "intercepts", did you mean "intercept"? (known: ca, caBundle,`},
 		{name: "cilium version twice, the same release", args: []string{"render", "--cilium-version", "1.18.11", "--set", "cilium.version=1.18"}, code: ExitOK,
 			stdout: []string{"kind: CiliumNetworkPolicy"}},
 		{name: "cilium version twice, disagreeing", args: []string{"render", "--cilium-version", "1.18", "--set", "cilium.version=1.16"}, code: ExitUsage, noStdout: true,
 			stderr: "Error: invalid values: cilium.version 1.16 in the values disagrees with Cilium 1.18.11, the release chosen apart from them (--cilium-version, or its default)"},
+		{name: "every group disabled", code: ExitOK, stdout: []string{"name: intercept-dns"},
+			args:   []string{"render", "--set", "intercept.github.enabled=false", "--set", "intercept.aws.enabled=false", "--set", "intercept.google.enabled=false"},
+			stderr: "note: no policy terminates TLS: every intercept group is disabled, so nothing is intercepted"},
 		{name: "bad kube version", args: []string{"render", "--kube-version", "banana"}, code: ExitUsage, noStdout: true,
 			stderr: `Error: --kube-version "banana" is not a Kubernetes version; write it as v1.36.4 or 1.36`},
 		{name: "stray argument", args: []string{"render", "values.yaml"}, code: ExitUsage, noStdout: true,
@@ -83,5 +86,12 @@ func TestRenderCommand(t *testing.T) {
 				t.Errorf("stderr = %q, want it to contain %q", errOut.String(), c.stderr)
 			}
 		})
+	}
+}
+
+// TestRenderDefaultsSayNothing: a render that intercepts prints no note.
+func TestRenderDefaultsSayNothing(t *testing.T) {
+	if code, _, errOut := run("render"); code != ExitOK || errOut != "" {
+		t.Fatalf("render: exit %d, stderr %q; want 0 and nothing", code, errOut)
 	}
 }
