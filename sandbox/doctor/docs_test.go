@@ -8,8 +8,9 @@ import (
 	"testing"
 )
 
-// TestDocumentedCounts keeps the numbers the README and the states' README
-// give for checks and recorded states true, and every state in the table.
+// TestDocumentedCounts keeps the numbers the README, CONTRIBUTING.md and
+// the states' README give for checks and recorded states true, and every
+// state in the table.
 func TestDocumentedCounts(t *testing.T) {
 	dirs, err := os.ReadDir(statesDir)
 	if err != nil {
@@ -28,34 +29,35 @@ func TestDocumentedCounts(t *testing.T) {
 			withDatapath++
 		}
 	}
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	read := func(path ...string) string {
+		b, err := os.ReadFile(filepath.Join(path...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
 	}
-	table, err := os.ReadFile(filepath.Join(statesDir, "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	texts := map[string]string{
+		"README.md":                 read("..", "..", "README.md"),
+		"CONTRIBUTING.md":           read("..", "..", "CONTRIBUTING.md"),
+		"fixtures/states/README.md": read(statesDir, "README.md"),
 	}
 	for file, claims := range map[string][]string{
-		"README.md": {
+		"README.md": {fmt.Sprintf("(%d checks)", len(CheckIDs()))},
+		"CONTRIBUTING.md": {
 			fmt.Sprintf("against %d recorded cluster states", states),
 			fmt.Sprintf("the data-path outputs of %d of\n  them", withDatapath),
-			fmt.Sprintf("(%d checks)", len(CheckIDs())),
 		},
 		"fixtures/states/README.md": {fmt.Sprintf("pass all %d checks", len(CheckIDs()))},
 	} {
-		text := string(readme)
-		if file != "README.md" {
-			text = string(table)
-		}
 		for _, c := range claims {
-			if !strings.Contains(text, c) {
+			if !strings.Contains(texts[file], c) {
 				t.Errorf("%s does not say %q", file, c)
 			}
 		}
 	}
+	table := texts["fixtures/states/README.md"]
 	for name := range rootCauses() {
-		if !strings.Contains(string(table), "| "+name+" |") {
+		if !strings.Contains(table, "| "+name+" |") {
 			t.Errorf("fixtures/states/README.md has no row for %s", name)
 		}
 	}
