@@ -154,5 +154,7 @@ matrix-plan: bin/sandbox ## what `make matrix` would run (no Docker); CILIUM_VER
 
 cilium = $(if $(CILIUM_VERSION),--cilium-version $(CILIUM_VERSION))
 # unused says, when SANDBOX_ARGS is set, that this target's command takes
-# its options from the variable named instead.
-unused = $(if $(SANDBOX_ARGS),@echo "note: SANDBOX_ARGS are options of up, plan, status and down; this target takes $(1)" >&2)
+# its options from the variable named instead (the text is a variable of
+# its own: a comma in $(if ...)'s arguments would split them).
+unused_note = note: SANDBOX_ARGS are options of up, plan, status and down; this target takes
+unused = $(if $(SANDBOX_ARGS),@echo "$(unused_note) $(1)" >&2)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,5 +127,22 @@ func TestMakeHelpListsEveryTarget(t *testing.T) {
 	}
 	if _, ok := targets["e2e"]; !ok || described < 20 {
 		t.Fatalf("found %d described targets (e2e present: %t)", described, ok)
+	}
+}
+
+// TestMakeNotesUnusedSandboxArgs: a target whose command does not take
+// SANDBOX_ARGS says so, whole, and runs its command without them.
+func TestMakeNotesUnusedSandboxArgs(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("needs make on PATH")
+	}
+	out, err := exec.Command("make", "-s", "-n", "-C", "../../..", "doctor", "SANDBOX_ARGS=--cilium-version 1.18", "DOCTOR_ARGS=-n my-app").CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n doctor: %v\n%s", err, out)
+	}
+	text := string(out)
+	if !strings.Contains(text, `echo "note: SANDBOX_ARGS are options of up, plan, status and down; this target takes DOCTOR_ARGS"`) ||
+		!strings.Contains(text, "bin/sandbox doctor -n my-app\n") {
+		t.Fatalf("make -n doctor printed:\n%s", text)
 	}
 }
