@@ -91,10 +91,12 @@ func serialOf(r probe.Result) string {
 	return r.Leaf.Serial
 }
 
-// wantCode fails t unless the result's HTTP status is one of codes.
+// wantCode fails t unless the result's HTTP status is one of codes,
+// saying who answered: the upstream, the upstream under its rate limit
+// (no interception failure), or Envoy.
 func wantCode(t *testing.T, r probe.Result, codes ...int) {
 	t.Helper()
 	if !slices.Contains(codes, r.HTTPCode) {
-		t.Errorf("%s: http %d, want one of %v; body %q", r.Host, r.HTTPCode, codes, r.Body)
+		t.Errorf("%s: http %d, want one of %v; answered by %s; body %q", r.Host, r.HTTPCode, codes, r.Answer(), r.Body)
 	}
 }

@@ -23,6 +23,13 @@ const (
 	// to a request the L7 rules deny: HTTP 403 with the body "Access denied".
 	// A 403 from the real server behind the interception is Intercepted.
 	Denied403 Expectation = "Denied403"
+	// EnvoyUpstreamError: an intercepted connection whose request Envoy
+	// answered itself because it got no answer from the upstream: 502, 503
+	// or 504 with Envoy's own reply ("upstream connect error or
+	// disconnect/reset before headers", "no healthy upstream", "upstream
+	// request timeout"), for example when the upstream trust lacks the
+	// upstream's CA. An upstream's own 503 is Intercepted.
+	EnvoyUpstreamError Expectation = "EnvoyUpstreamError"
 	// TLSError: the TLS handshake failed (curl exit 35, 60, ...).
 	TLSError Expectation = "TLSError"
 	// Timeout: curl gave up (exit 28), for example on dropped packets.
@@ -63,6 +70,11 @@ type Result struct {
 	SandboxVerifyError string `json:"sandboxVerifyError,omitempty"`
 	// Chain is the served chain, leaf first.
 	Chain []*x509.Certificate `json:"-"`
+	// RateLimited says, when the HTTP answer is the upstream refusing the
+	// request under its rate limit (GitHub's: 403 or 429 with
+	// x-ratelimit-remaining: 0 or a rate-limit message), what showed it;
+	// "" otherwise.
+	RateLimited string `json:"rateLimited,omitempty"`
 	// Command, Body and Stderr are kept for failure messages.
 	Command []string `json:"command,omitempty"`
 	Body    string   `json:"body,omitempty"`
@@ -89,6 +101,9 @@ func Classify(resp *Response, host string, sandboxCA *x509.CertPool, now time.Ti
 		}
 	}
 	r.Expectation = expectation(resp, r)
+	if r.Expectation != Denied403 {
+		r.RateLimited = rateLimit(resp)
+	}
 	return r
 }
 
@@ -106,18 +121,13 @@ func expectation(resp *Response, r Result) Expectation {
 		return PublicChain
 	case isEnvoyDenial(resp):
 		return Denied403
+	case isEnvoyUpstreamError(resp):
+		return EnvoyUpstreamError
 	case resp.ExitCode != 0 || resp.HTTPCode == 0:
 		return Failed
 	default:
 		return Intercepted
 	}
-}
-
-// envoyDenial is the body Envoy (Cilium's L7 policy) answers a denied request with.
-const envoyDenial = "Access denied"
-
-func isEnvoyDenial(resp *Response) bool {
-	return resp.HTTPCode == 403 && strings.HasPrefix(strings.TrimSpace(string(resp.Body)), envoyDenial)
 }
 
 // verify checks that chain's leaf is valid for host and chains to roots.
@@ -185,6 +195,9 @@ func (e *UnexpectedError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: want %s, got %s (http %d, curl exit %d)",
 		r.Host, e.Want, r.Expectation, r.HTTPCode, r.ExitCode)
+	if a := r.Answer(); a != "" {
+		fmt.Fprintf(&b, "; answered by %s", a)
+	}
 	if r.Leaf != nil {
 		fmt.Fprintf(&b, "; leaf subject %q issuer %q serial %s SANs %v",
 			r.Leaf.Subject, r.Leaf.Issuer, r.Leaf.Serial, r.Leaf.DNSNames)

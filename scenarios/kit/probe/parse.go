@@ -3,6 +3,7 @@ package probe
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -28,6 +29,10 @@ type Response struct {
 	SSLVerifyResult int
 	// Chain is the served chain, leaf first; empty without a handshake.
 	Chain []*x509.Certificate
+	// Header are the response headers, names in lowercase, each with its
+	// values in order; nil when curl reported none (no response, or output
+	// recorded before headers were asked for).
+	Header map[string][]string
 	// Body is the response body.
 	Body []byte
 	// Stderr is curl's error output.
@@ -47,7 +52,9 @@ func ParseCurl(res podexec.Result) (*Response, error) {
 		Stderr:   string(res.Stderr),
 	}
 	rest := res.Stdout[i+len(writeOutMarker):]
-	fields, certs := splitWriteOut(rest)
+	fields, rest := splitWriteOut(rest)
+	header, certs := splitHeaders(rest)
+	resp.Header = header
 	var err error
 	if resp.HTTPCode, err = intField(fields, "http_code"); err != nil {
 		return nil, err
@@ -74,6 +81,22 @@ func splitWriteOut(b []byte) (map[string]string, []byte) {
 		b = rest
 	}
 	return fields, b
+}
+
+// splitHeaders returns the response headers of a "headers=" block ending
+// at headersEnd, and what follows it. Without the block (output recorded
+// before headers were asked for) or with JSON that does not parse (a curl
+// older than 7.83 prints nothing for %{header_json}) there are no headers.
+func splitHeaders(b []byte) (map[string][]string, []byte) {
+	block, rest, ok := bytes.Cut(b, []byte(headersEnd))
+	if !ok || !bytes.HasPrefix(block, []byte("headers=")) {
+		return nil, b
+	}
+	var header map[string][]string
+	if err := json.Unmarshal(bytes.TrimPrefix(block, []byte("headers=")), &header); err != nil {
+		return nil, rest
+	}
+	return header, rest
 }
 
 func intField(fields map[string]string, key string) (int, error) {

@@ -23,6 +23,13 @@ func TestReplayRecordedCurl(t *testing.T) {
 		"wrong-name":   PublicChain,
 		"tls-error":    TLSError,
 		"timeout":      Timeout,
+		"refused":      Failed,
+		// Who answered an intercepted request: GitHub's rate limits and an
+		// upstream's 503 are the upstream's, Envoy's 503 its own.
+		"rate-limited":         Intercepted,
+		"secondary-rate-limit": Intercepted,
+		"upstream-503":         Intercepted,
+		"envoy-upstream-error": EnvoyUpstreamError,
 	}
 	for name, exp := range want {
 		t.Run(name, func(t *testing.T) {
@@ -49,7 +56,23 @@ func TestReplayRecordedCurl(t *testing.T) {
 			if exp == Intercepted {
 				assertInterceptedLeaf(t, res)
 			}
+			assertAnswer(t, name, res)
 		})
+	}
+}
+
+// TestParseWithoutHeaders: output without the headers block (recorded
+// before it was asked for, or from a curl that prints nothing for
+// %{header_json}) still parses, with no headers.
+func TestParseWithoutHeaders(t *testing.T) {
+	for name, out := range map[string]string{
+		"no block":  "body" + writeOutMarker + "http_code=200\nssl_verify_result=0\nnum_certs=0\n",
+		"no header": "body" + writeOutMarker + "http_code=200\nssl_verify_result=0\nnum_certs=0\nheaders=" + headersEnd,
+	} {
+		resp, err := ParseCurl(podexec.Result{Stdout: []byte(out)})
+		if err != nil || resp.HTTPCode != 200 || resp.Header != nil || string(resp.Body) != "body" {
+			t.Errorf("%s: %+v, %v; want http 200, body, no headers", name, resp, err)
+		}
 	}
 }
 

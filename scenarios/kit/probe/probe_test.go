@@ -63,6 +63,10 @@ func newFixture(t *testing.T) *fixture {
 			http.Error(w, "Access denied", http.StatusForbidden)
 			return
 		}
+		if answer, ok := upstreamAnswers[r.URL.Path]; ok {
+			answer(w)
+			return
+		}
 		fmt.Fprint(w, `{"ok":true}`)
 	})
 	f.servers["intercept"] = startTLS(t, handler, f.sandbox.leaf(t, 4242, "api.github.com"))
@@ -139,6 +143,10 @@ var probeCases = []struct {
 	{"intercepted", "intercept", "GET", "/meta", Intercepted, 200},
 	{"denied", "intercept", "POST", "/denied", Denied403, 403},
 	{"upstream-403", "intercept", "GET", "/forbidden", Intercepted, 403},
+	{"rate-limited", "intercept", "GET", "/rate-limited", Intercepted, 403},
+	{"secondary-rate-limit", "intercept", "GET", "/secondary-rate-limit", Intercepted, 429},
+	{"envoy-upstream-error", "intercept", "GET", "/envoy-upstream-error", EnvoyUpstreamError, 503},
+	{"upstream-503", "intercept", "GET", "/unavailable", Intercepted, 503},
 	{"public-chain", "public", "GET", "/meta", PublicChain, 200},
 	{"wrong-name", "wrongname", "GET", "/meta", PublicChain, 200},
 	{"tls-error", "plaintext", "GET", "/meta", TLSError, 0},
@@ -170,6 +178,7 @@ func TestProbeWithLocalCurl(t *testing.T) {
 			if tc.want == Intercepted {
 				assertInterceptedLeaf(t, res)
 			}
+			assertAnswer(t, tc.name, res)
 			if *update {
 				record(t, tc.name, f, p, tc.server, tc.method, tc.path)
 			}

@@ -14,12 +14,18 @@ const DefaultMaxTime = 15 * time.Second
 // writeOutMarker separates the response body from curl's --write-out block.
 const writeOutMarker = "\n==cilium-tls-intercept-probe==\n"
 
+// headersEnd ends the response headers' JSON in the --write-out block.
+const headersEnd = "\n==cilium-tls-intercept-probe-headers-end==\n"
+
 // writeOut is curl's --write-out format: the marker, then one key=value per
-// line, then the served chain (%{certs}: text and PEM of every certificate).
+// line, then the response headers (%{header_json}, curl 7.83+: lowercase
+// names, each with its values) up to headersEnd, then the served chain
+// (%{certs}: text and PEM of every certificate).
 const writeOut = writeOutMarker +
 	"http_code=%{http_code}\n" +
 	"ssl_verify_result=%{ssl_verify_result}\n" +
 	"num_certs=%{num_certs}\n" +
+	"headers=%{header_json}" + headersEnd +
 	"%{certs}"
 
 // Request is one HTTPS request made with curl.
