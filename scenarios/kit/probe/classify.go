@@ -61,6 +61,9 @@ type Result struct {
 	ExitCode    int         `json:"exitCode"`
 	// SSLVerifyResult is curl's own verification result (informational).
 	SSLVerifyResult int `json:"sslVerifyResult"`
+	// LocalPort is the TCP source port of the request's connection, which
+	// Hubble's flows of it carry; 0 when unknown.
+	LocalPort int `json:"localPort,omitempty"`
 	// Leaf is the served leaf; nil without a handshake.
 	Leaf *Leaf `json:"leaf,omitempty"`
 	// ChainLength is the number of certificates served.
@@ -89,6 +92,7 @@ func Classify(resp *Response, host string, sandboxCA *x509.CertPool, now time.Ti
 		HTTPCode:        resp.HTTPCode,
 		ExitCode:        resp.ExitCode,
 		SSLVerifyResult: resp.SSLVerifyResult,
+		LocalPort:       resp.LocalPort,
 		ChainLength:     len(resp.Chain),
 		Chain:           resp.Chain,
 		Body:            string(clip(resp.Body)),

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,9 @@ type Response struct {
 	// SSLVerifyResult is the TLS library's verification result of the
 	// served chain against curl's own trust store (informational).
 	SSLVerifyResult int
+	// LocalPort is the TCP source port of curl's connection; 0 when not
+	// reported (no connection, or output recorded before it was asked for).
+	LocalPort int
 	// Chain is the served chain, leaf first; empty without a handshake.
 	Chain []*x509.Certificate
 	// Header are the response headers, names in lowercase, each with its
@@ -62,25 +66,33 @@ func ParseCurl(res podexec.Result) (*Response, error) {
 	if resp.SSLVerifyResult, err = intField(fields, "ssl_verify_result"); err != nil {
 		return nil, err
 	}
+	if _, ok := fields["local_port"]; ok {
+		if resp.LocalPort, err = intField(fields, "local_port"); err != nil {
+			return nil, err
+		}
+	}
 	if resp.Chain, err = parseChain(certs); err != nil {
 		return nil, err
 	}
 	return resp, nil
 }
 
-// splitWriteOut returns the key=value lines before %{certs} and the rest.
+// writeOutKey matches the keys of the --write-out block's key=value lines.
+var writeOutKey = regexp.MustCompile(`^[a-z_]+$`)
+
+// splitWriteOut returns the key=value lines before the headers block (or
+// %{certs}) and the rest.
 func splitWriteOut(b []byte) (map[string]string, []byte) {
 	fields := map[string]string{}
-	for n := 0; n < 3; n++ {
+	for {
 		line, rest, _ := bytes.Cut(b, []byte("\n"))
 		k, v, ok := strings.Cut(string(line), "=")
-		if !ok {
-			break
+		if !ok || !writeOutKey.MatchString(k) || k == "headers" {
+			return fields, b
 		}
 		fields[k] = strings.TrimSpace(v)
 		b = rest
 	}
-	return fields, b
 }
 
 // splitHeaders returns the response headers of a "headers=" block ending

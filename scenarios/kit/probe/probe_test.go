@@ -179,6 +179,9 @@ func TestProbeWithLocalCurl(t *testing.T) {
 				assertInterceptedLeaf(t, res)
 			}
 			assertAnswer(t, tc.name, res)
+			if res.HTTPCode != 0 && res.LocalPort == 0 {
+				t.Error("no local port reported for a request that got an answer")
+			}
 			if *update {
 				record(t, tc.name, f, p, tc.server, tc.method, tc.path)
 			}

@@ -18,13 +18,15 @@ const writeOutMarker = "\n==cilium-tls-intercept-probe==\n"
 const headersEnd = "\n==cilium-tls-intercept-probe-headers-end==\n"
 
 // writeOut is curl's --write-out format: the marker, then one key=value per
-// line, then the response headers (%{header_json}, curl 7.83+: lowercase
+// line (local_port is the TCP source port curl used, which names the
+// connection in Hubble's flows without a clock), then the response headers (%{header_json}, curl 7.83+: lowercase
 // names, each with its values) up to headersEnd, then the served chain
 // (%{certs}: text and PEM of every certificate).
 const writeOut = writeOutMarker +
 	"http_code=%{http_code}\n" +
 	"ssl_verify_result=%{ssl_verify_result}\n" +
 	"num_certs=%{num_certs}\n" +
+	"local_port=%{local_port}\n" +
 	"headers=%{header_json}" + headersEnd +
 	"%{certs}"
 
