@@ -168,7 +168,7 @@ func (dockerHost) EnsureImage(ctx context.Context, ref string) (bool, error) {
 		return false, err
 	}
 	defer c.Close()
-	return images.EnsureOnHost(ctx, c, ref)
+	return images.EnsureOnHost(ctx, c, ref, images.DockerConfig{})
 }
 
 func (dockerHost) NetworkExists(ctx context.Context, name string) (bool, error) {

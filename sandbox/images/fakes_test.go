@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"os"
 	"strings"
+	"testing"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/image"
@@ -72,11 +74,27 @@ func (c *fakeCmd) Run() error {
 }
 
 // fakeDocker is a Docker host holding some images.
+// TestMain points DOCKER_CONFIG at an empty directory, so a pull in a test
+// never reads the credentials (or runs the credential helper) of the
+// machine's docker CLI; tests that want a config set their own.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "images-docker-config-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("DOCKER_CONFIG", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 type fakeDocker struct {
 	host   map[string]bool
 	pulled []string
-	tags   []string
-	saved  []string
+	// auth is the X-Registry-Auth each pull sent, by reference.
+	auth  map[string]string
+	tags  []string
+	saved []string
 	// containerdStore makes the host keep images in containerd: inspect
 	// returns a descriptor and the host's platform.
 	containerdStore bool
@@ -95,8 +113,12 @@ func (d *fakeDocker) ImageInspect(_ context.Context, ref string, _ ...client.Ima
 	return client.ImageInspectResult{}, cerrdefs.ErrNotFound
 }
 
-func (d *fakeDocker) ImagePull(_ context.Context, ref string, _ client.ImagePullOptions) (client.ImagePullResponse, error) {
+func (d *fakeDocker) ImagePull(_ context.Context, ref string, o client.ImagePullOptions) (client.ImagePullResponse, error) {
 	d.pulled = append(d.pulled, ref)
+	if d.auth == nil {
+		d.auth = map[string]string{}
+	}
+	d.auth[ref] = o.RegistryAuth
 	img, err := Parse(ref)
 	if err != nil {
 		return nil, err

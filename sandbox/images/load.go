@@ -28,6 +28,9 @@ type LoadInput struct {
 	Docker Docker
 	Nodes  []nodes.Node
 	Images []string
+	// Auth gives the credentials a pull sends; DockerConfig{} (those
+	// `docker pull` would send) when nil. Anonymous{} pulls without.
+	Auth Credentials
 }
 
 // LoadResult says what Load did per image reference.
@@ -79,7 +82,7 @@ func Load(ctx context.Context, in LoadInput) (*LoadResult, error) {
 			res.Present = append(res.Present, ref)
 			continue
 		}
-		info, pulled, err := ensureOnHost(ctx, in.Docker, img)
+		info, pulled, err := ensureOnHost(ctx, in.Docker, img, in.Auth)
 		if err != nil {
 			return res, err
 		}
@@ -104,20 +107,23 @@ func hostRef(img Image) string {
 }
 
 // EnsureOnHost pulls ref unless the host's Docker already has it (by
-// digest when ref is pinned), and tells whether it pulled. The pull stops
-// as soon as ctx is done.
-func EnsureOnHost(ctx context.Context, d Docker, ref string) (pulled bool, err error) {
+// digest when ref is pinned), and tells whether it pulled. The pull sends
+// the credentials of auth (DockerConfig{} when nil) and stops as soon as
+// ctx is done.
+func EnsureOnHost(ctx context.Context, d Docker, ref string, auth Credentials) (pulled bool, err error) {
 	img, err := Parse(ref)
 	if err != nil {
 		return false, err
 	}
-	_, pulled, err = ensureOnHost(ctx, d, img)
+	_, pulled, err = ensureOnHost(ctx, d, img, auth)
 	return pulled, err
 }
 
 // ensureOnHost pulls img unless the host's Docker already has it, and
-// returns how the host's Docker describes it.
-func ensureOnHost(ctx context.Context, d Docker, img Image) (client.ImageInspectResult, bool, error) {
+// returns how the host's Docker describes it. Credentials that cannot be
+// read (a credential helper failing) leave the pull anonymous; a failed
+// pull then says why it had none.
+func ensureOnHost(ctx context.Context, d Docker, img Image, auth Credentials) (client.ImageInspectResult, bool, error) {
 	info, err := d.ImageInspect(ctx, hostRef(img))
 	if err == nil {
 		return info, false, nil
@@ -125,13 +131,23 @@ func ensureOnHost(ctx context.Context, d Docker, img Image) (client.ImageInspect
 	if !cerrdefs.IsNotFound(err) {
 		return info, false, fmt.Errorf("inspect image %s on the host: %w", img.Ref, err)
 	}
-	resp, err := d.ImagePull(ctx, img.Ref, client.ImagePullOptions{})
+	if auth == nil {
+		auth = DockerConfig{}
+	}
+	registryAuth, authErr := auth.RegistryAuth(img.Ref)
+	pullErr := func(err error) error {
+		if authErr != nil {
+			return fmt.Errorf("pull %s (without credentials: %v): %w", img.Ref, authErr, err)
+		}
+		return fmt.Errorf("pull %s: %w", img.Ref, err)
+	}
+	resp, err := d.ImagePull(ctx, img.Ref, client.ImagePullOptions{RegistryAuth: registryAuth})
 	if err != nil {
-		return info, false, fmt.Errorf("pull %s: %w", img.Ref, err)
+		return info, false, pullErr(err)
 	}
 	defer resp.Close()
 	if err := resp.Wait(ctx); err != nil {
-		return info, false, fmt.Errorf("pull %s: %w", img.Ref, err)
+		return info, false, pullErr(err)
 	}
 	info, err = d.ImageInspect(ctx, hostRef(img))
 	if err != nil {
