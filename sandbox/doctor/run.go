@@ -117,6 +117,7 @@ func checks() []check {
 		{id: "certificate-sans", title: "certificate SANs cover the intercepted names", needs: []string{"tls-policies"}, reads: []Kind{KindCertificate}, run: checkCertificateSANs},
 		{id: "dns-rule", title: "DNS rule next to toFQDNs", needs: []string{"tls-policies"}, run: checkDNSRule},
 		{id: "http-rule", title: "HTTP rule for visibility", needs: []string{"tls-policies"}, run: checkHTTPRule},
+		{id: "http-on-tls", title: "no HTTP rule on TLS traffic Envoy does not terminate", run: checkHTTPOnTLS},
 		{id: "policy-selects-workload", title: "policy selects the workload", needs: []string{"tls-policies"}, reads: []Kind{KindPod}, run: checkSelector},
 		{id: "endpoints-managed", title: "workload pods managed by Cilium", needs: []string{"cilium-agents", "policy-selects-workload"}, reads: []Kind{KindPod, KindCiliumEndpoint}, run: checkEndpoints},
 		{id: "proxy-env", title: "no HTTP(S) proxy in the workload", reads: []Kind{KindPod}, run: checkProxyEnv},

@@ -143,7 +143,7 @@ func status(s validate.Severity) Status {
 func checkOrder() []string {
 	return []string{
 		validate.CheckDecode, validate.CheckSchema, validate.CheckUnknownField, validate.CheckCEL, validate.CheckCiliumSanitize,
-		validate.CheckServerNames, validate.CheckMatchPattern,
+		validate.CheckServerNames, validate.CheckMatchPattern, validate.CheckHTTPOnTLS,
 		validate.CheckSecretsNamespace, validate.CheckSecretSource, validate.CheckSecretKeys,
 		validate.CheckHeaderPort, validate.CheckHeaderSecret, validate.CheckHeaderRotation,
 		validate.CheckEndpointSelector, validate.CheckDNSRule, validate.CheckSANCoverage, validate.CheckHTTPVisibility,

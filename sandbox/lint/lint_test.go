@@ -55,6 +55,7 @@ func fixtureCases() map[string]fixtureCase {
 		"read-only-without-sync":                {"1.17", true, "secrets-namespace", []string{"fail secrets-namespace"}, nil},
 		"server-names-wildcard-1.17":            {"1.17", false, "server-names-version", []string{"fail server-names-version", "warn known-bug"}, nil},
 		"server-names-pattern-1.17":             {"1.17", false, "", []string{"warn known-bug"}, nil},
+		"http-rule-without-termination":         {"1.20", false, "http-on-tls", []string{"fail http-on-tls"}, nil},
 		"double-star-pattern-1.18":              {"1.18", false, "match-pattern-version", []string{"fail match-pattern-version", "fail san-coverage"}, nil},
 		"server-names-with-http-no-termination": {"1.20", false, "cilium-sanitize", []string{"fail cilium-sanitize"}, nil},
 		"field-name-typo":                       {"1.20", false, "crd-unknown-field", []string{"fail crd-unknown-field"}, nil},

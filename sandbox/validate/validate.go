@@ -161,6 +161,7 @@ func (val *Validator) Objects(objs []*unstructured.Unstructured, opts Options) (
 	out = append(out, inv.workloadProblems()...)
 	out = append(out, inv.certificateProblems(opts)...)
 	out = append(out, inv.knownBugProblems(objs, opts)...)
+	out = append(out, inv.httpOnTLSProblems()...)
 	shared, err := inv.sharedAddressProblems(opts)
 	if err != nil {
 		return nil, err
