@@ -1,0 +1,141 @@
+package ciliumrun
+
+import (
+	"bytes"
+	"go/format"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+)
+
+// TestEmbeddedSourcesAreTheTree checks that the helpers' sources the binary
+// carries are the files in the tree, byte for byte, none left out (embed
+// skips nothing under "all:", but a file added elsewhere would be missed).
+func TestEmbeddedSourcesAreTheTree(t *testing.T) {
+	onDisk := map[string][]byte{}
+	for _, root := range []string{helperDir, wireDir} {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if root == wireDir && !strings.HasSuffix(p, ".go") {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			onDisk[filepath.ToSlash(p)] = data
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	embedded := 0
+	err := fs.WalkDir(sources, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		embedded++
+		data, _ := sources.ReadFile(p)
+		if want, ok := onDisk[p]; !ok {
+			t.Errorf("embedded %s is not in the tree", p)
+		} else if !bytes.Equal(data, want) {
+			t.Errorf("embedded %s differs from the tree", p)
+		}
+		delete(onDisk, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range onDisk {
+		t.Errorf("%s is in the tree but not embedded", p)
+	}
+	if embedded < 10 {
+		t.Fatalf("only %d files embedded", embedded)
+	}
+}
+
+// TestHelperSourcesAreGofmtClean checks every embedded Go file as gofmt
+// would (make fmt-check sees them too, but the helpers are built from the
+// embedded copies).
+func TestHelperSourcesAreGofmtClean(t *testing.T) {
+	n := 0
+	err := fs.WalkDir(sources, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") {
+			return err
+		}
+		n++
+		data, _ := sources.ReadFile(p)
+		got, err := format.Source(data)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+		} else if !bytes.Equal(got, data) {
+			t.Errorf("%s is not gofmt-clean", p)
+		}
+		return nil
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("walked %d Go files: %v", n, err)
+	}
+}
+
+// TestGlueRequiresTheDefaultPatch checks that every minor's glue exists
+// and its go.mod.in requires the minor's default patch, with go.sum.in
+// beside it, and that no glue exists for an unsupported minor.
+func TestGlueRequiresTheDefaultPatch(t *testing.T) {
+	for _, v := range versions.DefaultReleases() {
+		dir := glueDir(v.Major, v.Minor)
+		data, err := sources.ReadFile(dir + "/" + goModIn)
+		if err != nil {
+			if v.Minor < 20 { // added minor by minor; 1.20 first
+				t.Logf("no glue for Cilium %s yet", v.MinorString())
+				continue
+			}
+			t.Fatalf("Cilium %s: %v", v.MinorString(), err)
+		}
+		f, err := modfile.Parse(dir+"/"+goModIn, data, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := requiredVersion(f, ciliumModule); got != "v"+v.String() {
+			t.Errorf("%s/%s requires %s %s, want the default patch v%s", dir, goModIn, ciliumModule, got, v)
+		}
+		if got := requiredVersion(f, mainModulePath); got == "" {
+			t.Errorf("%s/%s does not require %s (package wire)", dir, goModIn, mainModulePath)
+		}
+		if _, err := sources.ReadFile(dir + "/" + goSumIn); err != nil {
+			t.Errorf("Cilium %s: %v", v.MinorString(), err)
+		}
+	}
+	if _, err := helperFiles(1, 15); err == nil {
+		t.Error("helperFiles(1.15) found glue for an unsupported minor")
+	}
+}
+
+// TestWriteModule assembles 1.20's helper module and checks its layout.
+func TestWriteModule(t *testing.T) {
+	dir := t.TempDir()
+	if err := writeModule(dir, 1, 20); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"go.mod", "go.sum", "main.go", "xdsclient.go", "agent.go",
+		"wiremod/go.mod", "wiremod/sandbox/ciliumrun/wire/wire.go"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("assembled module lacks %s: %v", f, err)
+		}
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "wiremod", "sandbox", "ciliumrun", "wire", "*_test.go"))
+	if len(matches) > 0 {
+		t.Errorf("test files copied into the wire module: %v", matches)
+	}
+	a, _ := sourceDigest(1, 20)
+	if b, _ := sourceDigest(1, 20); a == "" || a != b {
+		t.Errorf("source digest %q then %q", a, b)
+	}
+}
