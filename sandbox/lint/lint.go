@@ -10,6 +10,7 @@ import (
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/lint/agent"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/validate"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
@@ -34,6 +35,9 @@ type Options struct {
 	// Answers are the DNS answers of --resolve; nil assumes one distinct
 	// address per name.
 	Answers dnsanswer.Answers
+	// Agent, when set, also runs the release's own agent and operator code
+	// on the manifests (lint --agent).
+	Agent *agent.Options
 }
 
 // Status is how a finding counts.
@@ -81,6 +85,8 @@ type Report struct {
 	Findings  []Finding `json:"findings"`
 	// RootCause is the first failure's check, "" when nothing failed.
 	RootCause string `json:"rootCause,omitempty"`
+	// Agent is what the release's own code made of the manifests (--agent).
+	Agent *agent.Report `json:"agent,omitempty"`
 }
 
 // Failed reports whether any finding failed.
@@ -99,7 +105,7 @@ func (r *Report) Cause() *Finding {
 // Run reads the manifests and validates them. The error is for a lint that
 // could not run (an unreadable file, a document that is not YAML, no
 // objects); what the checks find is in the Report.
-func Run(_ context.Context, opts Options) (*Report, error) {
+func Run(ctx context.Context, opts Options) (*Report, error) {
 	v := opts.Cilium.OrDefault()
 	objs, files, err := read(opts.Paths, opts.Stdin)
 	if err != nil {
@@ -119,6 +125,14 @@ func Run(_ context.Context, opts Options) (*Report, error) {
 		SecretsMode: secretsMode(v, vopts), Addresses: addresses(opts.Answers), Objects: len(objs), Findings: []Finding{}}
 	for _, p := range problems {
 		rep.Findings = append(rep.Findings, Finding{Check: p.Check, Object: p.Object, Status: status(p.Severity), Reason: p.Message, Fix: p.Fix})
+	}
+	if opts.Agent != nil {
+		if rep.Agent, err = agent.Run(ctx, objs, *opts.Agent); err != nil {
+			return nil, err
+		}
+		for _, p := range rep.Agent.Problems() {
+			rep.Findings = append(rep.Findings, Finding{Check: p.Check, Object: p.Object, Status: StatusFail, Reason: p.Reason, Fix: p.Fix})
+		}
 	}
 	sortFindings(rep.Findings)
 	if c := rep.Cause(); c != nil {
@@ -149,6 +163,7 @@ func checkOrder() []string {
 		validate.CheckEndpointSelector, validate.CheckDNSRule, validate.CheckSANCoverage, validate.CheckHTTPVisibility,
 		validate.CheckSharedAddress,
 		validate.CheckIssuerRef, validate.CheckIssuerSecret, validate.CheckNameConstraints, validate.CheckKnownBug,
+		agent.CheckAgentParse, agent.CheckAgentPolicy, agent.CheckAgentSDS, agent.CheckAgentOperator,
 	}
 }
 

@@ -50,8 +50,13 @@ func (r *Report) WriteText(w io.Writer, opts TextOptions) error {
 	} else {
 		b.WriteString("root cause: none found\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	if r.Agent != nil {
+		return r.Agent.WriteText(w)
+	}
+	return nil
 }
 
 // WriteJSON writes the report as indented JSON.

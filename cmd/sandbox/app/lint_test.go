@@ -40,6 +40,9 @@ func TestLintCommand(t *testing.T) {
 		{[]string{"lint", "-f", "../../../fixtures/lint/shared-address"}, ExitOK, "one distinct address per name assumed"},
 		{[]string{"lint", "-f", "../../../fixtures/lint/shared-address", "--resolve", "api.github.com=172.18.0.9",
 			"--resolve", "example.com=172.18.0.9"}, ExitFailed, "example.com: terminated with cert-manager/intercept-github-tls [wrong]"},
+		{[]string{"lint", "--compare", "1.18", "-f", "-"}, ExitUsage, "--compare needs --agent"},
+		{[]string{"lint", "--agent", "--workload-labels", "app", "-f", "-"}, ExitUsage, `--workload-labels "app"`},
+		{[]string{"lint", "--agent", "--compare", "1.15.3", "-f", "-"}, ExitUsage, `unsupported Cilium version "1.15.3"`},
 	}
 	for _, c := range cases {
 		code, out, errOut := run(c.args...)
