@@ -113,8 +113,12 @@ func (b *Builder) build(ctx context.Context, goTool, dir string, v versions.Cili
 	if err := b.setRelease(ctx, goTool, mod, v); err != nil {
 		return err
 	}
+	dropped, err := b.droppedReplaces(ctx, goTool, mod, v)
+	if err != nil {
+		return err
+	}
 	tmp := filepath.Join(dir, fmt.Sprintf("helper.%d.tmp", os.Getpid()))
-	if err := b.compile(ctx, goTool, mod, tmp, v); err != nil {
+	if err := b.compile(ctx, goTool, mod, tmp, v, dropped); err != nil {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(dir, "helper"))

@@ -14,32 +14,23 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
-// forkWithoutChecksum is the one module a helper fetches that the checksum
-// database does not list: the apimachinery fork Cilium 1.18 replaces
-// k8s.io/apimachinery with, which the module proxy serves.
-const forkWithoutChecksum = "github.com/cilium/apimachinery"
-
-// env is the go commands' environment: the user's, with workspaces off,
-// go.mod and go.sum writable (a non-default patch resolves its modules)
-// and the checksum database skipped for forkWithoutChecksum only.
+// env is the go commands' environment: the user's, with workspaces off.
+// Builds use go.mod and go.sum as they are (-mod=readonly): only `go mod
+// tidy` writes them, so no build can pick another Cilium to satisfy an
+// import.
 func (b *Builder) env() []string {
 	env := b.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	get := func(k string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if v, ok := strings.CutPrefix(env[i], k+"="); ok {
-				return v
-			}
+	flags := ""
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], "GOFLAGS="); ok {
+			flags = v
+			break
 		}
-		return ""
 	}
-	nosum := forkWithoutChecksum
-	if cur := get("GONOSUMDB"); cur != "" {
-		nosum = cur + "," + nosum
-	}
-	return append(append([]string{}, env...), "GOWORK=off", "GOFLAGS="+strings.TrimSpace(get("GOFLAGS")+" -mod=mod"), "GONOSUMDB="+nosum)
+	return append(append([]string{}, env...), "GOWORK=off", "GOFLAGS="+strings.TrimSpace(flags+" -mod=readonly"))
 }
 
 // output runs a go command and returns its standard output.
@@ -91,8 +82,9 @@ func tail(s string, n int) string {
 
 // compile builds the helper module in mod into out, telling progress
 // every ten seconds how many packages were compiled.
-func (b *Builder) compile(ctx context.Context, goTool, mod, out string, v versions.Cilium) error {
-	cmd := exec.CommandContext(ctx, goTool, "build", "-v", "-o", out, ".")
+func (b *Builder) compile(ctx context.Context, goTool, mod, out string, v versions.Cilium, dropped string) error {
+	ldflags := "-X 'main.droppedReplaces=" + dropped + "'"
+	cmd := exec.CommandContext(ctx, goTool, "build", "-v", "-tags", buildTags(v), "-ldflags", ldflags, "-o", out, ".")
 	cmd.Dir, cmd.Env = mod, b.env()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -126,7 +118,7 @@ func (b *Builder) compile(ctx context.Context, goTool, mod, out string, v versio
 	})
 	<-done
 	if err := cmd.Wait(); err != nil {
-		ge := &GoError{Args: []string{"build", "-o", out, "."}, Err: err, Output: output.String()}
+		ge := &GoError{Args: []string{"build", "-tags", buildTags(v), "-o", out, "."}, Err: err, Output: output.String()}
 		if ge.fetchFailed() {
 			return fmt.Errorf("could not fetch the modules of Cilium %s's helper through the Go module proxy: %w", v, ge)
 		}

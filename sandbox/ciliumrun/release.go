@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/modfile"
@@ -62,6 +63,24 @@ func (b *Builder) setRelease(ctx context.Context, goTool, mod string, v versions
 	close(done)
 	if err != nil {
 		return fmt.Errorf("could not resolve the modules of Cilium %s through the Go module proxy: %w", v, err)
+	}
+	return checkRelease(gomod, want)
+}
+
+// checkRelease fails when tidy moved go.mod off Cilium version: it does so
+// when the glue imports a package the release lacks, finding a Cilium that
+// has it, and the helper would then run another release's code.
+func checkRelease(gomod, want string) error {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return err
+	}
+	f, err := modfile.Parse(gomod, data, nil)
+	if err != nil {
+		return err
+	}
+	if got := requiredVersion(f, ciliumModule); got != want {
+		return fmt.Errorf("the helper glue for Cilium %s imports packages %s@%s lacks (go mod tidy moved to %s): it needs glue for this patch", want, ciliumModule, want, got)
 	}
 	return nil
 }
@@ -132,4 +151,34 @@ func requiredVersion(f *modfile.File, path string) string {
 		}
 	}
 	return ""
+}
+
+// droppedReplaces lists, ";"-separated, the replace directives of Cilium
+// v's go.mod that the helper module in mod does not repeat, for the
+// helper to name (the module proxy does not serve their targets).
+func (b *Builder) droppedReplaces(ctx context.Context, goTool, mod string, v versions.Cilium) (string, error) {
+	theirs, err := b.ciliumGoMod(ctx, goTool, mod, "v"+v.String())
+	if err != nil {
+		return "", err
+	}
+	gomod := filepath.Join(mod, "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", err
+	}
+	ours, err := modfile.Parse(gomod, data, nil)
+	if err != nil {
+		return "", err
+	}
+	kept := map[string]bool{}
+	for _, r := range ours.Replace {
+		kept[r.Old.Path] = true
+	}
+	var out []string
+	for _, r := range theirs.Replace {
+		if !kept[r.Old.Path] {
+			out = append(out, fmt.Sprintf("%s => %s %s", r.Old.Path, r.New.Path, r.New.Version))
+		}
+	}
+	return strings.Join(out, ";"), nil
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // sources are the helpers' sources and the protocol package they share
@@ -39,27 +41,66 @@ const (
 // the tree.
 func Sources() fs.FS { return sources }
 
-// glueDir is the directory of minor's glue, "_helper/v1.18".
+// glueDir is the directory of minor's own glue, "_helper/v1.18", which
+// holds its go.mod.in and go.sum.in.
 func glueDir(major, minor int) string {
 	return path.Join(helperDir, fmt.Sprintf("v%d.%d", major, minor))
 }
 
-// helperFiles lists the files assembled into a helper of minor: the shared
-// Go files and the minor's glue (into the module's root), and package
-// wire's non-test files (into the wire module). Keys are paths in the
-// assembled module, values paths in sources.
-func helperFiles(major, minor int) (map[string]string, error) {
-	out := map[string]string{}
-	glue := glueDir(major, minor)
-	if _, err := fs.Stat(sources, glue); err != nil {
+// glueDirs lists the directories whose Go files a helper of minor is made
+// of: the shared ones, every range directory covering the minor
+// ("_helper/v1.18-v1.20", glue common to several minors) and the minor's
+// own. A file whose API changed within a minor is selected by the
+// since_1_M_P build tags (buildTags).
+func glueDirs(major, minor int) ([]string, error) {
+	if _, err := fs.Stat(sources, glueDir(major, minor)); err != nil {
 		return nil, fmt.Errorf("no helper glue for Cilium %d.%d in this sandbox binary", major, minor)
 	}
-	for _, dir := range []string{sharedDir, glue} {
+	entries, err := fs.ReadDir(sources, helperDir)
+	if err != nil {
+		return nil, err
+	}
+	dirs := []string{sharedDir}
+	for _, e := range entries {
+		var a, b, c, d int
+		if n, _ := fmt.Sscanf(e.Name(), "v%d.%d-v%d.%d", &a, &b, &c, &d); n == 4 && a == major && c == major && b <= minor && minor <= d {
+			dirs = append(dirs, path.Join(helperDir, e.Name()))
+		}
+	}
+	return append(dirs, glueDir(major, minor)), nil
+}
+
+// buildTags are the tags a helper of v is built with: since_1_M_P for
+// every patch P of v's minor up to v's, so that a glue file written for
+// the API from 1.20.2 on says //go:build since_1_20_2 and its older
+// variant //go:build !since_1_20_2.
+func buildTags(v versions.Cilium) string {
+	var tags []string
+	for p := 0; p <= v.Patch; p++ {
+		tags = append(tags, fmt.Sprintf("since_%d_%d_%d", v.Major, v.Minor, p))
+	}
+	return strings.Join(tags, ",")
+}
+
+// helperFiles lists the files assembled into a helper of minor: the Go
+// files of glueDirs (into the module's root), and package wire's non-test
+// files (into the wire module). Keys are paths in the assembled module,
+// values paths in sources.
+func helperFiles(major, minor int) (map[string]string, error) {
+	dirs, err := glueDirs(major, minor)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, dir := range dirs {
 		names, err := fs.Glob(sources, dir+"/*.go")
 		if err != nil {
 			return nil, err
 		}
 		for _, n := range names {
+			if prev, dup := out[path.Base(n)]; dup {
+				return nil, fmt.Errorf("helper sources %s and %s share a name", prev, n)
+			}
 			out[path.Base(n)] = n
 		}
 	}

@@ -139,3 +139,22 @@ func TestWriteModule(t *testing.T) {
 		t.Errorf("source digest %q then %q", a, b)
 	}
 }
+
+// TestGlueDirsAndTags checks which directories make a minor's helper and
+// the tags that select a patch's files.
+func TestGlueDirsAndTags(t *testing.T) {
+	dirs, err := glueDirs(1, 19)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{sharedDir, "_helper/v1.18-v1.20", "_helper/v1.19"}
+	if strings.Join(dirs, " ") != strings.Join(want, " ") {
+		t.Errorf("glueDirs(1.19) = %v, want %v", dirs, want)
+	}
+	if got := buildTags(versions.MustParseCilium("1.20.2")); got != "since_1_20_0,since_1_20_1,since_1_20_2" {
+		t.Errorf("buildTags(1.20.2) = %q", got)
+	}
+	if got := buildTags(versions.MustParseCilium("1.18.0")); got != "since_1_18_0" {
+		t.Errorf("buildTags(1.18.0) = %q", got)
+	}
+}

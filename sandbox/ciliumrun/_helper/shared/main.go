@@ -102,8 +102,34 @@ func helloOf() (*wire.Hello, error) {
 	}
 	for _, m := range info.Deps {
 		if m.Path == ciliumModule {
-			return &wire.Hello{Protocol: wire.Version, Cilium: strings.TrimPrefix(m.Version, "v"), Modules: moduleNotes()}, nil
+			return &wire.Hello{Protocol: wire.Version, Cilium: strings.TrimPrefix(m.Version, "v"), Modules: moduleNotes(info)}, nil
 		}
 	}
 	return nil, fmt.Errorf("the helper was not built with %s", ciliumModule)
+}
+
+// droppedReplaces are the replace directives of Cilium's go.mod the helper
+// does not repeat (the module proxy does not serve their targets), one per
+// line, "k8s.io/apimachinery => github.com/cilium/apimachinery v0.30.2-1":
+// set by the builder with -ldflags -X.
+var droppedReplaces string
+
+// moduleNotes says where the helper's modules differ from what Cilium's
+// go.mod asks for, naming the module used instead.
+func moduleNotes(info *debug.BuildInfo) []string {
+	var out []string
+	for _, line := range strings.Split(droppedReplaces, ";") {
+		old, target, ok := strings.Cut(strings.TrimSpace(line), " => ")
+		if !ok {
+			continue
+		}
+		used := "upstream"
+		for _, m := range info.Deps {
+			if m.Path == old {
+				used = "upstream " + m.Path + " " + m.Version
+			}
+		}
+		out = append(out, fmt.Sprintf("%s: Cilium's go.mod replaces it with %s, which the Go module proxy does not serve; built with %s", old, target, used))
+	}
+	return out
 }

@@ -32,9 +32,6 @@ func (e *standInEndpoint) UpdateProxyStatistics(string, string, uint16, uint16, 
 }
 func (e *standInEndpoint) PolicyDebug(string, ...any) {}
 func (e *standInEndpoint) IsHost() bool               { return false }
-func (e *standInEndpoint) PreviousMapStateSizes() policy.MapStateSizes {
-	return policy.MapStateSizes{}
-}
 
 // RegenerateIfAlive returns at once: views are computed afresh instead.
 func (e *standInEndpoint) RegenerateIfAlive(*regeneration.ExternalRegenerationMetadata) <-chan bool {

@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	npsecretsync "github.com/cilium/cilium/operator/pkg/networkpolicy/secretsync"
 	"github.com/cilium/cilium/operator/pkg/secretsync"
 	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
 
@@ -33,6 +32,13 @@ const (
 	jitterAmount               = 0.2
 )
 
+// The reconciler's request and result (controller-runtime's ctrl.Request
+// and ctrl.Result).
+type (
+	reconcileRequest = reconcile.Request
+	reconcileResult  = reconcile.Result
+)
+
 // operatorRun is the operator's secret sync run once over the manifests.
 type operatorRun struct {
 	result  wire.Operator
@@ -42,9 +48,8 @@ type operatorRun struct {
 // runOperator runs the operator's secret sync reconciler
 // (operator/pkg/secretsync) with the CiliumNetworkPolicy and
 // CiliumClusterwideNetworkPolicy registrations the operator makes
-// (operator/pkg/networkpolicy/secretsync registerCNPSecretSync, unexported:
-// built here from its exported pieces, EnqueueTLSSecrets and
-// IsReferenced*), against a stand-in API server holding the manifests.
+// (policyRegistrations), against a stand-in API server holding the
+// manifests.
 // Stand-in for the controller-runtime manager's watches: every request
 // they would enqueue at start is reconciled once, in name order.
 func runOperator(ctx context.Context, logger *slog.Logger, cfg ciliumConfig, m *manifests) (*operatorRun, error) {
@@ -58,13 +63,8 @@ func runOperator(ctx context.Context, logger *slog.Logger, cfg ciliumConfig, m *
 	if err != nil {
 		return nil, err
 	}
-	regs := []*secretsync.SecretSyncRegistration{
-		{RefObject: &ciliumv2.CiliumNetworkPolicy{}, RefObjectEnqueueFunc: npsecretsync.EnqueueTLSSecrets(api, logger),
-			RefObjectCheckFunc: npsecretsync.IsReferencedByCiliumNetworkPolicy, SecretsNamespace: ns},
-		{RefObject: &ciliumv2.CiliumClusterwideNetworkPolicy{}, RefObjectEnqueueFunc: npsecretsync.EnqueueTLSSecrets(api, logger),
-			RefObjectCheckFunc: npsecretsync.IsReferencedByCiliumClusterwideNetworkPolicy, SecretsNamespace: ns},
-	}
-	r := secretsync.NewSecretSyncReconciler(api, logger, regs, resyncInterval, jitterAmount)
+	regs := policyRegistrations(api, logger, ns)
+	r := newSecretSyncReconciler(api, logger, regs)
 	run.result = wire.Operator{Enabled: true, SecretsNamespace: ns}
 	for _, req := range startRequests(ctx, m, ns, regs[0].RefObjectEnqueueFunc) {
 		res, err := r.Reconcile(ctx, req)

@@ -17,9 +17,7 @@ import (
 	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
 	"github.com/cilium/cilium/pkg/endpointstate"
 	"github.com/cilium/cilium/pkg/envoy"
-	envoyconfig "github.com/cilium/cilium/pkg/envoy/config"
 	envoypolicy "github.com/cilium/cilium/pkg/envoy/policy"
-	envoyutil "github.com/cilium/cilium/pkg/envoy/util"
 	"github.com/cilium/cilium/pkg/fqdn/namemanager"
 	ciliumhive "github.com/cilium/cilium/pkg/hive"
 	"github.com/cilium/cilium/pkg/ipcache"
@@ -53,7 +51,7 @@ type agent struct {
 	secrets    certificatemanager.SecretManager
 	l7         envoypolicy.EnvoyL7RulesTranslator
 	xds        envoy.XDSServer
-	proxy      envoyconfig.ProxyConfig
+	proxy      proxyConfig
 	ports      proxyports.ProxyPortsConfig
 	cluster    cmtypes.ClusterInfo
 	policyCfg  cmtypes.PolicyConfig
@@ -101,7 +99,7 @@ func startAgent(ctx context.Context, logger *slog.Logger, cfg ciliumConfig, runD
 }
 
 func (a *agent) take(cs k8sclient.Clientset, cm certificatemanager.CertificateManager, sm certificatemanager.SecretManager,
-	l7 envoypolicy.EnvoyL7RulesTranslator, xds envoy.XDSServer, pc envoyconfig.ProxyConfig, pp proxyports.ProxyPortsConfig,
+	l7 envoypolicy.EnvoyL7RulesTranslator, xds envoy.XDSServer, pc proxyConfig, pp proxyports.ProxyPortsConfig,
 	ci cmtypes.ClusterInfo, pol cmtypes.PolicyConfig, ids *identities) {
 	a.cs, a.certs, a.secrets, a.l7, a.xds, a.proxy, a.ports = cs, cm, sm, l7, xds, pc, pp
 	a.cluster, a.policyCfg, a.identities = ci, pol, ids
@@ -113,12 +111,10 @@ func (a *agent) stop(ctx context.Context) error {
 }
 
 // xdsSocket is where the agent's xDS server listens.
-func (a *agent) xdsSocket() string {
-	return envoyutil.GetXDSSocketPath(envoyutil.GetSocketDir(a.runDir))
-}
+func (a *agent) xdsSocket() string { return xdsSocketPath(a.runDir) }
 
 // adsMode says whether the agent serves xDS over one aggregated stream.
-func (a *agent) adsMode() bool { return envoyconfig.ADSModeEnabled(a.proxy.EnvoyXDSMode) }
+func (a *agent) adsMode() bool { return adsModeOf(a.proxy) }
 
 // seed creates the manifests' namespaces and secrets in the fake
 // clientset, in both of its object domains: the typed Kubernetes client's
@@ -179,12 +175,10 @@ func standInLocalNode() *node.LocalNodeStore {
 	}})
 }
 
-// discardAccessLog stands in for the proxy access logger: no traffic flows.
+// discardAccessLog stands in for the proxy access logger: no traffic flows
+// (its NewLogRecord, whose signature changed in 1.19, is in compat.go).
 type discardAccessLog struct{}
 
-func (discardAccessLog) NewLogRecord(context.Context, accesslog.FlowType, bool, ...accesslog.LogTag) (*accesslog.LogRecord, error) {
-	return &accesslog.LogRecord{}, nil
-}
 func (discardAccessLog) Log(*accesslog.LogRecord) {}
 
 // removeRunDir removes the agent's run directory.

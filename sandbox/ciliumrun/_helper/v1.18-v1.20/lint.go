@@ -8,7 +8,6 @@ import (
 
 	"github.com/cilium/cilium/pkg/identity"
 	"github.com/cilium/cilium/pkg/logging"
-	"github.com/cilium/cilium/pkg/policy/utils"
 	"github.com/cilium/cilium/pkg/proxy/proxyports"
 
 	cmtypes "github.com/cilium/cilium/pkg/clustermesh/types"
@@ -28,6 +27,9 @@ var kubeDNS = wire.Workload{Name: "Deployment kube-system/coredns (stand-in)", N
 func lint(ctx context.Context, in *wire.LintRequest) (_ *wire.LintResult, err error) {
 	logging.SetLogLevel(slog.LevelWarn)
 	logger := logging.DefaultSlogLogger
+	if err := initAgentGlobals(logger); err != nil {
+		return nil, err
+	}
 	m, err := readManifests(in)
 	if err != nil {
 		return nil, err
@@ -56,7 +58,7 @@ func lint(ctx context.Context, in *wire.LintRequest) (_ *wire.LintResult, err er
 	res.Policies, parsed = parsePolicies(logger, m, cluster)
 	for _, p := range parsed {
 		id := ipcachetypes.NewResourceID(resourceKind(p.obj.kind), p.obj.namespace, p.obj.name)
-		a.identities.repo.ReplaceByResource(utils.RulesToPolicyEntries(p.rules), id)
+		replaceByResource(a.identities.repo, p.rules, id)
 	}
 	if err := a.identities.waitReady(ctx); err != nil {
 		return nil, err

@@ -58,6 +58,8 @@ type identities struct {
 	}
 	updater *selectorCacheUpdater
 	ready   <-chan struct{}
+	// idmgr is the agent's identity manager of local endpoints' identities.
+	idmgr identitymanager.IDManager
 }
 
 type identitiesParams struct {
@@ -83,20 +85,21 @@ func newIdentities(p identitiesParams) (*identities, error) {
 	}
 	// As pkg/policy/cell newPolicyRepo does before making the repository.
 	if p.PolicyCell.EnableWellKnownIdentities {
-		identity.InitWellKnownIdentities(option.Config.K8sNamespace, p.Cluster)
+		initWellKnownIdentities(p.Cluster)
 	}
 	policyapi.InitEntities(p.Cluster.Name)
 	ids := &identities{log: p.Logger, updater: &selectorCacheUpdater{}}
 	ids.alloc = cache.NewCachingIdentityAllocator(p.Logger, ids.updater, cache.AllocatorConfig{
 		Timeout: 30 * time.Second, SyncInterval: time.Hour,
 	})
-	ids.repo = policy.NewPolicyRepository(p.Logger, identity.ListReservedIdentities(), p.Certs, p.L7, identitymanager.NewIDManager(p.Logger), nil)
+	ids.idmgr = identitymanager.NewIDManager(p.Logger)
+	ids.repo = policy.NewPolicyRepository(p.Logger, identity.ListReservedIdentities(), p.Certs, p.L7, ids.idmgr, uncountedPolicies{})
 	ids.updater.repo = ids.repo
 	synced := make(synced.CacheStatus)
 	close(synced)
 	ids.ipc = ipcache.NewIPCache(&ipcache.Configuration{Context: context.Background(), Logger: p.Logger,
 		IdentityAllocator: ids.alloc, IdentityUpdater: ids.updater, CacheStatus: synced})
-	ids.repo.SetNamedPortsGetter(ids.ipc)
+	setNamedPortsGetter(ids.repo, ids.ipc)
 	ids.names = namemanager.New(namemanager.ManagerParams{
 		JobGroup: p.Jobs, PolicyRepo: ids.repo, Logger: p.Logger, IPCache: ids.ipc, EPMgr: noEndpoints{},
 		RestorerPromise: p.Restorer, Allocator: ids.alloc,
@@ -148,9 +151,8 @@ func (noEndpoints) GetEndpoints() []*endpoint.Endpoint        { return nil }
 // its endpoint: Cilium's identity labels of the pod (the pod's labels with
 // namespace, namespace labels, service account and cluster added,
 // pkg/k8s/utils.SanitizePodLabels; only identity-relevant ones kept,
-// pkg/labelsfilter) through the allocator, and the policy repository's
-// subject selector cache told of it, as the policy computer does for a
-// local endpoint's identity.
+// pkg/labelsfilter) through the allocator, then made a local endpoint's
+// identity as the endpoint does (localEndpointIdentity, compat.go).
 func (ids *identities) podIdentity(ctx context.Context, w wire.Workload, cluster string) (*identity.Identity, error) {
 	ns := &corev1.Namespace{}
 	ns.Name, ns.Labels = w.Namespace, w.NamespaceLabels
@@ -160,7 +162,7 @@ func (ids *identities) podIdentity(ctx context.Context, w wire.Workload, cluster
 	if err != nil {
 		return nil, fmt.Errorf("allocate the identity of %s: %w", w.Name, err)
 	}
-	ids.repo.UpdateIdentities(identity.IdentityMap{id.ID: id.LabelArray}, nil)
+	ids.localEndpointIdentity(id)
 	return id, nil
 }
 

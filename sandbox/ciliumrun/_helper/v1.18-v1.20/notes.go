@@ -9,11 +9,6 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumrun/wire"
 )
 
-// moduleNotes says where the helper's modules differ from what Cilium's
-// go.mod asks for: nowhere for 1.20, whose go.mod replaces only
-// controller-tools, which the helper repeats.
-func moduleNotes() []string { return nil }
-
 // standIns names what stands in for what in this helper.
 func standIns() []string {
 	return []string{
@@ -31,7 +26,7 @@ func standIns() []string {
 func (a *agent) settings() []wire.Setting {
 	return []wire.Setting{
 		{Key: "use-full-tls-context", Value: strconv.FormatBool(a.proxy.UseFullTLSContext)},
-		{Key: "envoy-xds-mode", Value: a.proxy.EnvoyXDSMode},
+		{Key: "envoy-xds-mode", Value: xdsModeSetting(a.proxy)},
 		{Key: "policy-secrets-only-from-secrets-namespace", Value: strconv.FormatBool(a.secrets.SecretsOnlyFromSecretsNamespace())},
 	}
 }

@@ -23,9 +23,7 @@ const flagOriginalSource = "proxy-use-original-source-address"
 // allocates at run time (pkg/proxy/proxyports picks a free one at random in
 // proxy-portrange-min..max, or restores the one it had): fixed here so that
 // two releases' outputs compare.
-var standInProxyPorts = map[types.ProxyType]uint16{
-	types.ProxyTypeDNS: 10053, types.ProxyTypeHTTP: 10080, types.ProxyTypeTLS: 10443,
-}
+var standInProxyPorts = map[types.ProxyType]uint16{"dns": 10053, "http": 10080, "tls": 10443}
 
 // computed is one endpoint's computed policy.
 type computed struct {
@@ -44,7 +42,7 @@ func (a *agent) computeView(ctx context.Context, w wire.Workload, id *identity.I
 	out := computed{view: wire.WorkloadView{Workload: w, Identity: uint32(id.ID), EndpointID: ep.id, EndpointIPv4: ep.ipv4}}
 	rec := newLogRecorder()
 	logger := slog.New(rec)
-	sp, _, err := a.identities.repo.ComputeSelectorPolicy(id)
+	sp, err := a.identities.selectorPolicy(id, ep.id)
 	if err != nil {
 		out.view.PolicyError, out.view.Logged = err.Error(), rec.recorded()
 		return out
@@ -89,14 +87,14 @@ func (a *agent) computeView(ctx context.Context, w wire.Workload, id *identity.I
 		out.view.PolicyMap = append(out.view.PolicyMap, mapEntry(k, v))
 	}
 	sortPolicyMap(out.view.PolicyMap)
-	if err, _, _ := a.xds.UpdateNetworkPolicy(ctx, ep, epp, nil); err != nil {
+	if err := updateNetworkPolicy(ctx, a.xds, ep, epp); err != nil {
 		out.view.PolicyError = fmt.Sprintf("xDS server: %v", err)
 	}
 	for _, l := range envoyListeners {
 		// pkg/proxy envoyProxyIntegration.createRedirect: egress only, and
 		// only when iptables supports it (assumed here).
 		mayUseOriginalSource := originalSource && !l.ingr
-		if err := a.xds.AddListener(ctx, l.name, l.parser, l.port, l.ingr, mayUseOriginalSource, nil, nil); err != nil {
+		if err := addListener(ctx, a.xds, l.name, l.parser, l.port, l.ingr, mayUseOriginalSource); err != nil {
 			out.view.Logged = append(out.view.Logged, fmt.Sprintf("add listener %s: %v", l.name, err))
 			continue
 		}
