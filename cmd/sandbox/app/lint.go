@@ -126,6 +126,12 @@ func agentOptions(cmd *cobra.Command, s streams, g *globalOptions, opts lint.Opt
 	if !af.compare.IsZero() {
 		ao.Releases = append(ao.Releases, af.compare)
 	}
+	for _, v := range ao.Releases {
+		// A helper is built from the release's Go module: the proxy must serve it.
+		if err := v.NotServedError(); err != nil {
+			return nil, err
+		}
+	}
 	ao.Resolve = opts.Answers
 	for _, l := range af.workloadLabels {
 		w, err := agent.ParseWorkloadLabels(l, opts.Namespace)

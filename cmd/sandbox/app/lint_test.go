@@ -43,6 +43,7 @@ func TestLintCommand(t *testing.T) {
 		{[]string{"lint", "--compare", "1.18", "-f", "-"}, ExitUsage, "--compare needs --agent"},
 		{[]string{"lint", "--agent", "--workload-labels", "app", "-f", "-"}, ExitUsage, `--workload-labels "app"`},
 		{[]string{"lint", "--agent", "--compare", "1.15.3", "-f", "-"}, ExitUsage, `unsupported Cilium version "1.15.3"`},
+		{[]string{"lint", "--agent", "--cilium-version", "1.19.2", "-f", "-"}, ExitUsage, "does not serve Cilium 1.19.2: it serves 1.19.0, 1.19.1, 1.19.3 to 1.19.7"},
 	}
 	for _, c := range cases {
 		code, out, errOut := run(c.args...)
