@@ -56,8 +56,8 @@ type LintResult struct {
 	Policies []PolicyVerdict `json:"policies"`
 	// Operator is the operator's secret sync.
 	Operator Operator `json:"operator"`
-	// Identities are the identities the agent knows beyond the reserved
-	// ones: the workloads', kube-dns's and those of DNS answers.
+	// Identities are the identities the agent knows: the reserved ones,
+	// the workloads', kube-dns's and those of DNS answers.
 	Identities []Identity `json:"identities"`
 	// IPCache maps addresses to identities, as the agent's IP cache does.
 	IPCache []IPCacheEntry `json:"ipcache"`

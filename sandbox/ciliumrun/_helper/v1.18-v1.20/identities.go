@@ -193,8 +193,8 @@ func (ids *identities) resolve(ctx context.Context, a wire.DNSAnswer) error {
 }
 
 // view lists the IP cache's entries for addrs and the identities the agent
-// allocated beyond the reserved and well-known ones, with the well-known
-// ones an entry has.
+// knows: the reserved ones, those it allocated, and the well-known ones an
+// entry has.
 func (ids *identities) view(addrs map[string][]string) ([]wire.Identity, []wire.IPCacheEntry) {
 	var entries []wire.IPCacheEntry
 	used := map[identity.NumericIdentity]bool{}
@@ -210,7 +210,7 @@ func (ids *identities) view(addrs map[string][]string) ([]wire.Identity, []wire.
 	var out []wire.Identity
 	for id, lbls := range ids.alloc.GetIdentityCache() {
 		known := (&identity.Identity{ID: id}).IsWellKnown()
-		if id.IsReservedIdentity() || known && !used[id] {
+		if known && !used[id] {
 			continue
 		}
 		out = append(out, wire.Identity{ID: uint32(id), Labels: lbls.GetModel()})
