@@ -51,8 +51,10 @@ type ReleasePlan struct {
 }
 
 // BuildPlan returns what Up would do with opts, touching neither Docker nor
-// a cluster nor the network: charts come from the chart cache or the Go
-// module cache; a chart in neither leaves its images out, with a note.
+// a cluster nor the network: Cilium's images come from the data pinned for
+// its release (ciliumImages), the other charts from the chart cache or the
+// Go module cache (go.mod's cert-manager and trust-manager); a chart in
+// neither leaves its images out, with a note.
 func BuildPlan(ctx context.Context, opts Options) (*Plan, error) {
 	r, err := resolve(opts)
 	if err != nil {
@@ -77,6 +79,14 @@ func BuildPlan(ctx context.Context, opts Options) (*Plan, error) {
 	}
 	for i := range p.Releases {
 		p.Releases[i].Images = []string{}
+		if p.Releases[i].Release == cilium.ReleaseName {
+			note, err := ciliumImages(ctx, r, &p.Releases[i])
+			if err != nil {
+				return nil, err
+			}
+			p.Notes = append(p.Notes, note)
+			continue
+		}
 		err := renderImages(ctx, r, &p.Releases[i], offline)
 		if errors.Is(err, release.ErrChartUnavailable) {
 			p.Notes = append(p.Notes, fmt.Sprintf("images of %s are not listed: chart %s %s is neither in %s nor in the Go module cache; `sandbox up` downloads it",

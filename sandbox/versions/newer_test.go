@@ -25,7 +25,7 @@ const probeAhead = 10
 // for Cilium), and fails, naming them, when the proxy serves one this
 // project does not know. Adding a release is then one visible step: check
 // the rows of knownbugs.yaml still open on its minor, add it to
-// servedPatches, and regenerate the plan's image data (cmd/genplanimages).
+// servedPatches, and pin its images (go generate ./sandbox/cilium).
 func TestNoUnknownServedRelease(t *testing.T) {
 	proxy := moduleProxy(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -85,7 +85,7 @@ func unknownServed(served map[int][]int) []string {
 			v := Cilium{Major: 1, Minor: m, Patch: p}
 			switch {
 			case !v.KnownPatch():
-				unknown = append(unknown, fmt.Sprintf("%s is newer than every 1.%d release this project knows; check the rows still open on 1.%d (%s), add it to servedPatches in sandbox/versions/served.go and run `go generate ./sandbox/pipeline`",
+				unknown = append(unknown, fmt.Sprintf("%s is newer than every 1.%d release this project knows; check the rows still open on 1.%d (%s), add it to servedPatches in sandbox/versions/served.go and run `go generate ./sandbox/cilium`",
 					v, m, m, openRows(Cilium{Major: 1, Minor: m, Patch: defaultPatches()[m]})))
 			case !v.Served():
 				unknown = append(unknown, fmt.Sprintf("%s is served now but missing from servedPatches (sandbox/versions/served.go): its code can now confirm the rows whose boundary it is", v))

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium-tls-intercept/sandbox/sandbox/certmanager"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/steps"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/golden"
-	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/modcache"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -25,13 +26,17 @@ func run(args ...string) (code int, stdout, stderr string) {
 }
 
 // TestPlanGolden compares `sandbox plan --output json` per Cilium minor with
-// testdata/plan-<minor>.json. The charts come from a module cache holding
-// only go.mod's module versions (Cilium 1.20.2, cert-manager, trust-manager)
-// and an empty chart cache, so the output depends neither on earlier runs
-// nor on the other Cilium releases the machine's module cache may hold: the
-// plans of 1.16 to 1.19 leave Cilium's images out, with a note.
+// testdata/plan-<minor>.json. Cilium's images come from the data pinned for
+// each release (sandbox/cilium/images.json) and the other charts from
+// go.mod's module versions, with an empty chart cache, so the output depends
+// neither on earlier runs nor on the other modules the machine's module
+// cache holds.
 func TestPlanGolden(t *testing.T) {
-	modcache.Requirements(t, "github.com/cilium/cilium", "github.com/cert-manager/cert-manager", "github.com/cert-manager/trust-manager")
+	for _, src := range []release.Source{certmanager.CertManagerChart(), certmanager.TrustManagerChart()} {
+		if _, _, err := release.LoadOffline(src, t.TempDir()); err != nil {
+			t.Skipf("needs go.mod's %s chart in the Go module cache (go mod download): %v", src.Name, err)
+		}
+	}
 	cache := t.TempDir()
 	for _, v := range versions.DefaultReleases() {
 		t.Run(v.MinorString(), func(t *testing.T) {
