@@ -176,14 +176,24 @@ func mdCell(s *ScenarioResult) string {
 	why := s.Detail
 	switch {
 	case s.Verdict == VerdictUnexpectedPass && s.Expected != nil:
-		why = fmt.Sprintf("expected %s: %s", s.Expected.Outcome, s.Expected.Reason)
+		why = fmt.Sprintf("expected %s%s: %s", s.Expected.Outcome, refNote(s.Expected), s.Expected.Reason)
 	case s.Expected != nil && (s.Verdict == VerdictExpectedFail || s.Verdict == VerdictExpectedSkip):
+		text += refNote(s.Expected)
 		why = s.Expected.Reason
 	}
 	if why != "" && s.Verdict != VerdictPass {
 		text += ": " + truncate(why, maxCell)
 	}
 	return mdEscape(text)
+}
+
+// refNote is " (ref)" for an expectation with a reference (a known bug's
+// ID and first reference), "" otherwise; it stays whole in a cell.
+func refNote(e *Expected) string {
+	if e.Ref == "" {
+		return ""
+	}
+	return " (" + e.Ref + ")"
 }
 
 func textWord(s *ScenarioResult) string {

@@ -63,7 +63,7 @@ func TestMarkdownMarksEveryVerdict(t *testing.T) {
 		}
 	}
 	sample := string(fixture(t, "results.json").Markdown())
-	for _, want := range []string{"> SAMPLE", "🟡 expected fail: serverNames (SNI)", "⚪ expected skip: wildcard serverNames need Cilium 1.18"} {
+	for _, want := range []string{"> SAMPLE", "🟡 expected fail (K2, cilium/proxy#890): serverNames (SNI)", "⚪ expected skip (K4, cilium/cilium#38615): wildcard serverNames need Cilium 1.18"} {
 		if !strings.Contains(sample, want) {
 			t.Errorf("sample Markdown lacks %q", want)
 		}
