@@ -31,7 +31,7 @@ const InlineRenewal = "inline in the network policy, so a renewal reaches Envoy 
 // Envoy with the secrets mode the sandbox installs.
 func RenewalDelivery(v versions.Cilium) string {
 	switch {
-	case !v.AtLeast(17):
+	case ModeOf(v) == ModeK8sBackend:
 		return InlineRenewal
 	case !Resyncs(v):
 		return "over SDS: the operator copies the renewed secret into the secrets namespace on its watch event, and the agent sends the copy to Envoy"

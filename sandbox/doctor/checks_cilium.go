@@ -78,7 +78,7 @@ func (e *env) secretsMode() (secretsMode, error) {
 	if e.version == nil {
 		return secretsMode{}, fmt.Errorf("the Cilium release is unknown (image %q)", e.image)
 	}
-	if !e.version.AtLeast(17) {
+	if ciliumtls.ModeOf(*e.version) == ciliumtls.ModeK8sBackend {
 		return e.secretsMode116()
 	}
 	c := ciliumtls.ConfigFrom(e.config)
@@ -119,7 +119,7 @@ func checkSecretsMode(e *env) Finding {
 	if err != nil {
 		return skip(err.Error())
 	}
-	if e.version.AtLeast(17) {
+	if ciliumtls.ModeOf(*e.version) == ciliumtls.ModeNamespaceSync {
 		if m.AnyNamespace {
 			if cr := e.st.clusterRole(agentDaemonSet); cr != nil && !ciliumtls.AgentMayGetSecrets(cr.Rules) {
 				return fail("tls.readSecretsOnlyFromSecretsNamespace is false, but the agent's ClusterRole cannot read secrets: every TLS context fails",
