@@ -145,9 +145,9 @@ func timeoutProblem(timeout time.Duration, o runOptions, skip string, dryRun boo
 	}
 	what := timeout.String()
 	if timeout == goTestDefaultTimeout {
-		what += ", go test's default,"
+		what += " (its default)"
 	}
-	return fmt.Sprintf("go test's -timeout is %s too short for the scenarios on a cluster: "+
+	return fmt.Sprintf("go test's -timeout of %s is too short for the scenarios on a cluster: "+
 		"a cold sandbox up, the settles and the rotation take longer, and a run killed at the timeout skips its cleanup. "+
 		"Run: go test -timeout %s ./scenarios (make e2e does), or -timeout 0 for no limit", what, shortDuration(suggestedTimeout))
 }

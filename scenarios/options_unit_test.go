@@ -25,8 +25,8 @@ func TestTimeoutProblem(t *testing.T) {
 		dryRun  bool
 		want    string
 	}{
-		{name: "kind, go test's default", timeout: 10 * time.Minute, o: kind, want: "go test -timeout 60m ./scenarios"},
-		{name: "existing, 20m", timeout: 20 * time.Minute, o: runOptions{provider: providerExisting}, want: "-timeout is 20m0s too short"},
+		{name: "kind, go test's default", timeout: 10 * time.Minute, o: kind, want: "-timeout of 10m0s (its default) is too short for the scenarios on a cluster: a cold sandbox up, the settles and the rotation take longer, and a run killed at the timeout skips its cleanup. Run: go test -timeout 60m ./scenarios"},
+		{name: "existing, 20m", timeout: 20 * time.Minute, o: runOptions{provider: providerExisting}, want: "-timeout of 20m0s is too short"},
 		{name: "kind, 60m", timeout: time.Hour, o: kind},
 		{name: "kind, the e2e workflow's 50m", timeout: 50 * time.Minute, o: kind},
 		{name: "kind, no timeout", timeout: 0, o: kind},
