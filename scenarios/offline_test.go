@@ -17,6 +17,7 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/pipeline"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/probe"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
 )
@@ -89,7 +90,7 @@ func (s *suiteState) startFakeUpstream(ctx context.Context, certs *upstream.Cert
 		return nil, err
 	}
 	answers := s.fake.Answers()
-	policies, err := fqdnPolicies(ctx, values)
+	policies, err := fqdnPolicies(ctx, s.opts.cilium, values)
 	if err != nil {
 		return nil, err
 	}
@@ -117,10 +118,11 @@ func pointCoreDNS(ctx context.Context, cs kubernetes.Interface, answers dnsanswe
 	return upstream.WaitCoreDNS(ctx, cs, timeout)
 }
 
-// fqdnPolicies renders the chart with values and returns, for each
-// CiliumNetworkPolicy, its toFQDNs selectors.
-func fqdnPolicies(ctx context.Context, values map[string]any) (map[string][]map[string]any, error) {
-	r, err := intercept.Render(ctx, intercept.RenderOptions{Values: values})
+// fqdnPolicies renders the chart for Cilium release v (the default when
+// zero) with values and returns, for each CiliumNetworkPolicy, its toFQDNs
+// selectors.
+func fqdnPolicies(ctx context.Context, v versions.Cilium, values map[string]any) (map[string][]map[string]any, error) {
+	r, err := intercept.Render(ctx, intercept.RenderOptions{Cilium: v, Values: values})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream"
 )
 
@@ -37,7 +38,14 @@ const oneAddressBlock = `.:53 {
 // name gives pass, and the hosts block that sent every name to one
 // address (so example.com, passed through, was intercepted) is refused.
 func TestOfflineAnswersSeparatePolicies(t *testing.T) {
-	policies, err := fqdnPolicies(context.Background(), chartValues(upstreamLocal, []byte(testFakeCA)))
+	for _, v := range versions.DefaultReleases() {
+		t.Run(v.String(), func(t *testing.T) { checkOfflineAnswers(t, v) })
+	}
+}
+
+// checkOfflineAnswers is TestOfflineAnswersSeparatePolicies for release v.
+func checkOfflineAnswers(t *testing.T, v versions.Cilium) {
+	policies, err := fqdnPolicies(context.Background(), v, chartValues(upstreamLocal, []byte(testFakeCA)))
 	if err != nil {
 		t.Fatal(err)
 	}
