@@ -75,19 +75,3 @@ type SDSSecret struct {
 	// protojson, only when values were asked for (tests, cluster mode).
 	Secret json.RawMessage `json:"secret,omitempty"`
 }
-
-// StartRequest starts cluster mode.
-type StartRequest struct {
-	// Kubeconfig reaches the API server.
-	Kubeconfig string `json:"kubeconfig"`
-	// Config overrides the cilium-config read from the cluster, key by key.
-	Config map[string]string `json:"config,omitempty"`
-}
-
-// WaitSecretRequest waits until the SDS secret Name is served at a
-// version other than NotVersion, for at most TimeoutSeconds.
-type WaitSecretRequest struct {
-	Name           string `json:"name"`
-	NotVersion     string `json:"notVersion,omitempty"`
-	TimeoutSeconds int    `json:"timeoutSeconds"`
-}

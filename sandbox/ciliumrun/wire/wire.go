@@ -55,7 +55,9 @@ type Request struct {
 	// Start is OpStart's input.
 	Start *StartRequest `json:"start,omitempty"`
 	// View is OpView's input.
-	View *Workload `json:"view,omitempty"`
+	View *ViewRequest `json:"view,omitempty"`
+	// Secrets is OpSecrets' input.
+	Secrets *SecretsRequest `json:"secrets,omitempty"`
 	// WaitSecret is OpWaitSecret's input.
 	WaitSecret *WaitSecretRequest `json:"waitSecret,omitempty"`
 }
@@ -67,12 +69,14 @@ type Request struct {
 type Response struct {
 	ID    int    `json:"id"`
 	Error string `json:"error,omitempty"`
-	// Hello answers OpHello and OpStart.
+	// Hello answers OpHello.
 	Hello *Hello `json:"hello,omitempty"`
+	// Started answers OpStart.
+	Started *Started `json:"started,omitempty"`
 	// Lint answers OpLint.
 	Lint *LintResult `json:"lint,omitempty"`
 	// View answers OpView.
-	View *WorkloadView `json:"view,omitempty"`
+	View *ClusterView `json:"view,omitempty"`
 	// Secrets answers OpSecrets and OpWaitSecret.
 	Secrets []SDSSecret `json:"secrets,omitempty"`
 }

@@ -60,6 +60,8 @@ func serve(ctx context.Context, in io.Reader, out io.Writer) error {
 // running agent here).
 type session struct {
 	closers []func(context.Context) error
+	// cluster is cluster mode's operator and agent, once started.
+	cluster clusterMode
 }
 
 func (s *session) close(ctx context.Context) {
@@ -89,6 +91,12 @@ func (s *session) handle(ctx context.Context, req wire.Request) wire.Response {
 		}
 		res.Hello = *hello
 		return wire.Response{Lint: res}
+	case wire.OpStart, wire.OpView, wire.OpSecrets, wire.OpWaitSecret:
+		resp := s.handleCluster(ctx, req)
+		if resp.Started != nil {
+			resp.Started.Hello = *hello
+		}
+		return resp
 	}
 	return wire.Response{Error: fmt.Sprintf("operation %q is not implemented by this helper", req.Op)}
 }

@@ -42,7 +42,7 @@ func (a *agent) computeView(ctx context.Context, w wire.Workload, id *identity.I
 	out := computed{view: wire.WorkloadView{Workload: w, Identity: uint32(id.ID), EndpointID: ep.id, EndpointIPv4: ep.ipv4}}
 	rec := newLogRecorder()
 	logger := slog.New(rec)
-	sp, err := a.identities.selectorPolicy(id, ep.id)
+	sp, err := a.selectorPolicy(id, ep.id)
 	if err != nil {
 		out.view.PolicyError, out.view.Logged = err.Error(), rec.recorded()
 		return out
