@@ -54,6 +54,25 @@ func DefaultExpectations() Expectations {
 	return e
 }
 
+// GoExpectations returns the rules of the known bugs Cilium's own Go code
+// shows (versions.ShowsGo): what a matrix that runs Cilium's agent and
+// operator in-process, with a stand-in for Envoy, can expect to see. The
+// rows Envoy's C++ or Cilium's chart show (K2, K14) cannot fail there, so
+// they make no rule.
+func GoExpectations() Expectations {
+	var rows []versions.KnownBug
+	for _, r := range versions.KnownBugs() {
+		if r.Shows == versions.ShowsGo {
+			rows = append(rows, r)
+		}
+	}
+	e, err := ExpectationsFromKnownBugs(rows)
+	if err != nil {
+		panic(fmt.Sprintf("knownbugs.yaml: %v", err)) // covered by tests
+	}
+	return e
+}
+
 // ExpectationsFromKnownBugs makes the rules of the known bugs that name
 // scenarios, in table order: the reason is the row's title, the ref its
 // ID and first reference ("K7, cilium/cilium#35513").

@@ -64,6 +64,18 @@ func TestDefaultExpectations(t *testing.T) {
 	}
 }
 
+// TestGoExpectations: the in-process matrix expects K7 on 1.16 but not
+// Envoy's SNI regression (K2), which only a live Envoy shows.
+func TestGoExpectations(t *testing.T) {
+	exp := GoExpectations()
+	if e := exp.For(scenario.Rotation, versions.MustParseCilium("1.16.19")); e == nil || e.Ref != "K7, cilium/cilium#35513" {
+		t.Errorf("rotation on 1.16.19: %+v, want K7", e)
+	}
+	if e := exp.For(scenario.PassThrough, versions.MustParseCilium("1.16.3")); e != nil {
+		t.Errorf("pass-through on 1.16.3: %+v, want none (K2 is Envoy's)", e)
+	}
+}
+
 // TestExpectationsFollowTheTable: every row naming scenarios gives one rule
 // with its range, title and ID, and a row naming an unknown scenario is refused.
 func TestExpectationsFollowTheTable(t *testing.T) {
