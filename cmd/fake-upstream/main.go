@@ -9,7 +9,8 @@
 // The scenarios' test kit (scenarios/kit/upstream) builds it on the host as
 // a static binary (CGO_ENABLED=0) and runs it in an image FROM scratch, so
 // running it needs a Docker daemon but no registry. It uses only the
-// standard library.
+// standard library and its handler's package
+// (scenarios/kit/upstream/fakeupstream, standard library only).
 package main
 
 import (

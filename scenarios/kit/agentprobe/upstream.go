@@ -3,17 +3,19 @@ package agentprobe
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/upstream/fakeupstream"
 )
 
 // Upstream is an in-process HTTPS server standing in for the fake upstream:
-// it presents the fake upstream's chain for every name and answers as the
-// fake upstream does (/meta with JSON shaped like GitHub's, every other
-// path with a JSON echo of the request).
+// it presents the fake upstream's chain for every name and answers with the
+// fake upstream's own handler (scenarios/kit/upstream/fakeupstream: /meta
+// with JSON shaped like GitHub's, /headers with digests of the headers it
+// received, every other path with a JSON echo of the request).
 type Upstream struct {
 	addr string
 	srv  *http.Server
@@ -46,20 +48,4 @@ func (u *Upstream) Addr() string { return u.addr }
 // Close stops the server.
 func (u *Upstream) Close() { _ = u.srv.Close() }
 
-func upstreamHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /meta", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, map[string]any{"verifiable_password_authentication": false, "hooks": []string{"192.0.2.0/24"},
-			"fake_upstream": true, "host": r.Host})
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, map[string]any{"fake_upstream": true, "method": r.Method, "host": r.Host, "path": r.URL.Path,
-			"authorization": r.Header.Get("Authorization") != ""})
-	})
-	return mux
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_ = json.NewEncoder(w).Encode(v)
-}
+func upstreamHandler() http.Handler { return fakeupstream.Handler() }
