@@ -124,6 +124,15 @@ func resourceID(p policyObject) ipcachetypes.ResourceID {
 type selectorPolicyCache struct {
 	mu sync.Mutex
 	m  map[identity.NumericIdentity]cachedSelectorPolicy
+	// pushed is, per endpoint, what its last NPDS update was made from.
+	pushed map[uint16]pushedPolicy
+}
+
+// pushedPolicy is the repository revision and policy map an endpoint's
+// NPDS resource was last made at.
+type pushedPolicy struct {
+	revision uint64
+	entries  string
 }
 
 type cachedSelectorPolicy struct {
@@ -132,7 +141,7 @@ type cachedSelectorPolicy struct {
 }
 
 func newSelectorPolicyCache() *selectorPolicyCache {
-	return &selectorPolicyCache{m: map[identity.NumericIdentity]cachedSelectorPolicy{}}
+	return &selectorPolicyCache{m: map[identity.NumericIdentity]cachedSelectorPolicy{}, pushed: map[uint16]pushedPolicy{}}
 }
 
 // selectorPolicy is the endpoint's selector policy: computed, or the one
@@ -153,4 +162,25 @@ func (a *agent) selectorPolicy(id *identity.Identity, epID uint16) (policy.Selec
 	}
 	a.cache.m[id.ID] = cachedSelectorPolicy{sp: sp, revision: rev}
 	return sp, nil
+}
+
+// regenerates says whether the endpoint's computation hands the xDS server
+// a new NPDS resource, as the agent's endpoint does: on a regeneration
+// after the repository changed, and when the policy map's incremental
+// changes (identities newly selected, say from DNS answers) are not empty
+// (pkg/endpoint applyPolicyMapChanges). A secret's value put inline in
+// NPDS (inline mode) is read then, and only then. Without a cache
+// (manifests mode) every computation does.
+func (a *agent) regenerates(ep *standInEndpoint, entries []wire.PolicyMapEntry) bool {
+	if a.cache == nil {
+		return true
+	}
+	a.cache.mu.Lock()
+	defer a.cache.mu.Unlock()
+	now := pushedPolicy{revision: a.identities.repo.GetRevision(), entries: fmt.Sprint(entries)}
+	if prev, ok := a.cache.pushed[ep.id]; ok && prev == now {
+		return false
+	}
+	a.cache.pushed[ep.id] = now
+	return true
 }

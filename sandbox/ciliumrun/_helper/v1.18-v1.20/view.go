@@ -87,8 +87,10 @@ func (a *agent) computeView(ctx context.Context, w wire.Workload, id *identity.I
 		out.view.PolicyMap = append(out.view.PolicyMap, mapEntry(k, v))
 	}
 	sortPolicyMap(out.view.PolicyMap)
-	if err := updateNetworkPolicy(ctx, a.xds, ep, epp); err != nil {
-		out.view.PolicyError = fmt.Sprintf("xDS server: %v", err)
+	if a.regenerates(ep, out.view.PolicyMap) {
+		if err := updateNetworkPolicy(ctx, a.xds, ep, epp); err != nil {
+			out.view.PolicyError = fmt.Sprintf("xDS server: %v", err)
+		}
 	}
 	for _, l := range envoyListeners {
 		// pkg/proxy envoyProxyIntegration.createRedirect: egress only, and
