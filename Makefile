@@ -24,13 +24,13 @@ UNTESTED_PKGS = $(shell $(GO) list -f '{{if not (or .TestGoFiles .XTestGoFiles)}
 TEST_FLAGS   ?= -vet=all -count=1
 # The stages of `make test`; '+' runs targets concurrently (the module
 # download overlaps the control-plane build, which needs only its own).
-TEST_STAGES  ?= fmt-check check-tracked modules+controlplane unit test-hermetic
+TEST_STAGES  ?= fmt-check check-tracked modules+controlplane unit test-hermetic test-agent
 # The platforms users run besides linux/amd64 (macOS with Docker Desktop, and
 # arm64 Linux): `make cross` vets every package and test for each. The agent
-# tier (scenarios/kit/agent, scenarios/*agent*_test.go) is Linux-only.
+# tier's helpers (sandbox/ciliumrun) run on Linux only; elsewhere its tests skip.
 CROSS_PLATFORMS ?= darwin/arm64 darwin/amd64 linux/arm64
 
-.PHONY: help test unit vet cross fmt-check check-tracked lint build controlplane test-hermetic tidy modules \
+.PHONY: help test unit vet cross fmt-check check-tracked lint build controlplane test-hermetic test-agent tidy modules \
 	sandbox sandbox-down sandbox-plan sandbox-status sandbox-live-test e2e \
 	doctor render matrix matrix-plan golden crds FORCE
 
@@ -49,8 +49,11 @@ unit: ## unit, chart, validation, doctor, probe and Docker-daemon tests of every
 	$(GO) test $(TEST_FLAGS) $(UNIT_PKGS)
 	$(GO) vet $(UNTESTED_PKGS)
 
-test-hermetic: controlplane ## the scenarios against a real kube-apiserver+etcd with cert-manager's and trust-manager's controllers, and Cilium's operator and agent in-process (the agent tier, --labels tier=agent)
+test-hermetic: controlplane ## the scenarios against a real kube-apiserver+etcd with cert-manager's and trust-manager's controllers, and the release's own operator and agent in a helper (the agent tier)
 	$(GO) test $(TEST_FLAGS) ./scenarios -args --provider=hermetic
+
+test-agent: controlplane ## the scenarios' features on the agent provider: the release's agent in a helper and the Envoy stand-in, no kernel
+	$(GO) test $(TEST_FLAGS) ./scenarios -args --provider=agent
 
 controlplane: ## build kube-apiserver and etcd for the hermetic control plane (once per machine, cached in ~/.cache)
 	$(GO) run ./cmd/controlplane-build

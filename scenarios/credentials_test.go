@@ -221,7 +221,7 @@ type headerRequest struct {
 // and reports digests only.
 func (s *suiteState) expectReceived(ctx context.Context, t *testing.T, req headerRequest, want string, timeout time.Duration) {
 	t.Helper()
-	p := probe.Prober{Exec: s.exec, Target: s.workload, SandboxCA: s.sandboxCA}
+	p := s.prober(ctx, t, s.workload)
 	wantDigest := digest(want)
 	var seen string
 	start := time.Now()

@@ -37,7 +37,7 @@ func (s *suiteState) expect(ctx context.Context, t *testing.T, target podexec.Ta
 // expectWithin is expect with each curl run bounded by maxTime.
 func (s *suiteState) expectWithin(ctx context.Context, t *testing.T, target podexec.Target, req request, want probe.Expectation, maxTime time.Duration) probe.Result {
 	t.Helper()
-	p := probe.Prober{Exec: s.exec, Target: target, SandboxCA: s.sandboxCA}
+	p := s.prober(ctx, t, target)
 	var last probe.Result
 	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, 3*time.Second, settleTimeout, true, func(ctx context.Context) (bool, error) {

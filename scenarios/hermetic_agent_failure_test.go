@@ -1,52 +1,38 @@
-//go:build linux
-
 package scenarios
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	ciliumv2 "github.com/cilium/cilium/pkg/k8s/apis/cilium.io/v2"
-
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumrun/wire"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
-	"github.com/cilium-tls-intercept/sandbox/scenarios/kit/agent"
 )
 
 func (a *agentTier) featureInlineMissingTrust() features.Feature {
 	return agentFeature("failure: inline mode with the upstream trust secret missing", "negative-control").
-		Assess("ComputeSelectorPolicy fails for the endpoint's whole policy, and the doctor names the same secret", timed(func(ctx context.Context, t *testing.T) {
-			const ns = "agent-inline-missing-trust"
+		Assess("the agent fails the endpoint's whole policy, and the doctor names the same secret", timed(func(ctx context.Context, t *testing.T) {
+			const ns, control = "agent-inline-missing-trust", "agent-inline-dns-only"
 			missing := types.NamespacedName{Namespace: ns, Name: intercept.UpstreamTrustSecret}
 			s := a.newScratch(ctx, t, ns)
 			s.policy(ctx, intercept.PolicyName(githubGroup), types.NamespacedName{}, missing)
-			in, err := a.inputs(ctx, ns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := a.inline(ctx, t)
+			a.newScratch(ctx, t, control)
+			c, _ := a.inlineAgent(ctx, t)
 			// Kubernetes' NotFound error names the secret without its namespace.
-			pe := wantPolicyError(t, c.agent, in.viewInput(), `secrets "`+missing.Name+`" not found`)
-			t.Logf("the agent (inline mode): %v", pe.Err)
-			for _, l := range pe.Logged {
-				t.Logf("the agent logged: %s", l)
-			}
+			policyErrorMentions(t, a.view(ctx, t, c, ns), `secrets "`+missing.Name+`" not found`)
 			// The DNS policy alone computes: it is the TLS policy's
 			// missing secret that takes the whole endpoint's policy down.
-			dnsOnly := in.viewInput()
-			dnsOnly.Policies = policiesNamed(in.policies, intercept.DNSPolicyName)
-			v, err := c.agent.ComputeView(dnsOnly)
-			if err != nil {
-				t.Fatalf("control: %s alone: %v", intercept.DNSPolicyName, err)
+			dnsOnly := a.view(ctx, t, c, control)
+			if dnsOnly.View.PolicyError != "" {
+				t.Fatalf("control: %s alone: %s", intercept.DNSPolicyName, dnsOnly.View.PolicyError)
 			}
 			t.Logf("control: %s alone computes (%d egress entries); with %s the endpoint gets no policy at all, DNS included",
-				intercept.DNSPolicyName, len(egressEntries(v)), intercept.PolicyName(githubGroup))
-			st := c.doctorState(a.h.doctorState(ctx, t, doctor.Scope{WorkloadNamespace: ns}))
+				intercept.DNSPolicyName, len(egressEntries(dnsOnly)), intercept.PolicyName(githubGroup))
+			st := c.inline.doctorState(a.h.doctorState(ctx, t, doctor.Scope{WorkloadNamespace: ns}))
 			rep := evaluateDoctor(t, st, doctor.Options{Scope: doctor.Scope{WorkloadNamespace: ns}})
 			wantDoctorFails(t, rep, "secret-keys", missing.String())
 		})).Feature()
@@ -60,55 +46,61 @@ func (a *agentTier) featureMissingKey() features.Feature {
 			s := a.newScratch(ctx, t, ns)
 			s.leaf(ctx, noKey, "tls.crt", "ca.crt")
 			s.policy(ctx, intercept.PolicyName(githubGroup), noKey, types.NamespacedName{})
-			copies, err := a.h.waitOperatorCopies(ctx, a.secretsNS, []types.NamespacedName{noKey})
-			if err != nil {
-				t.Fatal(err)
+			if a.config.SDS() {
+				a.missingKeyOverSDS(ctx, t, ns, noKey)
 			}
-			sdsName := a.secretsNS + "/" + copies[noKey].Name
-			sec, err := a.c.Agent.SDS.Wait(ctx, sdsName, operatorCopyTimeout, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tc := sec.GetTlsCertificate()
-			if tc == nil || len(tc.GetPrivateKey().GetInlineBytes()) != 0 {
-				t.Fatalf("SDS %s: want a TLS certificate with an empty private key, got %s", sdsName, describeSDS(sec))
-			}
-			t.Logf("the agent serves SDS %s: %s", sdsName, describeSDS(sec))
-			in, err := a.inputs(ctx, ns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := a.c.Agent.ComputeView(in.viewInput())
-			if err != nil {
-				t.Fatal(err) // under SDS the agent does not read the secret
-			}
-			if _, _, err := in.envoy(v, a.c.Agent.SDS).ServerConfig(githubHost, 443); err == nil {
-				t.Errorf("the Envoy stand-in built a certificate from SDS %s, which has no key", sdsName)
-			} else {
-				t.Logf("Go's TLS standing in for Envoy: %v", err)
-			}
-			pe := wantPolicyError(t, a.inline(ctx, t).agent, in.viewInput(), "missing certs")
-			t.Logf("the agent (inline mode): %v", pe.Err)
+			c, _ := a.inlineAgent(ctx, t)
+			policyErrorMentions(t, a.view(ctx, t, c, ns), "missing certs")
 			rep := a.h.runDoctor(ctx, t, doctor.Options{Scope: doctor.Scope{WorkloadNamespace: ns}})
 			wantDoctorFails(t, rep, "secret-keys", noKey.String(), "tls.key")
 		})).Feature()
 }
 
-// wantPolicyError computes in with ag and wants the agent's policy error,
-// mentioning each of want.
-func wantPolicyError(t *testing.T, ag *agent.Agent, in agent.ViewInput, want ...string) *agent.PolicyError {
+// missingKeyOverSDS checks the secret without a key under sync: the agent
+// serves its copy as a TLS certificate with an empty key, the endpoint's
+// policy computes, and the Envoy stand-in cannot terminate with it.
+func (a *agentTier) missingKeyOverSDS(ctx context.Context, t *testing.T, ns string, noKey types.NamespacedName) {
 	t.Helper()
-	_, err := ag.ComputeView(in)
-	var pe *agent.PolicyError
-	if !errors.As(err, &pe) {
-		t.Fatalf("ComputeView: err = %v, want the agent failing to compute the endpoint's policy", err)
+	copies, err := a.h.waitOperatorCopies(ctx, a.secretsNS(), []types.NamespacedName{noKey})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, w := range want {
-		if !strings.Contains(pe.Error(), w) {
-			t.Errorf("the agent's error does not mention %q: %v", w, pe)
+	sdsName := a.secretsNS() + "/" + copies[noKey].Name
+	cv := a.viewUntil(ctx, t, a.c, ns, func(cv *wire.ClusterView) error {
+		if sdsSecret(t, cv, sdsName) == nil {
+			return errNotServed(sdsName)
+		}
+		return nil
+	})
+	if cv.View.PolicyError != "" {
+		t.Fatalf("under SDS the agent does not read the secret, yet it failed the policy: %s", cv.View.PolicyError)
+	}
+	sec := sdsSecret(t, cv, sdsName)
+	if tc := sec.GetTlsCertificate(); tc == nil || len(tc.GetPrivateKey().GetInlineBytes()) != 0 {
+		t.Fatalf("SDS %s: want a TLS certificate with an empty private key, got %s", sdsName, describeSDS(sec))
+	}
+	t.Logf("the agent serves SDS %s: %s", sdsName, describeSDS(sec))
+	if err := a.standInServes(t, cv); err == nil {
+		t.Errorf("the Envoy stand-in built a certificate from SDS %s, which has no key", sdsName)
+	} else {
+		t.Logf("the Envoy stand-in: %v", err)
+	}
+}
+
+// errNotServed says the agent serves no SDS secret name.
+type errNotServed string
+
+func (e errNotServed) Error() string { return "the agent serves no SDS secret " + string(e) }
+
+// egressEntries are the view's egress policy-map entries.
+func egressEntries(cv *wire.ClusterView) []wire.PolicyMapEntry {
+	var out []wire.PolicyMapEntry
+	for _, e := range cv.View.PolicyMap {
+		if e.TrafficDirection == "Egress" {
+			out = append(out, e)
 		}
 	}
-	return pe
+	return out
 }
 
 // wantDoctorFails wants the doctor's check id to fail, its reason
@@ -125,15 +117,4 @@ func wantDoctorFails(t *testing.T, rep *doctor.Report, id string, want ...string
 		}
 	}
 	t.Logf("the doctor agrees: %s: %s", id, f.Reason)
-}
-
-// policiesNamed returns the policies called name.
-func policiesNamed(ps []ciliumv2.CiliumNetworkPolicy, name string) []ciliumv2.CiliumNetworkPolicy {
-	var out []ciliumv2.CiliumNetworkPolicy
-	for _, p := range ps {
-		if p.Name == name {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -1,9 +1,8 @@
-//go:build linux
-
 package scenarios
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -13,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	syncnames "github.com/cilium/cilium/pkg/secretsync/names"
-
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumrun/wire"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumtls"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/doctor"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
 )
@@ -22,8 +21,9 @@ import (
 func (a *agentTier) featureSourcesInSecretsNamespace() features.Feature {
 	return agentFeature("failure: under sync, policy secrets inside the secrets namespace (the proof of concept's layout)", "negative-control").
 		Assess("NPDS names a copy the operator never writes, and the doctor names the same secret", timed(func(ctx context.Context, t *testing.T) {
+			a.requireSync(t)
 			const nsPoC, nsControl = "agent-poc-layout", "agent-poc-control"
-			inside := types.NamespacedName{Namespace: a.secretsNS, Name: "agent-poc-github-tls"}
+			inside := types.NamespacedName{Namespace: a.secretsNS(), Name: "agent-poc-github-tls"}
 			pocTrust := types.NamespacedName{Namespace: nsPoC, Name: "agent-poc-upstream-ca"}
 			ctlLeaf := types.NamespacedName{Namespace: nsControl, Name: "agent-control-tls"}
 			ctlTrust := types.NamespacedName{Namespace: nsControl, Name: "agent-control-upstream-ca"}
@@ -43,29 +43,24 @@ func (a *agentTier) featureSourcesInSecretsNamespace() features.Feature {
 			ctl.leaf(ctx, ctlLeaf)
 			ctl.create(ctx, a.upstreamTrustAt(ctx, t, ctlTrust))
 			a.mustCopies(ctx, t, ctlLeaf, ctlTrust)
-			copyName := syncnames.SyncedSecretName(inside)
-			if _, err := a.h.kube.CoreV1().Secrets(a.secretsNS).Get(ctx, copyName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-				t.Fatalf("copy %s/%s of %s: err = %v, want NotFound: the operator ignores secrets inside %s", a.secretsNS, copyName, inside, err, a.secretsNS)
+			copyName := ciliumtls.SyncedSecretName(a.h.cilium, inside.Namespace, inside.Name)
+			if _, err := a.h.kube.CoreV1().Secrets(a.secretsNS()).Get(ctx, copyName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+				t.Fatalf("copy %s/%s of %s: err = %v, want NotFound: the operator ignores secrets inside %s", a.secretsNS(), copyName, inside, err, a.secretsNS())
 			}
-			in, err := a.inputs(ctx, nsPoC)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := a.c.Agent.ComputeView(in.viewInput())
-			if err != nil {
-				t.Fatal(err)
-			}
-			named := syncnames.SyncedSDSSecretName(a.secretsNS, inside)
-			if !slices.Contains(sdsNames(v.NPDS), named) {
-				t.Fatalf("NPDS names %v, not %s", sdsNames(v.NPDS), named)
-			}
+			named := a.secretsNS() + "/" + copyName
+			cv := a.viewUntil(ctx, t, a.c, nsPoC, func(cv *wire.ClusterView) error {
+				if got := sdsNames(npdsOf(t, cv)); !slices.Contains(got, named) {
+					return fmt.Errorf("NPDS names %v, not %s", got, named)
+				}
+				return nil
+			})
 			t.Logf("NPDS names %s for %s; the operator wrote no %s/%s (control copies of %s and %s were written after)",
-				named, inside, a.secretsNS, copyName, ctlLeaf, ctlTrust)
+				named, inside, a.secretsNS(), copyName, ctlLeaf, ctlTrust)
 			a.logSDSOf(t, named, inside)
-			if _, _, err := in.envoy(v, a.c.Agent.SDS).ServerConfig(githubHost, 443); err == nil {
+			if err := a.standInServes(t, cv); err == nil {
 				t.Errorf("the Envoy stand-in found a certificate for %s", named)
 			} else {
-				t.Logf("Go's TLS standing in for Envoy: %v", err)
+				t.Logf("the Envoy stand-in: %v", err)
 			}
 			rep := a.h.runDoctor(ctx, t, doctor.Options{Scope: doctor.Scope{WorkloadNamespace: nsPoC}})
 			wantDoctorFails(t, rep, "secret-location", inside.String())
@@ -75,7 +70,7 @@ func (a *agentTier) featureSourcesInSecretsNamespace() features.Feature {
 // mustCopies waits for the operator's copies of srcs.
 func (a *agentTier) mustCopies(ctx context.Context, t *testing.T, srcs ...types.NamespacedName) {
 	t.Helper()
-	if _, err := a.h.waitOperatorCopies(ctx, a.secretsNS, srcs); err != nil {
+	if _, err := a.h.waitOperatorCopies(ctx, a.secretsNS(), srcs); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -84,11 +79,17 @@ func (a *agentTier) mustCopies(ctx context.Context, t *testing.T, srcs ...types.
 // copy's, which NPDS names, and the source's own, which it watches too.
 func (a *agentTier) logSDSOf(t *testing.T, named string, src types.NamespacedName) {
 	t.Helper()
-	if _, ok := a.c.Agent.SDS.Get(named); ok {
-		t.Errorf("the agent serves SDS %s, which nothing wrote", named)
+	served, err := a.c.Secrets(false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := a.c.Agent.SDS.Get(src.String()); ok {
-		t.Logf("the agent serves the source itself as SDS %s, a name NPDS never uses", src)
+	for _, s := range served {
+		switch s.Name {
+		case named:
+			t.Errorf("the agent serves SDS %s, which nothing wrote", named)
+		case src.String():
+			t.Logf("the agent serves the source itself as SDS %s (%s), a name NPDS never uses", src, s.Type)
+		}
 	}
 }
 

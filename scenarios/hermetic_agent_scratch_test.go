@@ -1,5 +1,3 @@
-//go:build linux
-
 package scenarios
 
 import (
@@ -8,11 +6,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/cilium/cilium/pkg/policy/api"
-
 	"github.com/cilium-tls-intercept/sandbox/sandbox/intercept"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/resources"
 )
 
 // scratch is a namespace of one failure scenario: a copy of the chart's
@@ -73,33 +72,42 @@ func (s *scratch) create(ctx context.Context, sec *corev1.Secret) {
 // term and orig (kept when empty).
 func (s *scratch) policy(ctx context.Context, from string, term, orig types.NamespacedName) {
 	s.t.Helper()
-	cnps := s.a.c.Agent.Clientset.CiliumV2().CiliumNetworkPolicies(intercept.WorkloadNamespace)
-	p, err := cnps.Get(ctx, from, metav1.GetOptions{})
+	p, err := s.a.h.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(intercept.WorkloadNamespace).Get(ctx, from, metav1.GetOptions{})
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	cp := p.DeepCopy()
-	cp.ObjectMeta = metav1.ObjectMeta{Name: from, Namespace: s.ns}
-	for _, r := range append(api.Rules{cp.Spec}, cp.Specs...) {
-		for i := range r.Egress {
-			for j := range r.Egress[i].ToPorts {
-				retarget(&r.Egress[i].ToPorts[j], term, orig)
-			}
+	cp := &unstructured.Unstructured{Object: map[string]any{"apiVersion": p.GetAPIVersion(), "kind": p.GetKind()}}
+	cp.SetName(from)
+	cp.SetNamespace(s.ns)
+	for _, key := range []string{"spec", "specs"} {
+		if v, ok := p.Object[key]; ok {
+			cp.Object[key] = retarget(runtime.DeepCopyJSONValue(v), term, orig)
 		}
 	}
-	dst := s.a.c.Agent.Clientset.CiliumV2().CiliumNetworkPolicies(s.ns)
+	dst := s.a.h.dyn.Resource(resources.CiliumNetworkPolicies()).Namespace(s.ns)
 	if _, err := dst.Create(ctx, cp, metav1.CreateOptions{}); err != nil {
 		s.t.Fatal(err)
 	}
 	s.t.Cleanup(func() { _ = dst.Delete(context.WithoutCancel(ctx), from, metav1.DeleteOptions{}) })
 }
 
-// retarget points a port rule's TLS contexts at term and orig.
-func retarget(pr *api.PortRule, term, orig types.NamespacedName) {
-	if pr.TerminatingTLS != nil && term.Name != "" {
-		pr.TerminatingTLS.Secret = &api.Secret{Namespace: term.Namespace, Name: term.Name}
+// retarget points the TLS contexts of every port rule in a policy's spec
+// (or list of specs) at term and orig.
+func retarget(v any, term, orig types.NamespacedName) any {
+	switch t := v.(type) {
+	case []any:
+		for i := range t {
+			t[i] = retarget(t[i], term, orig)
+		}
+	case map[string]any:
+		for key, at := range map[string]types.NamespacedName{"terminatingTLS": term, "originatingTLS": orig} {
+			if ctx, ok := t[key].(map[string]any); ok && at.Name != "" {
+				ctx["secret"] = map[string]any{"namespace": at.Namespace, "name": at.Name}
+			}
+		}
+		for k, x := range t {
+			t[k] = retarget(x, term, orig)
+		}
 	}
-	if pr.OriginatingTLS != nil && orig.Name != "" {
-		pr.OriginatingTLS.Secret = &api.Secret{Namespace: orig.Namespace, Name: orig.Name}
-	}
+	return v
 }

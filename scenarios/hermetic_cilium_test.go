@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium/cilium/operator/pkg/secretsync"
-	syncnames "github.com/cilium/cilium/pkg/secretsync/names"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -23,18 +21,19 @@ import (
 )
 
 // hermeticOptions are the hermetic control plane's: the chart with the kind
-// suite's offline values, and Cilium's chart when the agent tier runs.
-func (s *suiteState) hermeticOptions() (hermetic.Options, error) {
+// suite's offline values, and Cilium's own chart when its operator and
+// agent run (withCilium).
+func (s *suiteState) hermeticOptions(withCilium bool) (hermetic.Options, error) {
 	v := s.opts.cilium
 	var err error
-	if s.fakeCerts, err = upstream.NewCerts(testHosts(), time.Now()); err != nil {
+	if s.fakeCerts, err = upstream.NewCerts(offlineHosts(), time.Now()); err != nil {
 		return hermetic.Options{}, err
 	}
 	opts := hermetic.Options{Chart: &hermetic.ChartOptions{
 		Cilium: v,
 		Values: chartValues(upstreamLocal, s.fakeCerts.CAPEM),
 	}}
-	if s.ciliumSkip = agentTierSkip(v); s.ciliumSkip == "" {
+	if withCilium {
 		opts.Cilium = &hermetic.CiliumOptions{Version: v}
 	}
 	return opts, nil
@@ -70,8 +69,9 @@ func (h *hermeticCluster) policySecrets(ctx context.Context, ns string) ([]types
 }
 
 // waitOperatorCopies waits until Cilium's operator holds, in secretsNS, a
-// current copy of each of srcs: named by Cilium's pkg/secretsync/names,
-// labelled with its owner by operator/pkg/secretsync's labels, and with
+// current copy of each of srcs: named as the release names them
+// (ciliumtls.SyncedSecretName, after Cilium's pkg/secretsync/names),
+// labelled with its owner as operator/pkg/secretsync labels it, and with
 // the source's data. A timeout names what was still wrong.
 func (h *hermeticCluster) waitOperatorCopies(ctx context.Context, secretsNS string, srcs []types.NamespacedName) (map[types.NamespacedName]*corev1.Secret, error) {
 	copies := map[types.NamespacedName]*corev1.Secret{}
@@ -96,14 +96,13 @@ func (h *hermeticCluster) waitOperatorCopies(ctx context.Context, secretsNS stri
 // operatorCopy returns the operator's copy of src, or why it is not (yet)
 // a current one.
 func (h *hermeticCluster) operatorCopy(ctx context.Context, secretsNS string, src types.NamespacedName) (*corev1.Secret, error) {
-	name := syncnames.SyncedSecretName(src)
+	name := ciliumtls.SyncedSecretName(h.cilium, src.Namespace, src.Name)
 	c, err := h.kube.CoreV1().Secrets(secretsNS).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("copy %s/%s of %s: %w", secretsNS, name, src, err)
 	}
-	if c.Labels[secretsync.OwningSecretNamespace] != src.Namespace || c.Labels[secretsync.OwningSecretName] != src.Name {
-		return nil, fmt.Errorf("copy %s/%s is labelled as owned by %s/%s, not %s", secretsNS, name,
-			c.Labels[secretsync.OwningSecretNamespace], c.Labels[secretsync.OwningSecretName], src)
+	if ns, n := ciliumtls.CopyOf(c.Labels); ns != src.Namespace || n != src.Name {
+		return nil, fmt.Errorf("copy %s/%s is labelled as owned by %s/%s, not %s", secretsNS, name, ns, n, src)
 	}
 	s, err := h.kube.CoreV1().Secrets(src.Namespace).Get(ctx, src.Name, metav1.GetOptions{})
 	if err != nil {
@@ -117,8 +116,8 @@ func (h *hermeticCluster) operatorCopy(ctx context.Context, secretsNS string, sr
 
 // ownerLabels renders the operator's owner labels of a copy.
 func ownerLabels(l map[string]string) string {
-	return fmt.Sprintf("%s=%s, %s=%s", secretsync.OwningSecretNamespace, l[secretsync.OwningSecretNamespace],
-		secretsync.OwningSecretName, l[secretsync.OwningSecretName])
+	return fmt.Sprintf("%s=%s, %s=%s", ciliumtls.OwningSecretNamespaceLabel, l[ciliumtls.OwningSecretNamespaceLabel],
+		ciliumtls.OwningSecretNameLabel, l[ciliumtls.OwningSecretNameLabel])
 }
 
 // runDoctor runs the doctor against the hermetic cluster and logs its report.

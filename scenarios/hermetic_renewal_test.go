@@ -116,7 +116,7 @@ type doctorExpectation struct {
 }
 
 // doctorExpectation: the checks reading only the API server pass. Without
-// Cilium in-process, the agent is missing and everything needing it skips;
+// Cilium's helper, the agent is missing and everything needing it skips;
 // with it, Cilium's chart is installed and the operator copies the secrets,
 // so the secrets-mode checks pass, and what fails is what needs a pod.
 // policies-accepted is unread either way: no operator here runs Cilium's
@@ -132,7 +132,7 @@ func (h *hermeticCluster) doctorExpectation() doctorExpectation {
 		pass:   append(apiOnly, "cilium-agents", "l7-proxy", "secrets-mode", "secret-location", "secret-synced"),
 		unread: []string{"policies-accepted"},
 		mayFail: map[string]string{
-			"envoy":             "no Envoy pod runs here; the agent tier uses Go's TLS in its place",
+			"envoy":             "no Envoy pod runs here; the agent provider's Envoy stand-in (sandbox/envoystandin) decides in its place",
 			"endpoints-managed": "no pod runs here, so none is a Cilium endpoint",
 		},
 		rootCause: "envoy",

@@ -21,9 +21,10 @@ const childRunTimeout = 10 * time.Minute
 // Secret put, read by Cilium's operator and agent, served over SDS, set by
 // the Envoy stand-in, rotated, and every artifact searched), with header
 // values it chose (headerTokensEnv), and searches everything the child
-// printed with -test.v: the tests' lines, and the logs of the in-process
-// Cilium operator and agent, cert-manager, trust-manager, client-go and
-// the control plane that reach standard output and error.
+// printed with -test.v: the tests' lines, and the logs of the Cilium
+// operator and agent (their helper's standard error), cert-manager,
+// trust-manager, client-go and the control plane that reach standard
+// output and error.
 func TestLeakSearchTestLog(t *testing.T) {
 	if testenv.EnvConf().DryRunMode() {
 		t.Skip("dry run: nothing runs")

@@ -4,11 +4,15 @@ package scenarios
 //
 //   - testenv is the suite's e2e-framework environment (the framework's
 //     idiom); features run with testenv.Test(t, feature).
-//   - providerName() is the provider in use: "kind", "existing" or "hermetic".
+//   - providerName() is the provider in use: "kind", "existing", "hermetic"
+//     or "agent".
 //   - skipReason() is why cluster tests cannot run here ("" when they can);
 //     a test needing a cluster calls requireCluster(t), and one needing
-//     Cilium's data path (agent, Envoy, pods) calls requireDataPath(t).
-//   - controlPlane() is the hermetic control plane (provider hermetic only).
+//     Cilium's data path (agent, Envoy, pods) calls requireDataPath(t); one
+//     needing the kernel's datapath or Hubble calls requireKernel(t, what),
+//     which skips on the agent provider.
+//   - controlPlane() is the hermetic control plane (providers hermetic and
+//     agent).
 //
 // TestMain parses this suite's flags (see runOptions) together with
 // e2e-framework's own (--kubeconfig, --labels, --feature, --skip-labels,
@@ -52,7 +56,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	suite = &suiteState{opts: *opts}
-	if opts.provider != providerHermetic && !cfg.DryRunMode() {
+	if !opts.hermeticControlPlane() && !cfg.DryRunMode() {
 		suite.skip = preflight(context.Background(), *opts, cluster.CheckDocker)
 	}
 	if p := timeoutProblem(testTimeout(flag.CommandLine), *opts, suite.skip, cfg.DryRunMode()); p != "" {
@@ -66,7 +70,7 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m))
 }
 
-// providerName returns the provider in use: kind, existing or hermetic.
+// providerName returns the provider in use: kind, existing, hermetic or agent.
 func providerName() string { return suite.opts.provider }
 
 // skipReason returns why cluster tests cannot run here, or "".
@@ -89,13 +93,24 @@ func requireCluster(t *testing.T) {
 	suite.require(t)
 }
 
-// requireDataPath skips t unless a cluster with Cilium's data path runs the
-// scenarios: the hermetic control plane has no nodes, agent or Envoy.
+// requireDataPath skips t unless Cilium's data path runs the scenarios: a
+// cluster's, or the agent provider's (the release's own agent with the
+// Envoy stand-in); the hermetic control plane alone has no agent or Envoy.
 func requireDataPath(t *testing.T) {
 	t.Helper()
 	requireCluster(t)
 	if suite.opts.provider == providerHermetic && !testenv.EnvConf().DryRunMode() {
-		t.Skip("no pods, Cilium datapath or Envoy in the hermetic control plane")
+		t.Skip("no pods, Cilium datapath or Envoy in the hermetic control plane: --provider=agent runs the data path through Cilium's agent and an Envoy stand-in")
+	}
+}
+
+// requireKernel skips t on the agent provider, which runs Cilium's agent
+// code and a stand-in for Envoy's decisions but no kernel datapath, pods or
+// Hubble: what needs names what it reads there.
+func requireKernel(t *testing.T, what string) {
+	t.Helper()
+	if suite.opts.provider == providerAgent && !testenv.EnvConf().DryRunMode() {
+		t.Skipf("needs %s, which the agent provider does not run (Cilium's agent code and an Envoy stand-in, no kernel datapath, pods or Hubble): --provider=kind or existing", what)
 	}
 }
 

@@ -85,10 +85,14 @@ func (s *suiteState) startNegativePod(ctx context.Context) (podexec.Target, erro
 	if err != nil {
 		return podexec.Target{}, fmt.Errorf("create control pod: %w", err)
 	}
+	target := podexec.Target{Namespace: created.Namespace, Pod: created.Name, Container: workloadContainer}
+	if s.opts.provider == providerAgent {
+		return target, nil // no kubelet runs it: the agent's stand-in endpoint carries its labels
+	}
 	if _, err := waitReadyPod(ctx, s.cs, created.Namespace, "app="+negativeLabel, s.opts.waitTime); err != nil {
 		return podexec.Target{}, err
 	}
-	return podexec.Target{Namespace: created.Namespace, Pod: created.Name, Container: workloadContainer}, nil
+	return target, nil
 }
 
 // negativePod is a curl pod like the workload's, labelled so no policy selects it.

@@ -21,6 +21,7 @@ const (
 	providerKind     = "kind"
 	providerExisting = "existing"
 	providerHermetic = "hermetic"
+	providerAgent    = "agent"
 	upstreamLocal    = "local"
 	upstreamInternet = "internet"
 )
@@ -28,8 +29,11 @@ const (
 // runOptions are the suite's own flags (after go test's -args).
 type runOptions struct {
 	// provider: kind (default; reuses the sandbox or creates it), existing
-	// (the cluster of --kubeconfig; the default when --kubeconfig is given)
-	// or hermetic (the hermetic control plane: chart and certificates only).
+	// (the cluster of --kubeconfig; the default when --kubeconfig is given),
+	// hermetic (the hermetic control plane: chart and certificates, and the
+	// agent tier) or agent (the hermetic control plane with the release's
+	// own operator and agent in a helper, the data path through the Envoy
+	// stand-in: the scenarios' features without a kernel).
 	provider string
 	// kubeconfig is e2e-framework's --kubeconfig: the cluster to use
 	// (existing), or where the kind sandbox's kubeconfig is written (kind;
@@ -46,11 +50,11 @@ type runOptions struct {
 // registerFlags defines the suite's flags on fs and returns where they land.
 func registerFlags(fs *flag.FlagSet) *runOptions {
 	o := &runOptions{}
-	fs.StringVar(&o.provider, "provider", "", "cluster provider: kind, existing or hermetic (default kind, or existing when --kubeconfig is set)")
-	fs.StringVar(&o.clusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name (providers kind and hermetic)")
-	fs.StringVar(&o.ciliumVersion, "cilium-version", versions.DefaultCilium, "Cilium release of the kind sandbox (providers kind and hermetic)")
+	fs.StringVar(&o.provider, "provider", "", "cluster provider: kind, existing, hermetic or agent (default kind, or existing when --kubeconfig is set)")
+	fs.StringVar(&o.clusterName, "cluster-name", pipeline.DefaultClusterName, "kind cluster name (provider kind)")
+	fs.StringVar(&o.ciliumVersion, "cilium-version", versions.DefaultCilium, "Cilium release of the kind sandbox, or whose own code the hermetic and agent providers run")
 	fs.StringVar(&o.nodeImage, "node-image", "", "kind node image; empty pairs one with the Cilium release")
-	fs.StringVar(&o.upstream, "upstream", upstreamInternet, "test domains served by: internet (the real sites) or local (fake upstream on the kind network)")
+	fs.StringVar(&o.upstream, "upstream", "", "test domains served by: internet (the real sites; the default) or local (fake upstreams on the kind network; always on the agent provider, in-process)")
 	fs.StringVar(&o.artifacts, "artifacts", filepath.Join("..", ".sandbox", "artifacts"), "directory for a failed scenario's artifacts (relative paths start in ./scenarios)")
 	fs.DurationVar(&o.probeTimeout, "probe-timeout", 20*time.Second, "curl --max-time of one probe")
 	fs.DurationVar(&o.rotationTimeout, "rotation-timeout", 3*time.Minute, "how long a renewed certificate may take to be served")
@@ -68,13 +72,21 @@ func (o *runOptions) resolve() error {
 		}
 	}
 	var errs []error
-	if !slices.Contains([]string{providerKind, providerExisting, providerHermetic}, o.provider) {
-		errs = append(errs, fmt.Errorf("--provider=%q: want kind, existing or hermetic", o.provider))
+	if !slices.Contains([]string{providerKind, providerExisting, providerHermetic, providerAgent}, o.provider) {
+		errs = append(errs, fmt.Errorf("--provider=%q: want kind, existing, hermetic or agent", o.provider))
+	}
+	switch {
+	case o.provider == providerAgent && o.upstream == upstreamInternet:
+		errs = append(errs, fmt.Errorf("--upstream=internet with --provider=agent: the agent provider's upstreams are in-process fakes; the real sites need --provider=kind or existing"))
+	case o.provider == providerAgent:
+		o.upstream = upstreamLocal
+	case o.upstream == "":
+		o.upstream = upstreamInternet
 	}
 	if !slices.Contains([]string{upstreamLocal, upstreamInternet}, o.upstream) {
 		errs = append(errs, fmt.Errorf("--upstream=%q: want local or internet", o.upstream))
 	}
-	if o.upstream == upstreamLocal && o.provider != providerKind {
+	if o.upstream == upstreamLocal && o.provider != providerKind && o.provider != providerAgent {
 		errs = append(errs, fmt.Errorf("--upstream=local with --provider=%s: the fake upstream runs on kind's Docker network, use --provider=kind", o.provider))
 	}
 	if v, err := versions.ParseCilium(o.ciliumVersion); err != nil {
@@ -102,6 +114,12 @@ func (o *runOptions) resolve() error {
 		o.artifacts = abs
 	}
 	return errors.Join(errs...)
+}
+
+// hermeticControlPlane says whether the provider runs the scenarios on the
+// hermetic control plane (hermetic and agent) rather than on a cluster.
+func (o runOptions) hermeticControlPlane() bool {
+	return o.provider == providerHermetic || o.provider == providerAgent
 }
 
 // repoRoot is the repository's root as seen from the scenarios' package
@@ -140,7 +158,7 @@ const (
 // go command kills at its timeout skips its teardown, which removes the
 // fake upstreams and CoreDNS's hosts block offline.
 func timeoutProblem(timeout time.Duration, o runOptions, skip string, dryRun bool) string {
-	if dryRun || skip != "" || o.provider == providerHermetic || timeout <= 0 || timeout >= minClusterTimeout {
+	if dryRun || skip != "" || o.hermeticControlPlane() || timeout <= 0 || timeout >= minClusterTimeout {
 		return ""
 	}
 	what := timeout.String()

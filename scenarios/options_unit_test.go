@@ -33,6 +33,7 @@ func TestTimeoutProblem(t *testing.T) {
 		{name: "cluster tests skip", timeout: 10 * time.Minute, o: kind, skip: "needs a Docker daemon"},
 		{name: "dry run", timeout: 10 * time.Minute, o: kind, dryRun: true},
 		{name: "hermetic", timeout: 10 * time.Minute, o: runOptions{provider: providerHermetic}},
+		{name: "agent", timeout: 10 * time.Minute, o: runOptions{provider: providerAgent}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -115,7 +115,7 @@ func setIssuing(c *unstructured.Unstructured, now time.Time) {
 // renewal cert-manager never made from one Cilium never served.
 func (s *suiteState) expectNewSerial(ctx context.Context, t *testing.T, old string, gc groupCert) {
 	t.Helper()
-	p := probe.Prober{Exec: s.exec, Target: s.workload, SandboxCA: s.sandboxCA}
+	p := s.prober(ctx, t, s.workload)
 	var last probe.Result
 	start := time.Now()
 	err := wait.PollUntilContextTimeout(ctx, 3*time.Second, s.opts.rotationTimeout, true, func(ctx context.Context) (bool, error) {

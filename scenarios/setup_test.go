@@ -38,10 +38,13 @@ type suiteState struct {
 	// fakeCerts are the fake upstream's certificates: the hermetic chart's
 	// upstream trust holds their CA, as the kind suite's does offline.
 	fakeCerts *upstream.Certs
-	// cilium is Cilium's operator and agent in-process on the hermetic
-	// control plane; ciliumSkip says why they do not run, when they do not.
-	cilium     *inProcessCilium
+	// cilium is the release's own operator and agent, in a helper, on the
+	// hermetic control plane; ciliumSkip says why they do not run, when
+	// they do not.
+	cilium     *ciliumCluster
 	ciliumSkip string
+	// agent is the agent provider's data path.
+	agent *agentDataPath
 
 	rest *rest.Config
 	cs   kubernetes.Interface
@@ -75,10 +78,10 @@ func (s *suiteState) setup(ctx context.Context, cfg *envconf.Config) (context.Co
 	switch s.opts.provider {
 	case providerKind:
 		err = s.setupKind(ctx, cfg)
-	case providerHermetic:
+	case providerHermetic, providerAgent:
 		err = s.setupHermetic(ctx, cfg)
 	}
-	if err == nil && s.skip == "" && s.opts.provider != providerHermetic {
+	if err == nil && s.skip == "" && !s.opts.hermeticControlPlane() {
 		err = s.connect(ctx, cfg)
 	}
 	if err == nil && s.skip == "" && s.opts.provider == providerKind {
@@ -91,11 +94,17 @@ func (s *suiteState) setup(ctx context.Context, cfg *envconf.Config) (context.Co
 // setupHermetic starts the hermetic control plane; without its binaries the
 // cluster tests skip.
 // The chart goes in with the kind suite's offline values (the fake
-// upstream's CA in the upstream trust); for the Cilium release whose code
-// this binary links, Cilium's chart goes in too and its operator and agent
-// run in-process (the agent tier).
+// upstream's CA in the upstream trust). When a helper for the release can
+// be had (Linux, a Go toolchain), Cilium's chart goes in too and the
+// release's own operator and agent run in the helper (the agent tier); the
+// agent provider then sets up its data path on them.
 func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) error {
-	opts, err := s.hermeticOptions()
+	h, why, err := ensureHelper(ctx, s.opts.cilium)
+	if err != nil {
+		return err
+	}
+	s.ciliumSkip = why
+	opts, err := s.hermeticOptions(h != nil)
 	if err != nil {
 		return err
 	}
@@ -116,10 +125,19 @@ func (s *suiteState) setupHermetic(ctx context.Context, cfg *envconf.Config) err
 	if err := s.setupHeaderSecret(ctx, cs, intercept.TLSSecretsNamespace(s.opts.cilium)); err != nil {
 		return err
 	}
-	if opts.Cilium != nil {
-		return s.startCilium(ctx, cp)
+	if h != nil {
+		if err := s.startCilium(ctx, cp, h); err != nil {
+			return err
+		}
 	}
-	return nil
+	if s.opts.provider != providerAgent {
+		return nil
+	}
+	if h == nil {
+		s.skip = "the agent provider's data path: " + why
+		return nil
+	}
+	return s.setupAgentDataPath(ctx, cfg)
 }
 
 // connect builds the clients and waits for the workload pod and the sandbox CA.
@@ -241,7 +259,7 @@ func (s *suiteState) finish(ctx context.Context, _ *envconf.Config) (context.Con
 		}
 		errs = append(errs, s.fake.Stop(ctx))
 	}
-	errs = append(errs, s.cilium.Stop(ctx))
+	errs = append(errs, s.agent.stop(ctx), s.cilium.Stop(ctx))
 	if s.hermetic != nil {
 		errs = append(errs, s.hermetic.Stop(ctx))
 	}

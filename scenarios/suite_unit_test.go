@@ -44,6 +44,8 @@ func TestRunOptions(t *testing.T) {
 		{name: "kubeconfig means existing", kubeconfig: kubeconfig, wantProvider: providerExisting},
 		{name: "kind offline", args: []string{"--provider=kind", "--upstream=local"}, wantProvider: providerKind},
 		{name: "hermetic", args: []string{"--provider=hermetic"}, wantProvider: providerHermetic},
+		{name: "agent", args: []string{"--provider=agent"}, wantProvider: providerAgent},
+		{name: "agent is offline", args: []string{"--provider=agent", "--upstream=internet"}, wantErr: "--upstream=internet with --provider=agent"},
 		{name: "bad provider", args: []string{"--provider=minikube"}, wantErr: `--provider="minikube"`},
 		{name: "bad upstream", args: []string{"--upstream=offline"}, wantErr: `--upstream="offline"`},
 		{name: "local needs kind", kubeconfig: kubeconfig, args: []string{"--upstream=local"}, wantErr: "--upstream=local with --provider=existing"},

@@ -71,6 +71,7 @@ func TestUpstreamTrust(t *testing.T) {
 			return ctx
 		}).
 		Assess("the doctor's root cause is the upstream trust", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			requireKernel(t, "the Hubble flows of Envoy's 503, which the doctor's upstream-trust check reads")
 			b := ctx.Value(brokenTrustKey{}).(*brokenTrust)
 			suite.expectDoctorUpstreamTrust(ctx, t, b.bundle)
 			return ctx
@@ -205,7 +206,7 @@ func (b *brokenTrust) isBroken(held []*x509.Certificate) bool {
 // verification failure as the transport failure reason.
 func (s *suiteState) expectUpstream503(ctx context.Context, t *testing.T) {
 	t.Helper()
-	p := probe.Prober{Exec: s.exec, Target: s.workload, SandboxCA: s.sandboxCA}
+	p := s.prober(ctx, t, s.workload)
 	var last probe.Result
 	var lastErr error
 	err := wait.PollUntilContextTimeout(ctx, upstreamProbeInterval, s.opts.rotationTimeout, true, func(ctx context.Context) (bool, error) {
@@ -261,7 +262,7 @@ func (s *suiteState) restoreUpstreamTrust(ctx context.Context, t *testing.T, b *
 		t.Errorf("restore: %v", err)
 		return
 	}
-	p := probe.Prober{Exec: s.exec, Target: s.workload, SandboxCA: s.sandboxCA}
+	p := s.prober(ctx, t, s.workload)
 	var last probe.Result
 	err := wait.PollUntilContextTimeout(ctx, upstreamProbeInterval, s.opts.rotationTimeout, true, func(ctx context.Context) (bool, error) {
 		r, err := p.Probe(ctx, githubMeta.probeRequest(s.opts.probeTimeout))

@@ -20,6 +20,7 @@ import (
 
 func TestHubbleVisibility(t *testing.T) {
 	requireDataPath(t)
+	requireKernel(t, "Hubble Relay and the flows Envoy's access log gives it")
 	f := features.New("hubble-visibility").WithLabel(scenario.Label, scenario.HubbleVisibility).
 		Assess("Hubble shows the decrypted request with method and path", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			r := suite.expect(ctx, t, suite.workload, githubMeta, probe.Intercepted)

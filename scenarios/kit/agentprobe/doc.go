@@ -18,6 +18,6 @@
 //
 // The World is the seam to the agent tier: given DNS answers, what the
 // agent gives the endpoint's Envoy (NPDS, SDS secrets, IP cache) and its
-// policy map. The in-process agent of the Cilium release go.mod imports,
-// or a per-release helper, implements it; tests use worlds built by hand.
+// policy map. ClusterWorld is a release's own agent in a per-release helper
+// in cluster mode (sandbox/ciliumrun); tests use worlds built by hand.
 package agentprobe

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/dnsanswer"
@@ -67,7 +68,7 @@ func (p *Prober) Probe(ctx context.Context, req probe.Request) (probe.Result, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, maxTime)
 	defer cancel()
-	resp := p.request(ctx, view, u, port, methodOf(req))
+	resp := p.request(ctx, view, u, port, outgoing{method: methodOf(req), header: req.Header})
 	now := time.Now
 	if p.Now != nil {
 		now = p.Now
@@ -84,9 +85,16 @@ func methodOf(req probe.Request) string {
 	return req.Method
 }
 
+// outgoing is what the client sends besides the URL: the method and
+// headers ("Name: value", as curl --header takes them).
+type outgoing struct {
+	method string
+	header []string
+}
+
 // request follows the connection: DNS, the policy map, then straight out
 // or through the Envoy stand-in.
-func (p *Prober) request(ctx context.Context, view *View, u *url.URL, port uint16, method string) *probe.Response {
+func (p *Prober) request(ctx context.Context, view *View, u *url.URL, port uint16, method outgoing) *probe.Response {
 	addrs := p.Answers.Addrs(u.Hostname())
 	if len(addrs) == 0 {
 		return &probe.Response{ExitCode: curlResolve, Stderr: "curl: (6) Could not resolve host: " + u.Hostname()}
@@ -108,7 +116,7 @@ func (p *Prober) request(ctx context.Context, view *View, u *url.URL, port uint1
 
 // direct connects to the upstream as a connection that is not redirected,
 // or that Envoy passes through, does.
-func (p *Prober) direct(ctx context.Context, u *url.URL, method, why string) *probe.Response {
+func (p *Prober) direct(ctx context.Context, u *url.URL, method outgoing, why string) *probe.Response {
 	conn, err := dialTLS(ctx, p.Upstream.Addr(), u.Hostname())
 	if err != nil {
 		return tlsFailure(err, why)
@@ -134,14 +142,21 @@ func dialTLS(ctx context.Context, addr, name string) (*tls.Conn, error) {
 
 // exchange sends the request over conn and reads the answer, with the
 // served chain.
-func exchange(ctx context.Context, conn *tls.Conn, u *url.URL, method string) *probe.Response {
+func exchange(ctx context.Context, conn *tls.Conn, u *url.URL, method outgoing) *probe.Response {
 	chain := conn.ConnectionState().PeerCertificates
 	if d, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(d)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
+	req, err := http.NewRequestWithContext(ctx, method.method, u.String(), nil)
 	if err != nil {
 		return &probe.Response{ExitCode: 3, Chain: chain, Stderr: err.Error()}
+	}
+	for _, h := range method.header {
+		name, value, ok := strings.Cut(h, ":")
+		if !ok {
+			return &probe.Response{ExitCode: 2, Stderr: fmt.Sprintf("curl: header %q is not Name: value", h)}
+		}
+		req.Header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
 	}
 	if err := req.Write(conn); err != nil {
 		return &probe.Response{ExitCode: 55, Chain: chain, Stderr: "curl: (55) " + err.Error()}

@@ -24,7 +24,7 @@ const upstreamFailure = "upstream connect error or disconnect/reset before heade
 // viaStandIn takes a redirected connection through the Envoy stand-in:
 // its decision, then a TLS server with the chosen context, its HTTP rules,
 // and its upstream TLS to the fake upstream.
-func (p *Prober) viaStandIn(ctx context.Context, s *envoystandin.StandIn, remote netip.AddrPort, u *url.URL, method string) *probe.Response {
+func (p *Prober) viaStandIn(ctx context.Context, s *envoystandin.StandIn, remote netip.AddrPort, u *url.URL, method outgoing) *probe.Response {
 	d, err := s.Decide(envoystandin.Connection{Remote: remote, SNI: u.Hostname()})
 	if err != nil {
 		return tlsFailure(errors.New("connection reset by peer"), "Envoy stand-in: "+err.Error())
@@ -104,7 +104,7 @@ func (p *Prober) forward(ctx context.Context, s *envoystandin.StandIn, d *envoys
 	conn := tls.Client(raw, cfg)
 	if err := conn.HandshakeContext(ctx); err != nil {
 		raw.Close()
-		return nil, fmt.Errorf("TLS_error: %w", err)
+		return nil, envoyTLSError(err)
 	}
 	out, err := http.NewRequestWithContext(ctx, q.Method, "https://"+q.Authority+q.Path, nil)
 	if err != nil {
@@ -140,4 +140,17 @@ func (c closeBoth) Close() error {
 func localReply(code int, body string) *http.Response {
 	return &http.Response{StatusCode: code, ProtoMajor: 1, ProtoMinor: 1, ContentLength: int64(len(body)),
 		Header: http.Header{"Content-Type": {"text/plain"}}, Body: io.NopCloser(strings.NewReader(body))}
+}
+
+// envoyTLSError is the transport failure reason Envoy's 503 gives for a
+// failed upstream handshake. For a certificate that does not verify it is
+// BoringSSL's error string as Envoy prints it ("TLS_error:|268435581:SSL
+// routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end");
+// otherwise Go's error stands alone. Go's error follows in both.
+func envoyTLSError(err error) error {
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) {
+		return fmt.Errorf("TLS_error:|268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED:TLS_error_end (stand-in: Go's crypto/tls: %w)", err)
+	}
+	return fmt.Errorf("TLS_error (stand-in: Go's crypto/tls: %w)", err)
 }

@@ -13,8 +13,9 @@
 //
 // With Options.Cilium, Cilium's own Helm chart is installed as well, with
 // the sandbox's values, so cilium-config, Cilium's RBAC and its secrets
-// namespace are what a sandbox cluster has; scenarios/kit/agent runs
-// Cilium's operator and agent code against them.
+// namespace are what a sandbox cluster has; the scenarios' agent tier runs
+// the release's own operator and agent code against them, in a helper built
+// for the release (sandbox/ciliumrun, cluster mode).
 //
 // What does not run: kubelet, scheduler, kube-controller-manager, and so
 // no pod at all, Cilium's included (the workload Deployment never rolls

@@ -1,6 +1,4 @@
-//go:build linux
-
-package agent
+package hermetic
 
 import (
 	"context"
@@ -13,12 +11,13 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/sandbox/cluster"
 )
 
-// CountInProcessAgent writes the status of Cilium's agent DaemonSet as one
-// scheduled, ready and available pod: the agent running in this process. A
-// stand-in for the kubelet and the DaemonSet controller, which do not run
-// on a hermetic control plane, so that readers of the DaemonSet (the
-// doctor) see the agent Cilium's chart deployed as running.
-func CountInProcessAgent(ctx context.Context, cs kubernetes.Interface) (string, error) {
+// CountAgentPod writes the status of Cilium's agent DaemonSet as one
+// scheduled, ready and available pod: the agent running outside the
+// cluster, named by who. A stand-in for the kubelet and the DaemonSet
+// controller, which do not run on a hermetic control plane, so that
+// readers of the DaemonSet (the doctor) see the agent Cilium's chart
+// deployed as running. It returns a line saying so.
+func CountAgentPod(ctx context.Context, cs kubernetes.Interface, who string) (string, error) {
 	w, err := agentDaemonSet()
 	if err != nil {
 		return "", err
@@ -34,7 +33,7 @@ func CountInProcessAgent(ctx context.Context, cs kubernetes.Interface) (string, 
 	if _, err := cs.AppsV1().DaemonSets(w.Namespace).UpdateStatus(ctx, ds, metav1.UpdateOptions{}); err != nil {
 		return "", fmt.Errorf("write the agent DaemonSet's status: %w", err)
 	}
-	return fmt.Sprintf("DaemonSet %s/%s: 1 ready pod (stand-in: the in-process agent)", w.Namespace, w.Name), nil
+	return fmt.Sprintf("DaemonSet %s/%s: 1 ready pod (stand-in: %s)", w.Namespace, w.Name, who), nil
 }
 
 // agentDaemonSet is the agent's DaemonSet among Cilium's workloads, which

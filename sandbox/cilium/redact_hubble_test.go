@@ -1,12 +1,20 @@
 //go:build linux
 
-package scenarios
+package cilium
+
+// The Linux-only part of the redaction's proof: Cilium's own Hubble L7
+// parser (pkg/hubble/parser/seven pulls pkg/bpf) turns Envoy's access log
+// record of a request leaving Envoy with a secret header into a flow, with
+// the redaction the sandbox's cilium-config configures.
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"testing"
 	"time"
 
 	flowpb "github.com/cilium/cilium/api/v1/flow"
@@ -19,6 +27,9 @@ import (
 	"github.com/cilium/cilium/pkg/hubble/parser/seven"
 	"github.com/cilium/cilium/pkg/option"
 	"github.com/cilium/cilium/pkg/proxy/accesslog"
+
+	"github.com/cilium-tls-intercept/sandbox/sandbox/release"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
 // hubbleRedactConfig stands in for the Hubble payload parser's
@@ -71,16 +82,16 @@ func hubbleRedaction(config map[string]string) ([]parseroptions.Option, hubbleRe
 }
 
 // hubbleFlowJSON is the flow Cilium's Hubble L7 parser (pkg/hubble/parser/seven)
-// makes, with opts, of Envoy's access log record of GET /headers as it
-// leaves Envoy: with headerName set to value by the header match (Envoy
-// records the headers after its policy altered them, cilium/proxy
-// l7policy.cc). It is the flow as hubble observe -o json shows it.
+// makes, with opts, of Envoy's access log record of GET /headers to
+// api.github.com as it leaves Envoy: with Authorization set to value by a
+// header match (Envoy records the headers after its policy altered them,
+// cilium/proxy l7policy.cc). It is the flow as hubble observe -o json shows it.
 func hubbleFlowJSON(value string, opts ...parseroptions.Option) ([]byte, error) {
 	p, err := seven.New(slog.New(slog.DiscardHandler), nil, nil, nil, nil, opts...)
 	if err != nil {
 		return nil, err
 	}
-	u := &url.URL{Scheme: "https", Host: githubHost, Path: headersPath}
+	u := &url.URL{Scheme: "https", Host: "api.github.com", Path: "/headers"}
 	r := &accesslog.LogRecord{
 		Type:                accesslog.TypeRequest,
 		Timestamp:           time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC).Format(time.RFC3339Nano),
@@ -88,14 +99,65 @@ func hubbleFlowJSON(value string, opts ...parseroptions.Option) ([]byte, error) 
 		IPVersion:           accesslog.VersionIPv4,
 		TransportProtocol:   6,
 		SourceEndpoint:      accesslog.EndpointInfo{ID: 1283, IPv4: "10.244.1.12", Port: 40000},
-		DestinationEndpoint: accesslog.EndpointInfo{IPv4: githubAddr.Addr().String(), Port: githubAddr.Port()},
+		DestinationEndpoint: accesslog.EndpointInfo{IPv4: "192.0.2.10", Port: 443},
 		HTTP: &accesslog.LogRecordHTTP{Method: "GET", URL: u, Protocol: "HTTP/1.1",
-			Headers:        http.Header{headerName: {value}, "User-Agent": {"curl/8.11.1"}},
-			MissingHeaders: http.Header{headerName: {"[redacted]"}}},
+			Headers:        http.Header{"Authorization": {value}, "User-Agent": {"curl/8.11.1"}},
+			MissingHeaders: http.Header{"Authorization": {"[redacted]"}}},
 	}
 	var f flowpb.Flow
 	if err := p.Decode(r, &f); err != nil {
 		return nil, err
 	}
 	return protojson.Marshal(&f)
+}
+
+// TestHubbleRedactsSecretHeaders runs Cilium's own Hubble parser (of the
+// cilium module in go.mod, v1.20.2) on the flow of a request Envoy sent
+// with an Authorization header set from a secret, under the cilium-config
+// the default release's chart renders with the sandbox's values: the
+// header shows as HUBBLE_REDACTED. With redaction off (Cilium's default)
+// the same flow holds the value, the control.
+func TestHubbleRedactsSecretHeaders(t *testing.T) {
+	v := versions.MustParseCilium(versions.DefaultCilium)
+	c, _, err := release.LoadOffline(Chart(v), t.TempDir())
+	if err != nil {
+		t.Skipf("needs Cilium %s's chart in the Go module cache: %v", v, err)
+	}
+	r, err := release.Render(context.Background(), release.RenderInput{Chart: c, ReleaseName: ReleaseName, Namespace: Namespace,
+		Values: Values(v, ValuesInput{ClusterName: "demo"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := r.Objects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := map[string]string{}
+	for _, o := range objs {
+		if o.GetKind() == "ConfigMap" && o.GetName() == "cilium-config" {
+			for k, x := range o.Object["data"].(map[string]any) {
+				config[k], _ = x.(string)
+			}
+		}
+	}
+	const value = "Bearer sandbox-redaction-test-value"
+	opts, cfg, err := hubbleRedaction(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	redacted, err := hubbleFlowJSON(value, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(redacted, []byte(value)) || !bytes.Contains(redacted, []byte("HUBBLE_REDACTED")) {
+		t.Errorf("the flow under Cilium %s's cilium-config (hubble-redact-enabled=%v, deny %v) does not redact Authorization: %s", v, cfg.EnableRedact, cfg.RedactHttpHeadersDeny, redacted)
+	}
+	plain, err := hubbleFlowJSON(value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(plain, []byte(value)) {
+		t.Errorf("control: with redaction off the flow does not hold the value, so the search above proves nothing: %s", plain)
+	}
+	t.Logf("Hubble (cilium-config hubble-redact-enabled=%v, deny %v): Authorization shows as HUBBLE_REDACTED; with redaction off it shows the value", cfg.EnableRedact, cfg.RedactHttpHeadersDeny)
 }
