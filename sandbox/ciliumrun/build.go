@@ -107,7 +107,7 @@ func (b *Builder) build(ctx context.Context, goTool, dir string, v versions.Cili
 	if err := os.RemoveAll(mod); err != nil {
 		return err
 	}
-	if err := writeModule(mod, v.Major, v.Minor); err != nil {
+	if err := writeModule(mod, v); err != nil {
 		return fmt.Errorf("assemble the helper module for Cilium %s: %w", v, err)
 	}
 	if err := b.setRelease(ctx, goTool, mod, v); err != nil {

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"go/build/constraint"
 	"io/fs"
 	"os"
 	"path"
@@ -121,12 +122,31 @@ func wireGoMod() string {
 	return "module " + mainModulePath + "\n\ngo 1.22\n"
 }
 
-// writeModule writes the helper module of minor into dir, with go.mod and
-// go.sum of the minor's default patch.
-func writeModule(dir string, major, minor int) error {
+// writeModule writes the helper module of release v into dir, with go.mod
+// and go.sum of the minor's default patch. Go files whose build constraint
+// v's tags (buildTags) exclude are left out: `go mod tidy` reads every
+// file whatever its constraint, and would otherwise look for packages an
+// older patch lacks.
+func writeModule(dir string, v versions.Cilium) error {
+	major, minor := v.Major, v.Minor
 	files, err := helperFiles(major, minor)
 	if err != nil {
 		return err
+	}
+	tags := map[string]bool{}
+	for _, t := range strings.Split(buildTags(v), ",") {
+		tags[t] = true
+	}
+	for dst, src := range files {
+		data, err := sources.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		if keep, err := selected(data, tags); err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		} else if !keep {
+			delete(files, dst)
+		}
 	}
 	glue := glueDir(major, minor)
 	files["go.mod"] = path.Join(glue, goModIn)
@@ -148,6 +168,26 @@ func writeFile(name string, data []byte) error {
 		return err
 	}
 	return os.WriteFile(name, data, 0o644)
+}
+
+// selected reports whether a Go file's //go:build line, if any, holds for
+// the tags.
+func selected(src []byte, tags map[string]bool) (bool, error) {
+	for _, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "package ") {
+			break
+		}
+		if !constraint.IsGoBuild(line) {
+			continue
+		}
+		expr, err := constraint.Parse(line)
+		if err != nil {
+			return false, err
+		}
+		return expr.Eval(func(tag string) bool { return tags[tag] }), nil
+	}
+	return true, nil
 }
 
 // sourceDigest hashes every file a helper of minor is built from, so a

@@ -121,7 +121,7 @@ func TestGlueRequiresTheDefaultPatch(t *testing.T) {
 // TestWriteModule assembles 1.20's helper module and checks its layout.
 func TestWriteModule(t *testing.T) {
 	dir := t.TempDir()
-	if err := writeModule(dir, 1, 20); err != nil {
+	if err := writeModule(dir, versions.MustParseCilium("1.20.2")); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"go.mod", "go.sum", "main.go", "xdsclient.go", "agent.go",
@@ -129,6 +129,16 @@ func TestWriteModule(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("assembled module lacks %s: %v", f, err)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "endpoint_before_1_20_2.go")); err == nil {
+		t.Error("a file for patches before 1.20.2 was assembled for 1.20.2")
+	}
+	old := t.TempDir()
+	if err := writeModule(old, versions.MustParseCilium("1.20.0")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(old, "endpoint_since_1_20_2.go")); err == nil {
+		t.Error("a file for 1.20.2 on was assembled for 1.20.0")
 	}
 	matches, _ := filepath.Glob(filepath.Join(dir, "wiremod", "sandbox", "ciliumrun", "wire", "*_test.go"))
 	if len(matches) > 0 {
