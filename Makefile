@@ -30,7 +30,7 @@ TEST_STAGES  ?= fmt-check check-tracked modules+controlplane unit test-hermetic 
 # tier's helpers (sandbox/ciliumrun) run on Linux only; elsewhere its tests skip.
 CROSS_PLATFORMS ?= darwin/arm64 darwin/amd64 linux/arm64
 
-.PHONY: help test unit vet cross fmt-check check-tracked lint build controlplane test-hermetic test-agent tidy modules \
+.PHONY: help test unit vet cross test-releases fmt-check check-tracked lint build controlplane test-hermetic test-agent tidy modules \
 	sandbox sandbox-down sandbox-plan sandbox-status sandbox-live-test e2e \
 	doctor render matrix matrix-plan golden crds FORCE
 
@@ -68,6 +68,12 @@ cross: ## go vet every package and test for macOS (arm64, amd64) and linux/arm64
 		echo "--- $$p: $$r ($$(($$(date +%s) - start))s)"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "cross: vet failed for$$failed"; exit 1; fi
+
+test-releases: ## the release tests (./releases): lint --agent on each Cilium minor's default patch (a helper per release, minutes each cold), then helper and run seconds per release
+	@timings=$$(mktemp); \
+	RELEASES_TIMINGS=$$timings $(GO) test -tags releases -count=1 -timeout 60m ./releases/...; rc=$$?; \
+	echo "--- per release: helper built (cold) or cached, and the lint --agent run"; \
+	cat $$timings; rm -f $$timings; exit $$rc
 
 fmt-check: ## fail when gofmt would change a file
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
