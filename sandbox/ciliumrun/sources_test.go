@@ -168,3 +168,34 @@ func TestGlueDirsAndTags(t *testing.T) {
 		t.Errorf("buildTags(1.18.0) = %q", got)
 	}
 }
+
+// TestEnvoyProtosOfOldReleases checks that the helper module of a release
+// before 1.16.5 imports cilium/proxy's copy of Envoy's protos, and from
+// 1.16.5 on go-control-plane's.
+func TestEnvoyProtosOfOldReleases(t *testing.T) {
+	for _, tc := range []struct {
+		release string
+		want    string
+	}{
+		{"1.16.0", envoyProtosCopyImport},
+		{"1.16.4", envoyProtosCopyImport},
+		{"1.16.5", envoyProtosImport},
+		{"1.20.2", envoyProtosImport},
+	} {
+		t.Run(tc.release, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := writeModule(dir, versions.MustParseCilium(tc.release)); err != nil {
+				t.Fatal(err)
+			}
+			src, err := os.ReadFile(filepath.Join(dir, "xdsclient.go"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range []string{envoyProtosImport, envoyProtosCopyImport} {
+				if got := strings.Contains(string(src), imp); got != (imp == tc.want) {
+					t.Errorf("xdsclient.go imports %s: %v, want %v", imp, got, imp == tc.want)
+				}
+			}
+		})
+	}
+}
