@@ -217,7 +217,9 @@ func npdsText(raw json.RawMessage, names map[uint32]string) string {
 	return string(out) + "\n"
 }
 
-// nameRemotes replaces the numbers of every "remotePolicies" list by names.
+// nameRemotes replaces the numbers of every "remotePolicies" list by names,
+// and orders every "rules" list by those names: the agent orders rules by
+// identity number, which differs between releases for the same labels.
 func nameRemotes(v any, names map[uint32]string) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -236,6 +238,9 @@ func nameRemotes(v any, names map[uint32]string) any {
 				}
 			}
 			t[k] = nameRemotes(x, names)
+		}
+		if rules, ok := t["rules"].([]any); ok {
+			sortByRemotes(rules)
 		}
 	case []any:
 		for i := range t {
@@ -263,4 +268,15 @@ func sdsText(ss []wire.SDSSecret) string {
 		fmt.Fprintf(&b, "%s %s\n", s.Name, s.Type)
 	}
 	return b.String()
+}
+
+// sortByRemotes orders rules by their (named) remotePolicies, keeping the
+// order of rules with the same ones.
+func sortByRemotes(rules []any) {
+	key := func(r any) string {
+		m, _ := r.(map[string]any)
+		ns, _ := m["remotePolicies"].([]string)
+		return strings.Join(ns, " ")
+	}
+	sort.SliceStable(rules, func(i, j int) bool { return key(rules[i]) < key(rules[j]) })
 }
