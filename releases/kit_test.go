@@ -17,11 +17,18 @@ import (
 	"github.com/cilium-tls-intercept/sandbox/cmd/sandbox/app"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumrun/wire"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/lint/agent"
+	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
 )
 
-// defaultPatches are the releases each minor's tests run by default: the
-// newest patch the module proxy serves.
-var defaultPatches = []string{"1.16.19", "1.17.17", "1.18.11", "1.19.7", "1.20.2"}
+// defaultPatches are the releases each minor's tests run by default: each
+// supported minor's default patch (1.16.19 ... 1.20.2), oldest first.
+func defaultPatches() []string {
+	var out []string
+	for _, v := range versions.DefaultReleases() {
+		out = append(out, v.String())
+	}
+	return out
+}
 
 // timingsEnv names a file the tests append a line per lint run to (release,
 // helper seconds and whether it was built, the whole run's seconds);
@@ -75,7 +82,7 @@ func needToolchainAndProxy(t *testing.T) {
 			needErr = "needs the Go toolchain on PATH to build Cilium's helpers"
 			return
 		}
-		mod := "github.com/cilium/cilium@v" + defaultPatches[len(defaultPatches)-1]
+		mod := "github.com/cilium/cilium@v" + versions.DefaultCilium
 		cmd := exec.Command("go", "mod", "download", "-json", mod)
 		cmd.Dir = os.TempDir()
 		if out, err := cmd.CombinedOutput(); err != nil {

@@ -26,7 +26,7 @@ var (
 // to a proxy port in the workload's policy map, NPDS terminating and
 // originating TLS for it, and (1.17 on) the SDS secrets NPDS names served.
 func TestLintAgentOnTheChart(t *testing.T) {
-	for _, release := range defaultPatches {
+	for _, release := range defaultPatches() {
 		t.Run(release, func(t *testing.T) {
 			rep := lintAgent(t, chartRender(t, release), "--cilium-version", release)
 			if len(rep.Releases) != 1 || rep.Releases[0].Cilium != release {
@@ -108,7 +108,8 @@ func checkSanitized(t *testing.T, r *agent.Release) {
 // Cilium's code has: 1.16's NPDS inlines the certificates, 1.20's names
 // the SDS secrets the operator's copies hold.
 func TestLintAgentCompare(t *testing.T) {
-	older, newer := defaultPatches[0], defaultPatches[len(defaultPatches)-1]
+	releases := defaultPatches()
+	older, newer := releases[0], releases[len(releases)-1]
 	rep := lintAgent(t, chartRender(t, older), "--cilium-version", older, "--compare", newer)
 	if got := releaseNames(rep); !slices.Equal(got, []string{older, newer}) {
 		t.Fatalf("compared releases %v, want [%s %s]", got, older, newer)
