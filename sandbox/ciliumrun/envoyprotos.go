@@ -14,12 +14,13 @@ const (
 	envoyProtosCopyImport = `"github.com/cilium/proxy/go/envoy/`
 )
 
-// firstWithControlPlane is the first release whose cilium/proxy imports
-// go-control-plane: 1.16.5's go.mod requires cilium/proxy
-// v0.0.0-20241210133824-eaae5aca0fb9, while 1.16.0 to 1.16.4 require
-// v0.0.0-20240418093727-2c7164c53e26, whose go/envoy/... packages are a
-// copy registering the same proto files as go-control-plane.
-var firstWithControlPlane = versions.Cilium{Major: 1, Minor: 16, Patch: 5}
+// firstWithControlPlane is the first served release whose cilium/proxy
+// imports go-control-plane: 1.16.17's go.mod requires cilium/proxy
+// v0.0.0-20250526114940-b80199397e8a, while 1.16.0 to 1.16.9 require
+// versions (20240418093727, 20241210133824, 20250305113347) whose
+// go/envoy/... packages are a copy registering the same proto files as
+// go-control-plane, and the module proxy serves no 1.16.10 to 1.16.16.
+var firstWithControlPlane = versions.Cilium{Major: 1, Minor: 16, Patch: 17}
 
 // usesEnvoyProtosCopy reports whether release v's cilium/proxy module has
 // its own copy of Envoy's Go protos rather than go-control-plane. A helper

@@ -170,16 +170,16 @@ func TestGlueDirsAndTags(t *testing.T) {
 }
 
 // TestEnvoyProtosOfOldReleases checks that the helper module of a release
-// before 1.16.5 imports cilium/proxy's copy of Envoy's protos, and from
-// 1.16.5 on go-control-plane's.
+// before 1.16.17 imports cilium/proxy's copy of Envoy's protos, and from
+// 1.16.17 on go-control-plane's.
 func TestEnvoyProtosOfOldReleases(t *testing.T) {
 	for _, tc := range []struct {
 		release string
 		want    string
 	}{
 		{"1.16.0", envoyProtosCopyImport},
-		{"1.16.4", envoyProtosCopyImport},
-		{"1.16.5", envoyProtosImport},
+		{"1.16.9", envoyProtosCopyImport},
+		{"1.16.17", envoyProtosImport},
 		{"1.20.2", envoyProtosImport},
 	} {
 		t.Run(tc.release, func(t *testing.T) {
