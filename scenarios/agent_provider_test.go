@@ -176,16 +176,6 @@ func agentAnswers(ctx context.Context, v versions.Cilium) (dnsanswer.Answers, er
 	return hostsBlockAnswers(ctx, v, u.Answers())
 }
 
-// sharedAnswers are the offline answers before each name had a fake
-// upstream of its own: every name at the one container's address.
-func sharedAnswers() dnsanswer.Answers {
-	a := dnsanswer.Answers{}
-	for _, n := range offlineHosts() {
-		_ = a.Add(n, agentAddrBase, upstream.HostsTTL) // exact names: Add cannot fail
-	}
-	return a
-}
-
 // hostsBlockAnswers writes answers into a hosts block and returns what
 // CoreDNS would answer from it, checked against the chart's policies for
 // release v when v is not zero.
