@@ -54,11 +54,13 @@ const (
 // Shows says which code shows a known bug's effect.
 type Shows string
 
-// What shows a known bug: Cilium's Go code, Envoy's C++ or Cilium's chart.
+// What shows a known bug: Cilium's Go code, Envoy's C++, Cilium's chart,
+// or Cilium's BPF datapath (C programs reading what the agent wrote).
 const (
-	ShowsGo    Shows = "go"
-	ShowsEnvoy Shows = "envoy"
-	ShowsHelm  Shows = "helm"
+	ShowsGo       Shows = "go"
+	ShowsEnvoy    Shows = "envoy"
+	ShowsHelm     Shows = "helm"
+	ShowsDatapath Shows = "datapath"
 )
 
 // Kind tells a defect from a deliberate change.
@@ -148,8 +150,8 @@ func (r *KnownBug) check() error {
 		return fmt.Errorf("id %q: want K<n>", r.ID)
 	case r.Kind != KindBug && r.Kind != KindChange:
 		return fmt.Errorf("kind %q: want %s or %s", r.Kind, KindBug, KindChange)
-	case r.Shows != ShowsGo && r.Shows != ShowsEnvoy && r.Shows != ShowsHelm:
-		return fmt.Errorf("shows %q: want go, envoy or helm", r.Shows)
+	case r.Shows != ShowsGo && r.Shows != ShowsEnvoy && r.Shows != ShowsHelm && r.Shows != ShowsDatapath:
+		return fmt.Errorf("shows %q: want go, envoy, helm or datapath", r.Shows)
 	case r.Affected.IsZero():
 		return fmt.Errorf("no affected range")
 	case strings.TrimSpace(r.Title) == "" || strings.TrimSpace(r.Happens) == "" || strings.TrimSpace(r.Fix) == "":
