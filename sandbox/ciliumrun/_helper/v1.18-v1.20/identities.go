@@ -53,11 +53,11 @@ type identities struct {
 	repo  *policy.Repository
 	alloc *cache.CachingIdentityAllocator
 	ipc   *ipcache.IPCache
-	names interface {
-		UpdateGenerateDNS(ctx context.Context, lookupTime time.Time, name string, record *fqdn.DNSIPRecords, caches ...*fqdn.DNSCache) <-chan error
-	}
-	updater *selectorCacheUpdater
-	ready   <-chan struct{}
+	// updateDNS is the name manager's UpdateGenerateDNS (which gained a
+	// variadic parameter in 1.18.5, so no one interface names both).
+	updateDNS func(ctx context.Context, lookupTime time.Time, name string, record *fqdn.DNSIPRecords) <-chan error
+	updater   *selectorCacheUpdater
+	ready     <-chan struct{}
 	// idmgr is the agent's identity manager of local endpoints' identities.
 	idmgr identitymanager.IDManager
 }
@@ -100,13 +100,16 @@ func newIdentities(p identitiesParams) (*identities, error) {
 	ids.ipc = ipcache.NewIPCache(&ipcache.Configuration{Context: context.Background(), Logger: p.Logger,
 		IdentityAllocator: ids.alloc, IdentityUpdater: ids.updater, CacheStatus: synced})
 	setNamedPortsGetter(ids.repo, ids.ipc)
-	ids.names = namemanager.New(namemanager.ManagerParams{
+	names := namemanager.New(namemanager.ManagerParams{
 		JobGroup: p.Jobs, PolicyRepo: ids.repo, Logger: p.Logger, IPCache: ids.ipc, EPMgr: noEndpoints{},
 		RestorerPromise: p.Restorer, Allocator: ids.alloc,
 		Config: namemanager.NameManagerConfig{NameManagerLocalConfig: p.NameConfig, MinTTL: option.Config.ToFQDNsMinTTL,
 			DNSProxyLockCount: option.Config.DNSProxyLockCount, StateDir: option.Config.StateDir,
 			EnableIPv4: option.Config.EnableIPv4, EnableIPv6: option.Config.EnableIPv6},
 	})
+	ids.updateDNS = func(ctx context.Context, lookupTime time.Time, name string, record *fqdn.DNSIPRecords) <-chan error {
+		return names.UpdateGenerateDNS(ctx, lookupTime, name, record)
+	}
 	p.Lifecycle.Append(cell.Hook{
 		OnStart: func(cell.HookContext) error {
 			ids.ready = ids.alloc.InitIdentityAllocator(p.Clientset, nil)
@@ -186,7 +189,7 @@ func (ids *identities) resolve(ctx context.Context, a wire.DNSAnswer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := <-ids.names.UpdateGenerateDNS(ctx, time.Now(), dns.FQDN(a.Name), &fqdn.DNSIPRecords{IPs: ips, TTL: a.TTL}); err != nil {
+	if err := <-ids.updateDNS(ctx, time.Now(), dns.FQDN(a.Name), &fqdn.DNSIPRecords{IPs: ips, TTL: a.TTL}); err != nil {
 		return fmt.Errorf("DNS answer %s: the IP cache did not apply it: %w", a.Name, err)
 	}
 	return nil
