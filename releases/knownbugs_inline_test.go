@@ -45,7 +45,7 @@ func port443Downstream(t *testing.T, r *agent.Release) tlsContext {
 			} `json:"rules"`
 		} `json:"egressPerPortPolicies"`
 	}
-	text := npdsText(t, r, viewOf(t, r, clientWorkload))
+	text := npdsText(t, r, workload(t, r, clientWorkload))
 	if err := json.Unmarshal([]byte(text), &npds); err != nil {
 		t.Fatalf("Cilium %s's NPDS: %v", r.Cilium, err)
 	}
@@ -114,7 +114,7 @@ func TestK6PolicySecretsBySDSFrom117(t *testing.T) {
 	if tls := port443Downstream(t, a); tls.CertificateChain == "" || tls.TLSSDSSecret != "" {
 		t.Errorf("K6: Cilium %s's terminating context is %+v; want the PEM inline and no SDS name", affected, tls)
 	}
-	if sds := viewOf(t, a, clientWorkload).SDS; len(sds) != 0 {
+	if sds := workload(t, a, clientWorkload).SDS; len(sds) != 0 {
 		t.Errorf("K6: Cilium %s serves SDS secrets %+v; want none", affected, sds)
 	}
 
@@ -124,11 +124,11 @@ func TestK6PolicySecretsBySDSFrom117(t *testing.T) {
 		t.Errorf("K6: Cilium %s's terminating context is %+v; want only tlsSdsSecret %s", fixed, tls, name)
 	}
 	served := false
-	for _, s := range viewOf(t, f, clientWorkload).SDS {
+	for _, s := range workload(t, f, clientWorkload).SDS {
 		served = served || (s.Name == name && s.Type == "tlsCertificate")
 	}
 	if !served {
-		t.Errorf("K6: Cilium %s does not serve %s as a tlsCertificate over SDS: %+v", fixed, name, viewOf(t, f, clientWorkload).SDS)
+		t.Errorf("K6: Cilium %s does not serve %s as a tlsCertificate over SDS: %+v", fixed, name, workload(t, f, clientWorkload).SDS)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cilium-tls-intercept/sandbox/cmd/sandbox/app"
 	"github.com/cilium-tls-intercept/sandbox/sandbox/ciliumrun/wire"
@@ -15,36 +16,35 @@ import (
 )
 
 // lintRow runs `sandbox lint --agent -o json ARGS...` as a user runs it
-// (the command's own entry point, so the flags, the configuration and the
-// helpers are had exactly as there) and returns what the releases' own
-// code made of the manifests. Lint's own checks may fail (exit 1): the
-// known-bug rows are about what the agent and the operator do, which the
-// report carries either way; a lint that could not run (exit 2) fails
-// the test with its standard error.
+// (the command's own entry point, so flags, configuration and helpers are
+// had exactly as there), records its timings and returns what the
+// releases' own code made of the manifests. Unlike lintAgent it accepts
+// lint's exit 1: a known bug's affected release makes lint's own checks
+// fail (the operator's refused patch, say), and the report carries what
+// the agent and the operator did either way. A lint that could not run
+// (exit 2) fails the test with its standard error.
 func lintRow(t *testing.T, args ...string) *agent.Report {
 	t.Helper()
-	var out, errOut bytes.Buffer
+	needToolchainAndProxy(t)
 	all := append([]string{"lint", "--agent", "-o", "json"}, args...)
-	code := app.Main(all, strings.NewReader(""), &out, &errOut)
+	start := time.Now()
+	code, out, errOut := sandbox(nil, all...)
+	took := time.Since(start)
 	if code != app.ExitOK && code != app.ExitFailed {
-		t.Fatalf("sandbox %s: exit %d\n%s", strings.Join(all, " "), code, errOut.String())
+		t.Fatalf("sandbox %s: exit %d\n%s", strings.Join(all, " "), code, errOut)
 	}
 	var rep struct {
 		Agent *agent.Report `json:"agent"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || rep.Agent == nil {
-		t.Fatalf("sandbox %s: no agent report in its JSON (%v)\n%s", strings.Join(all, " "), err, errOut.String())
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Agent == nil {
+		t.Fatalf("sandbox %s: no agent report in its JSON (%v)\n%s", strings.Join(all, " "), err, errOut)
 	}
 	for _, r := range rep.Agent.Releases {
 		if r.LintResult == nil {
 			t.Fatalf("sandbox %s: Cilium %s gave no result", strings.Join(all, " "), r.Cilium)
 		}
-		how := "cached"
-		if r.Helper.Built {
-			how = "built"
-		}
-		t.Logf("Cilium %s: helper %s in %.0fs (%s)", r.Cilium, how, r.Helper.Took, r.Config)
 	}
+	recordTimings(t, rep.Agent, took)
 	return rep.Agent
 }
 
@@ -57,19 +57,6 @@ func resultOf(t *testing.T, rep *agent.Report, v string) *agent.Release {
 		}
 	}
 	t.Fatalf("no result for Cilium %s in the report", v)
-	return nil
-}
-
-// viewOf returns the release's view of the workload named name
-// ("Deployment app/client").
-func viewOf(t *testing.T, r *agent.Release, name string) *wire.WorkloadView {
-	t.Helper()
-	for i := range r.Workloads {
-		if r.Workloads[i].Workload.Name == name {
-			return &r.Workloads[i]
-		}
-	}
-	t.Fatalf("Cilium %s computed no view of %s", r.Cilium, name)
 	return nil
 }
 
