@@ -132,31 +132,37 @@ func TestK6PolicySecretsBySDSFrom117(t *testing.T) {
 	}
 }
 
-// TestK7RenewalChangesNPDSOnlyInline runs 1.16.19 and 1.17.17 on the same
-// policy twice, app/web-tls holding a certificate and then its renewal,
-// and compares the terminating TLS context NPDS gives Envoy for it (each
-// run is a fresh agent, so the rest of NPDS differs in its identity
-// numbers). 1.16.19's context carries the certificate, so Envoy gets the
-// renewal only in a new NPDS, which the agent sends when it recomputes the
-// endpoint's policy. 1.17.17's context is the same SDS name both times:
-// the renewal travels over SDS, without the policy.
+// TestK7RenewalChangesNPDSOnlyInline runs the same policy twice, app/web-tls
+// holding a certificate and then its renewal, on 1.16.19 and 1.17.17 (the
+// defaults on each side of 1.17.0) and on 1.17.17 with --no-secret-sync
+// (the row's "1.17+ with SDS off"), and compares the terminating TLS
+// context NPDS gives Envoy (each run is a fresh agent, so the rest of NPDS
+// differs in its identity numbers). Inline, the context carries the
+// certificate, so Envoy gets the renewal only in a new NPDS, which the
+// agent sends when it recomputes the endpoint's policy. With SDS the
+// context is the same SDS name both times: the renewal travels over SDS,
+// without the policy.
 func TestK7RenewalChangesNPDSOnlyInline(t *testing.T) {
-	const affected, fixed = "1.16.19", "1.17.17"
+	const inline, sds, sdsOff = "1.16.19", "1.17.17", "1.17.17 --no-secret-sync"
 	contexts := map[string][]tlsContext{}
 	for _, cn := range []string{"example.com (first)", "example.com (renewed)"} {
 		secret := tempFile(t, "web-tls.yaml", tlsSecretYAML(t, cn))
-		rep := lintRow(t, "--cilium-version", affected, "--compare", fixed, "-f", tlsSecretDir, "-f", secret)
-		for _, v := range []string{affected, fixed} {
+		rep := lintRow(t, "--cilium-version", inline, "--compare", sds, "-f", tlsSecretDir, "-f", secret)
+		for _, v := range []string{inline, sds} {
 			contexts[v] = append(contexts[v], port443Downstream(t, resultOf(t, rep, v)))
 		}
+		rep = lintRow(t, "--cilium-version", sds, "--no-secret-sync", "-f", tlsSecretDir, "-f", secret)
+		contexts[sdsOff] = append(contexts[sdsOff], port443Downstream(t, resultOf(t, rep, sds)))
 	}
-	if a := contexts[affected]; a[0].CertificateChain == "" || a[0] == a[1] {
-		t.Errorf("K7: Cilium %s's terminating context is %+v before the renewal and %+v after; want the certificate inline, changed",
-			affected, abbrevContext(a[0]), abbrevContext(a[1]))
+	for _, v := range []string{inline, sdsOff} {
+		if c := contexts[v]; c[0].CertificateChain == "" || c[0] == c[1] {
+			t.Errorf("K7: Cilium %s's terminating context is %+v before the renewal and %+v after; want the certificate inline, changed",
+				v, abbrevContext(c[0]), abbrevContext(c[1]))
+		}
 	}
-	if f := contexts[fixed]; f[0].TLSSDSSecret == "" || f[0] != f[1] {
+	if c := contexts[sds]; c[0].TLSSDSSecret == "" || c[0] != c[1] {
 		t.Errorf("K7: Cilium %s's terminating context is %+v before the renewal and %+v after; want the same SDS name",
-			fixed, abbrevContext(f[0]), abbrevContext(f[1]))
+			sds, abbrevContext(c[0]), abbrevContext(c[1]))
 	}
 }
 
