@@ -23,6 +23,10 @@ import (
 const (
 	ProviderKind     = "kind"
 	ProviderExisting = "existing"
+	// ProviderAgent runs the scenarios on the hermetic control plane with
+	// the release's own operator and agent in its per-release helper and
+	// the Envoy stand-in: no Docker, no cluster, no kernel datapath.
+	ProviderAgent = "agent"
 )
 
 // ScenarioInput is what the scenario suite needs to run against one
@@ -67,8 +71,14 @@ type GoTest struct {
 	Log io.Writer
 }
 
-// Args returns the scenarios' own flags for in.
+// Args returns the scenarios' own flags for in. The agent provider takes
+// no cluster, node image or upstream flags: it makes its own control
+// plane and always serves the test names from in-process fakes.
 func (g GoTest) Args(in ScenarioInput) []string {
+	if in.Provider == ProviderAgent {
+		args := []string{"--provider=" + in.Provider, "--cilium-version=" + in.Cilium.String()}
+		return appendOptional(args, in)
+	}
 	args := []string{
 		"--provider=" + in.Provider,
 		"--kubeconfig=" + in.Kubeconfig,
@@ -79,6 +89,11 @@ func (g GoTest) Args(in ScenarioInput) []string {
 	if in.NodeImage != "" {
 		args = append(args, "--node-image="+in.NodeImage)
 	}
+	return appendOptional(args, in)
+}
+
+// appendOptional appends the artifacts directory and the labels, when set.
+func appendOptional(args []string, in ScenarioInput) []string {
 	if in.ArtifactsDir != "" {
 		args = append(args, "--artifacts="+in.ArtifactsDir)
 	}

@@ -33,6 +33,16 @@ func TestGoTestCommands(t *testing.T) {
 	}
 }
 
+// The agent provider gets no cluster, node image or upstream flags.
+func TestGoTestArgsAgent(t *testing.T) {
+	in := scenarioInput("1.18.11")
+	in.Provider, in.Labels = ProviderAgent, "scenario=rotation"
+	if got, want := strings.Join(GoTest{}.Args(in), " "),
+		"--provider=agent --cilium-version=1.18.11 --artifacts=/tmp/art --labels=scenario=rotation"; got != want {
+		t.Errorf("Args =\n%s\nwant\n%s", got, want)
+	}
+}
+
 func TestOtherLabels(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "", "scenario=rotation": "", "scenario=rotation,tier=slow": "tier=slow", "tier=slow, scenario=l7-deny,zone=a": "tier=slow,zone=a",

@@ -19,8 +19,13 @@ const (
 	UpstreamInternet = "internet"
 )
 
-// DefaultResultsDir is where results.json and matrix.md are written.
-const DefaultResultsDir = ".sandbox/matrix"
+// DefaultResultsDir is where results.json and matrix.md are written;
+// DefaultAgentResultsDir with the agent provider, so that its cells never
+// merge into a live matrix's.
+const (
+	DefaultResultsDir      = ".sandbox/matrix"
+	DefaultAgentResultsDir = ".sandbox/matrix-agent"
+)
 
 // ClusterPrefix starts every matrix cluster's name ("cti-1-18-10").
 const ClusterPrefix = "cti-"
@@ -43,6 +48,9 @@ type PlanOptions struct {
 	// Values returns the Cilium Helm values of a release; nil uses
 	// CiliumValues.
 	Values ValuesFunc
+	// Agent runs the scenarios on the agent provider (ProviderAgent)
+	// instead of a kind cluster per release.
+	Agent bool
 }
 
 // Combination is one row to run: a release and where it runs.
@@ -72,6 +80,8 @@ type Charts struct {
 
 // Plan is everything the matrix will do, as data.
 type Plan struct {
+	// Provider is the scenarios' provider: ProviderKind, or ProviderAgent.
+	Provider     string        `json:"provider"`
 	Combinations []Combination `json:"combinations"`
 	Scenarios    []string      `json:"scenarios"`
 	Labels       string        `json:"labels,omitempty"`
@@ -107,11 +117,21 @@ func NewPlan(opts PlanOptions, exp Expectations) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Scenarios: labels.Selected(), Labels: labels.String(), Upstream: upstream,
+	p := &Plan{Provider: ProviderKind, Scenarios: labels.Selected(), Labels: labels.String(), Upstream: upstream,
 		ResultsDir: cmp.Or(opts.ResultsDir, DefaultResultsDir), KeepFailed: opts.KeepFailed}
+	if opts.Agent {
+		if err := agentOptions(opts, upstream); err != nil {
+			return nil, err
+		}
+		p.Provider, p.ResultsDir = ProviderAgent, cmp.Or(opts.ResultsDir, DefaultAgentResultsDir)
+	}
 	for _, v := range releases {
 		c := newCombination(v, p.ResultsDir, chartVersion)
-		c.NodeImage, c.NodeImageFrom = overrides.pick(v)
+		if opts.Agent {
+			c.ClusterName, c.KubeconfigPath = "", "" // no cluster: a hermetic control plane per run
+		} else {
+			c.NodeImage, c.NodeImageFrom = overrides.pick(v)
+		}
 		for _, id := range p.Scenarios {
 			if e := exp.For(id, v); e != nil {
 				if c.Expected == nil {
@@ -128,6 +148,20 @@ func NewPlan(opts PlanOptions, exp Expectations) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// agentOptions refuses what the agent provider cannot honour.
+func agentOptions(opts PlanOptions, upstream string) error {
+	if len(opts.NodeImages) > 0 {
+		return fmt.Errorf("--node-image %v with --agent: the agent provider runs no kind nodes", opts.NodeImages)
+	}
+	if upstream == UpstreamInternet {
+		return fmt.Errorf("--upstream=%s with --agent: the agent provider serves the test names from in-process fakes (local)", upstream)
+	}
+	if opts.KeepFailed {
+		return fmt.Errorf("--keep-failed with --agent: the agent provider keeps no cluster")
+	}
+	return nil
 }
 
 func newCombination(v versions.Cilium, resultsDir, chartVersion string) Combination {

@@ -97,6 +97,9 @@ func TestPlanRejectsBadInput(t *testing.T) {
 		{"image without tag", PlanOptions{NodeImages: []string{"kindest/node"}}, `invalid --node-image "kindest/node"`},
 		{"image with space", PlanOptions{NodeImages: []string{"1.18=kindest/node: v1"}}, "contains spaces"},
 		{"image for bad release", PlanOptions{NodeImages: []string{"1.99=kindest/node:v1.35.0"}}, `unsupported Cilium version "1.99"`},
+		{"agent with a node image", PlanOptions{Agent: true, NodeImages: []string{"kindest/node:v1.33.1"}}, "--node-image [kindest/node:v1.33.1] with --agent"},
+		{"agent on the internet", PlanOptions{Agent: true, Upstream: UpstreamInternet}, "--upstream=internet with --agent"},
+		{"agent keeping clusters", PlanOptions{Agent: true, KeepFailed: true}, "--keep-failed with --agent"},
 		{"values error", PlanOptions{Values: func(versions.Cilium, string) (map[string]any, error) {
 			return nil, fmt.Errorf("boom")
 		}}, "cilium values for 1.16.19: boom"},
@@ -175,5 +178,34 @@ func TestPlanShowsShippedRule(t *testing.T) {
 	}
 	if strings.Count(text, " rotation: expected") != 1 {
 		t.Errorf("plan text lists rotation outside 1.16.19:\n%s", text)
+	}
+}
+
+// An agent plan runs every default patch on the agent provider, with no
+// cluster or node image, into its own results directory, expecting only
+// what Cilium's Go code shows.
+func TestPlanAgent(t *testing.T) {
+	p, err := NewPlan(PlanOptions{Agent: true, Values: stubValues}, GoExpectations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Provider != ProviderAgent || p.ResultsDir != DefaultAgentResultsDir {
+		t.Errorf("provider %q, results %q; want %q, %q", p.Provider, p.ResultsDir, ProviderAgent, DefaultAgentResultsDir)
+	}
+	if len(p.Combinations) != len(versions.DefaultReleases()) {
+		t.Fatalf("%d combinations, want one per default patch (%d)", len(p.Combinations), len(versions.DefaultReleases()))
+	}
+	for _, c := range p.Combinations {
+		flags := strings.Join(c.ScenarioFlags, " ")
+		if want := "--provider=agent --cilium-version=" + c.Cilium + " --artifacts="; !strings.HasPrefix(flags, want) {
+			t.Errorf("%s: flags %q, want them to start with %q", c.Cilium, flags, want)
+		}
+		if c.ClusterName != "" || c.KubeconfigPath != "" || c.NodeImage.Ref != "" {
+			t.Errorf("%s: cluster %q, kubeconfig %q, node image %q; want none", c.Cilium, c.ClusterName, c.KubeconfigPath, c.NodeImage.Ref)
+		}
+		_, rot := c.Expected[scenario.Rotation]
+		if want := c.Cilium == "1.16.19"; rot != want {
+			t.Errorf("%s: rotation expected to fail %v, want %v (K7, which Go code shows)", c.Cilium, rot, want)
+		}
 	}
 }

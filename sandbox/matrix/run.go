@@ -1,6 +1,7 @@
 package matrix
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,20 @@ func (Sandbox) Up(ctx context.Context, opts pipeline.Options) (*pipeline.Report,
 // Down calls pipeline.Down.
 func (Sandbox) Down(ctx context.Context, opts pipeline.Options) (*pipeline.Report, error) {
 	return pipeline.Down(ctx, opts)
+}
+
+// NoCluster is the Installer of the agent provider, which brings up its own
+// hermetic control plane inside the scenario suite: nothing to install.
+type NoCluster struct{}
+
+// Up does nothing.
+func (NoCluster) Up(context.Context, pipeline.Options) (*pipeline.Report, error) {
+	return &pipeline.Report{}, nil
+}
+
+// Down does nothing.
+func (NoCluster) Down(context.Context, pipeline.Options) (*pipeline.Report, error) {
+	return &pipeline.Report{}, nil
 }
 
 // Runner executes a plan, one combination at a time.
@@ -87,7 +102,11 @@ func (r *Runner) runOne(ctx context.Context, p *Plan, c Combination) Run {
 		Upstream: p.Upstream, ClusterName: c.ClusterName}
 	opts := pipeline.Options{ClusterName: c.ClusterName, Cilium: c.version,
 		NodeImage: c.NodeImage.Ref, KubeconfigPath: c.KubeconfigPath, OnStep: r.onStep(c), Logf: r.Logf, Timeout: r.UpTimeout}
-	r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
+	if p.Provider == ProviderAgent {
+		r.say("%s: agent provider (the release's agent in its helper, the Envoy stand-in; no cluster)", c.Cilium)
+	} else {
+		r.say("%s: up %s (node %s)", c.Cilium, c.ClusterName, c.NodeImage.Ref)
+	}
 	report, upErr := r.freshUp(ctx, opts)
 	run.Phases = phases(report)
 	started := r.now()
@@ -151,7 +170,7 @@ func (r *Runner) down(ctx context.Context, p *Plan, c Combination, opts pipeline
 // scenarioInput is what the suite is given for combination c.
 func (p *Plan) scenarioInput(c Combination) ScenarioInput {
 	return ScenarioInput{
-		Provider: ProviderKind, Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName,
+		Provider: cmp.Or(p.Provider, ProviderKind), Kubeconfig: c.KubeconfigPath, ClusterName: c.ClusterName,
 		Cilium: c.version, NodeImage: c.NodeImage.Ref, Upstream: p.Upstream, Labels: p.Labels,
 		ArtifactsDir: c.ArtifactsDir, Selected: p.Scenarios,
 	}

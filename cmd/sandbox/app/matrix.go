@@ -27,9 +27,16 @@ paired node image), record each scenario's outcome in <results>/results.json and
 Markdown table in <results>/matrix.md, and delete the clusters afterwards.
 Known differences between releases (the table of known bugs, sandbox versions)
 show as expected skip/fail with the bug's ID and reference.
-Re-running one cell merges into the existing results:
+Re-running one cell merges into the existing results.
+
+With --agent no cluster is made and no Docker is needed: the scenarios run on
+the agent provider (each release's own operator and agent in a helper built
+for it, minutes per release the first time, and the Envoy stand-in deciding
+for Envoy), into .sandbox/matrix-agent, with expected cells from the known
+bugs Cilium's Go code shows. What needs the kernel or Hubble skips there.
 
   sandbox matrix --cilium-version 1.18 --labels scenario=rotation
+  sandbox matrix --agent
   sandbox matrix --dry-run --output json` +
 			exitCodes("every cell passed, or differed as expected", "a cell failed, or an expected difference did not show",
 				"matrix could not run: bad flags, no Docker daemon"),
@@ -43,7 +50,8 @@ Re-running one cell merges into the existing results:
 	f.StringArrayVar(&o.NodeImages, "node-image", nil, "node image override: REF for all, or 1.18=REF / 1.18.10=REF (repeatable)")
 	f.StringVar(&o.Upstream, "upstream", matrix.UpstreamLocal, "scenarios' upstream: local (fake servers) or internet")
 	completeFixed(cmd, "upstream", matrix.UpstreamLocal, matrix.UpstreamInternet)
-	f.StringVar(&o.ResultsDir, "results", matrix.DefaultResultsDir, "directory for results.json, matrix.md and artifacts")
+	f.StringVar(&o.ResultsDir, "results", "", "directory for results.json, matrix.md and artifacts (default "+matrix.DefaultResultsDir+", or "+matrix.DefaultAgentResultsDir+" with --agent)")
+	f.BoolVar(&o.Agent, "agent", false, "run the scenarios on the agent provider (the release's agent in a helper, the Envoy stand-in): no Docker")
 	bindOutput(cmd, &o.output, "output format")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan and run nothing (no Docker needed)")
 	f.StringVar(&o.Labels, "labels", "", "feature filter passed to the scenarios, e.g. scenario=rotation")
