@@ -17,10 +17,13 @@ import (
 // The rows of sandbox/versions/knownbugs.yaml that Cilium's Go code shows,
 // each run through `sandbox lint --agent` on a release the row affects and
 // one it does not, asserting that the first shows the row and the second
-// does not. Each release is a helper build (minutes cold), so the pairs
-// reuse the minors' default patches (1.16.19, 1.17.17, 1.18.11, 1.19.7,
-// 1.20.2) and add a patch only where it puts the pair inside one minor
-// across the row's boundary; each test says why its pair.
+// does not. Each release is a helper build (about 430 CPU-seconds cold,
+// some 4 minutes on two idle cores), and the stage's budget (25 minutes
+// cold) holds the minors' five default patches, so the stage runs every
+// row on default patches. Rows whose boundary lies inside a minor also
+// have a pair inside it, across the boundary, run when RELEASES_BOUNDARIES
+// is set: two more helpers, 1.18.4 and 1.19.3. Each test says why its
+// pairs.
 
 // The manifests the rows run on (testdata): a workload whose egress TLS is
 // intercepted with the cert-manager secret app/web-tls; the operator's
@@ -97,32 +100,39 @@ func nameLabels(t *testing.T, r *agent.Release, name string) []string {
 	return nil
 }
 
-// TestK8OperatorRequeuesCopiesFrom1185 runs 1.18.4 (the last release
-// without the periodic resync) against 1.18.11 (the 1.18 default): one
-// minor, across the 1.18.5 boundary, at the price of one helper (1.18.4).
-// The operator's Reconcile of the policy secret returns no RequeueAfter on
-// 1.18.4 and 48 to 60 minutes on 1.18.11.
+// TestK8OperatorRequeuesCopiesFrom1185 runs 1.17.17 (affected, never
+// fixed) against 1.18.11 (the defaults), and with RELEASES_BOUNDARIES
+// 1.18.4 (the last release without the periodic resync) against 1.18.11,
+// inside one minor across the 1.18.5 boundary. The operator's Reconcile of
+// the policy secret returns no RequeueAfter on the affected release and 48
+// to 60 minutes on the fixed one.
 func TestK8OperatorRequeuesCopiesFrom1185(t *testing.T) {
-	const affected, fixed = "1.18.4", "1.18.11"
-	rep := lintRow(t, "--cilium-version", affected, "--compare", fixed, "-f", tlsSecretDir)
-	if rec := reconcileOf(t, resultOf(t, rep, affected), sourceSecret); rec.RequeueAfter != "" || rec.Error != "" {
-		t.Errorf("K8: Cilium %s's operator reconciled %s with %+v; want no RequeueAfter and no error", affected, sourceSecret, rec)
-	}
-	rec := reconcileOf(t, resultOf(t, rep, fixed), sourceSecret)
-	d, err := time.ParseDuration(rec.RequeueAfter)
-	if err != nil || d < 48*time.Minute || d > 60*time.Minute || rec.Error != "" {
-		t.Errorf("K8: Cilium %s's operator reconciled %s with %+v; want a RequeueAfter of 48 to 60 minutes", fixed, sourceSecret, rec)
-	}
+	forPairs(t, pair{"1.17.17", "1.18.11"}, pair{"1.18.4", "1.18.11"}, func(t *testing.T, affected, fixed string) {
+		rep := lintRow(t, "--cilium-version", affected, "--compare", fixed, "-f", tlsSecretDir)
+		if rec := reconcileOf(t, resultOf(t, rep, affected), sourceSecret); rec.RequeueAfter != "" || rec.Error != "" {
+			t.Errorf("K8: Cilium %s's operator reconciled %s with %+v; want no RequeueAfter and no error", affected, sourceSecret, rec)
+		}
+		rec := reconcileOf(t, resultOf(t, rep, fixed), sourceSecret)
+		d, err := time.ParseDuration(rec.RequeueAfter)
+		if err != nil || d < 48*time.Minute || d > 60*time.Minute || rec.Error != "" {
+			t.Errorf("K8: Cilium %s's operator reconciled %s with %+v; want a RequeueAfter of 48 to 60 minutes", fixed, sourceSecret, rec)
+		}
+	})
 }
 
-// TestK9TypeChangeRecreatesCopyFrom1194 runs 1.19.3 (the last release
-// with the bug) against 1.19.7 (the 1.19 default): one minor across the
-// 1.19.4 boundary. 1.19.3's helper is the one extra build it costs, shared
-// with K10. The source secret is kubernetes.io/tls, its copy still Opaque:
-// 1.19.3 patches the copy's immutable type, is refused, and the copy stays
-// Opaque; 1.19.7 deletes the copy and creates it again as kubernetes.io/tls.
+// TestK9TypeChangeRecreatesCopyFrom1194 runs 1.18.11 (affected, never
+// fixed) against 1.19.7 (the defaults), and with RELEASES_BOUNDARIES 1.19.3
+// (the last release with the bug) against 1.19.7, inside one minor across
+// the 1.19.4 boundary. The source secret is kubernetes.io/tls, its copy
+// still Opaque: the affected release patches the copy's immutable type, is
+// refused, and the copy stays Opaque; 1.19.7 deletes the copy and creates
+// it again as kubernetes.io/tls.
 func TestK9TypeChangeRecreatesCopyFrom1194(t *testing.T) {
-	const affected, fixed = "1.19.3", "1.19.7"
+	forPairs(t, pair{"1.18.11", "1.19.7"}, pair{"1.19.3", "1.19.7"}, checkK9)
+}
+
+// checkK9 asserts K9 on an affected and a fixed release.
+func checkK9(t *testing.T, affected, fixed string) {
 	rep := lintRow(t, "--cilium-version", affected, "--compare", fixed, "-f", tlsSecretDir, "-f", staleCopyDir)
 
 	a := resultOf(t, rep, affected)
@@ -146,12 +156,18 @@ func TestK9TypeChangeRecreatesCopyFrom1194(t *testing.T) {
 	}
 }
 
-// TestK10CopiesNamedByHashFrom1196 runs 1.19.3 against 1.19.7: one minor
-// across the 1.19.6 boundary, on the helpers K9 builds. The operator's copy
+// TestK10CopiesNamedByHashFrom1196 runs 1.18.11 against 1.19.7 (the
+// defaults), and with RELEASES_BOUNDARIES 1.19.3 against 1.19.7, inside one
+// minor across the 1.19.6 boundary (on K9's helpers). The operator's copy
 // of app/web-tls, and the SDS name NPDS gives Envoy for it, are
-// "app-web-tls" on 1.19.3 and "cilium-sync-secret-<sha256>" on 1.19.7.
+// "app-web-tls" on the affected release and "cilium-sync-secret-<sha256>"
+// on 1.19.7.
 func TestK10CopiesNamedByHashFrom1196(t *testing.T) {
-	const affected, fixed = "1.19.3", "1.19.7"
+	forPairs(t, pair{"1.18.11", "1.19.7"}, pair{"1.19.3", "1.19.7"}, checkK10)
+}
+
+// checkK10 asserts K10 on an affected and a fixed release.
+func checkK10(t *testing.T, affected, fixed string) {
 	rep := lintRow(t, "--cilium-version", affected, "--compare", fixed, "-f", tlsSecretDir)
 	for _, c := range []struct{ release, name string }{{affected, "app-web-tls"}, {fixed, hashedCopyName()}} {
 		r := resultOf(t, rep, c.release)
