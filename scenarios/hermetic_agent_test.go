@@ -58,6 +58,7 @@ func TestHermeticAgent(t *testing.T) {
 	testenv.Test(t,
 		a.featureOperatorCopies(),
 		a.featureNPDS(),
+		a.featureRotation(),
 		a.featureHeaderSecret(),
 		a.featureInlineMissingTrust(),
 		a.featureSourcesInSecretsNamespace(),
