@@ -84,6 +84,11 @@ func (b *Builder) Ensure(ctx context.Context, v versions.Cilium) (*Helper, error
 	stamp := fmt.Sprintf("protocol %d\nsources %s\ntoolchain %s\n", wireVersion(), digest, strings.Join(strings.Fields(toolchain), " "))
 	dir := filepath.Join(cache, v.String())
 	bin := filepath.Join(dir, "helper")
+	unlock, err := b.lockRelease(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if have, err := os.ReadFile(filepath.Join(dir, "stamp")); err == nil && string(have) == stamp {
 		if _, err := os.Stat(bin); err == nil {
 			return &Helper{Release: v, Path: bin, Took: time.Since(start)}, nil
