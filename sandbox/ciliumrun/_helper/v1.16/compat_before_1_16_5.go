@@ -19,6 +19,9 @@ type proxyPortNames struct{}
 
 func newProxyPortPicker() proxyPortPicker { return proxyPortNames{} }
 
+// proxyPortsStandIn says what stands in for the proxy port table.
+const proxyPortsStandIn = "proxy ports: named as pkg/proxy's unexported table names them before 1.16.5 (a copy of its names here); the numbers are picked here"
+
 func (proxyPortNames) pick(parser policy.L7ParserType, _ string, ingress bool) (string, uint16, error) {
 	dir := "egress"
 	if ingress {

@@ -16,6 +16,9 @@ import (
 // stand-in port numbers.
 type proxyPorts struct{ p *proxyports.ProxyPorts }
 
+// proxyPortsStandIn says what stands in for the proxy port table.
+const proxyPortsStandIn = "proxy ports: Cilium's proxy port table names them; the numbers are picked here"
+
 // newProxyPortPicker makes the table with pkg/proxy's default range
 // (proxy-portrange-min and -max).
 func newProxyPortPicker() proxyPortPicker {

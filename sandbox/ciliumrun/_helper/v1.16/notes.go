@@ -16,7 +16,7 @@ func standIns() []string {
 		"endpoints: a stand-in per workload with a made-up ID and address; its identity comes from Cilium's allocator",
 		"kube-dns: a pod labelled k8s-app=kube-dns in kube-system, at " + kubeDNSAddress,
 		"DNS proxy: each answer is handed to Cilium's name manager as the DNS proxy hands it an allowed response",
-		"proxy ports: Cilium's proxy port table names them; the numbers are picked here",
+		proxyPortsStandIn,
 		"Envoy: an xDS client reads what the agent's xDS server serves; nothing applies it",
 	}
 }
