@@ -2,8 +2,11 @@ package ciliumrun
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 
-	"github.com/cilium-tls-intercept/sandbox/sandbox/versions"
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
 )
 
 // The import paths of Envoy's Go protos: go-control-plane's, which the
@@ -14,28 +17,46 @@ const (
 	envoyProtosCopyImport = `"github.com/cilium/proxy/go/envoy/`
 )
 
-// firstWithControlPlane is the first served release whose cilium/proxy
-// imports go-control-plane: 1.16.17's go.mod requires cilium/proxy
-// v0.0.0-20250526114940-b80199397e8a, while 1.16.0 to 1.16.9 require
-// versions (20240418093727, 20241210133824, 20250305113347) whose
-// go/envoy/... packages are a copy registering the same proto files as
-// go-control-plane, and the module proxy serves no 1.16.10 to 1.16.16.
-var firstWithControlPlane = versions.Cilium{Major: 1, Minor: 16, Patch: 17}
+// cilium/proxy is the module of Cilium's NPDS and its Envoy protos;
+// proxyWithControlPlane is the first version of it a served Cilium
+// release requires that imports go-control-plane instead of carrying its
+// own copy of Envoy's Go protos (go/envoy/...). The releases requiring an
+// older one (20240418093727, 20241115112946, 20241210133824,
+// 20250305113347, 20250408103314) are 1.16.0 to 1.16.9 and 1.17.0 to
+// 1.17.5; 1.16.17 and 1.17.6 on require this one.
+const (
+	proxyModule           = "github.com/cilium/proxy"
+	proxyWithControlPlane = "v0.0.0-20250526114940-b80199397e8a"
+)
 
-// usesEnvoyProtosCopy reports whether release v's cilium/proxy module has
-// its own copy of Envoy's Go protos rather than go-control-plane. A helper
-// importing both would panic at start on protobuf's registration conflict,
-// and the agent's xDS stream types would not be the client's.
-func usesEnvoyProtosCopy(v versions.Cilium) bool {
-	return v.Major == firstWithControlPlane.Major && (v.Minor < firstWithControlPlane.Minor ||
-		v.Minor == firstWithControlPlane.Minor && v.Patch < firstWithControlPlane.Patch)
+// usesEnvoyProtosCopy reports whether a Cilium release whose go.mod is
+// theirs has cilium/proxy's own copy of Envoy's Go protos. Both that copy
+// and go-control-plane register the same proto files, so a helper
+// importing both panics at start on protobuf's registration conflict, and
+// the agent's NPDS stream types are the copy's.
+func usesEnvoyProtosCopy(theirs *modfile.File) bool {
+	v := requiredVersion(theirs, proxyModule)
+	return v != "" && semver.Compare(v, proxyWithControlPlane) < 0
 }
 
-// withEnvoyProtosOf rewrites a helper Go source's imports of Envoy's protos
-// to the packages release v's own code uses.
-func withEnvoyProtosOf(v versions.Cilium, src []byte) []byte {
-	if !usesEnvoyProtosCopy(v) {
-		return src
+// useEnvoyProtosCopy rewrites the imports of Envoy's protos of the Go
+// files in the helper module mod to cilium/proxy's copy.
+func useEnvoyProtosCopy(mod string) error {
+	names, err := filepath.Glob(filepath.Join(mod, "*.go"))
+	if err != nil {
+		return err
 	}
-	return bytes.ReplaceAll(src, []byte(envoyProtosImport), []byte(envoyProtosCopyImport))
+	for _, n := range names {
+		src, err := os.ReadFile(n)
+		if err != nil {
+			return err
+		}
+		out := bytes.ReplaceAll(src, []byte(envoyProtosImport), []byte(envoyProtosCopyImport))
+		if !bytes.Equal(out, src) {
+			if err := os.WriteFile(n, out, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

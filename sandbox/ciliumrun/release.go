@@ -47,6 +47,12 @@ func (b *Builder) setRelease(ctx context.Context, goTool, mod string, v versions
 	if err != nil {
 		return err
 	}
+	if usesEnvoyProtosCopy(theirs) {
+		b.progressf("  Cilium %s's cilium/proxy carries its own copy of Envoy's protos: the helper imports it", v)
+		if err := useEnvoyProtosCopy(mod); err != nil {
+			return err
+		}
+	}
 	next, err := releaseGoMod(f, theirs, want)
 	if err != nil {
 		return err

@@ -156,9 +156,6 @@ func writeModule(dir string, v versions.Cilium) error {
 		if err != nil {
 			return err
 		}
-		if strings.HasSuffix(dst, ".go") {
-			data = withEnvoyProtosOf(v, data)
-		}
 		if err := writeFile(filepath.Join(dir, filepath.FromSlash(dst)), data); err != nil {
 			return err
 		}

@@ -169,33 +169,42 @@ func TestGlueDirsAndTags(t *testing.T) {
 	}
 }
 
-// TestEnvoyProtosOfOldReleases checks that the helper module of a release
-// before 1.16.17 imports cilium/proxy's copy of Envoy's protos, and from
-// 1.16.17 on go-control-plane's.
-func TestEnvoyProtosOfOldReleases(t *testing.T) {
+// TestEnvoyProtosCopy checks which cilium/proxy versions carry their own
+// copy of Envoy's protos, and that the helper's imports are rewritten to it.
+func TestEnvoyProtosCopy(t *testing.T) {
 	for _, tc := range []struct {
-		release string
-		want    string
+		release, proxy string
+		copy           bool
 	}{
-		{"1.16.0", envoyProtosCopyImport},
-		{"1.16.9", envoyProtosCopyImport},
-		{"1.16.17", envoyProtosImport},
-		{"1.20.2", envoyProtosImport},
+		{"1.16.0", "v0.0.0-20240418093727-2c7164c53e26", true},
+		{"1.16.9", "v0.0.0-20250305113347-723568176820", true},
+		{"1.17.5", "v0.0.0-20250408103314-d3be7c547203", true},
+		{"1.17.6", "v0.0.0-20250526114940-b80199397e8a", false},
+		{"1.20.2", "v0.0.0-20260701124752-9c14fdc485a1", false},
 	} {
 		t.Run(tc.release, func(t *testing.T) {
-			dir := t.TempDir()
-			if err := writeModule(dir, versions.MustParseCilium(tc.release)); err != nil {
-				t.Fatal(err)
-			}
-			src, err := os.ReadFile(filepath.Join(dir, "xdsclient.go"))
+			gomod := "module github.com/cilium/cilium\n\ngo 1.23\n\nrequire " + proxyModule + " " + tc.proxy + "\n"
+			f, err := modfile.Parse("go.mod", []byte(gomod), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, imp := range []string{envoyProtosImport, envoyProtosCopyImport} {
-				if got := strings.Contains(string(src), imp); got != (imp == tc.want) {
-					t.Errorf("xdsclient.go imports %s: %v, want %v", imp, got, imp == tc.want)
-				}
+			if got := usesEnvoyProtosCopy(f); got != tc.copy {
+				t.Errorf("usesEnvoyProtosCopy = %v, want %v", got, tc.copy)
 			}
 		})
+	}
+	dir := t.TempDir()
+	if err := writeModule(dir, versions.MustParseCilium("1.16.0")); err != nil {
+		t.Fatal(err)
+	}
+	if err := useEnvoyProtosCopy(dir); err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "xdsclient.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(src), envoyProtosImport) || !strings.Contains(string(src), envoyProtosCopyImport) {
+		t.Errorf("xdsclient.go still imports go-control-plane after the rewrite:\n%s", src)
 	}
 }
