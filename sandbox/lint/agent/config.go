@@ -47,7 +47,10 @@ func readConfigFile(file string) (*agentConfig, error) {
 		if found != nil {
 			return nil, fmt.Errorf("--cilium-config %s holds more than one ConfigMap; give the %s ConfigMap alone", file, ciliumtls.ConfigMapName)
 		}
-		m, _, _ := unstructured.NestedStringMap(o.Object, "data")
+		m, err := configMapData(o)
+		if err != nil {
+			return nil, fmt.Errorf("--cilium-config %s: %w", file, err)
+		}
 		found = &agentConfig{data: m, source: fmt.Sprintf("ConfigMap %s/%s from %s", o.GetNamespace(), o.GetName(), file)}
 	}
 	if found == nil {
@@ -94,7 +97,10 @@ func chartConfig(ctx context.Context, v versions.Cilium, moduleDir string) (*age
 	}
 	for _, o := range objs {
 		if o.GetKind() == "ConfigMap" && o.GetName() == ciliumtls.ConfigMapName {
-			m, _, _ := unstructured.NestedStringMap(o.Object, "data")
+			m, err := configMapData(o)
+			if err != nil {
+				return nil, fmt.Errorf("Cilium %s's chart rendered with the sandbox's values: %w", v, err)
+			}
 			return &agentConfig{data: m, source: fmt.Sprintf("Cilium %s's Helm chart rendered with the sandbox's values", v)}, nil
 		}
 	}
@@ -107,3 +113,31 @@ const (
 	FlagPolicySecretsSync      = "enable-policy-secrets-sync"
 	FlagPolicySecretsNamespace = "policy-secrets-namespace"
 )
+
+// configMapData is a ConfigMap's data as the API server stores it: a key
+// without a value (`key:` in YAML, which Cilium 1.17.0's chart renders for
+// ipam-multi-pool-pre-allocation) is the empty string, as JSON's null
+// decodes into a Go string. Any other value that is not a string is an
+// error naming the key, never an empty configuration.
+func configMapData(o *unstructured.Unstructured) (map[string]string, error) {
+	raw, _, err := unstructured.NestedFieldNoCopy(o.Object, "data")
+	if err != nil || raw == nil {
+		return map[string]string{}, err
+	}
+	fields, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("ConfigMap %s/%s: data is a %T, not a map", o.GetNamespace(), o.GetName(), raw)
+	}
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		switch t := v.(type) {
+		case string:
+			out[k] = t
+		case nil:
+			out[k] = ""
+		default:
+			return nil, fmt.Errorf("ConfigMap %s/%s: data key %s is %v (a %T), not a string", o.GetNamespace(), o.GetName(), k, v, v)
+		}
+	}
+	return out, nil
+}
