@@ -51,7 +51,7 @@ func lint(ctx context.Context, in *wire.LintRequest) (_ *wire.LintResult, err er
 		return nil, fmt.Errorf("operator: %w", err)
 	}
 	res.Operator = op.result
-	a, err := startAgent(ctx, logger, cfg, runDir, op.secrets, m.namespaceObjects(kubeDNS.Namespace))
+	a, err := startAgent(ctx, logger, cfg, runDir, fakeAPIServer(op.secrets, m.namespaceObjects(kubeDNS.Namespace)))
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
@@ -122,7 +122,11 @@ func (a *agent) views(ctx context.Context, cfg ciliumConfig, in *wire.LintReques
 	res.Identities, res.IPCache = a.identities.view(addrs)
 	for _, c := range all {
 		v := c.view
-		if err := a.fetchXDS(ctx, &v, c.listeners, a.sdsNames(), in.IncludeSecretValues); err != nil {
+		sds, err := a.sdsNames(ctx)
+		if err != nil {
+			return err
+		}
+		if err := a.fetchXDS(ctx, &v, c.listeners, sds, in.IncludeSecretValues); err != nil {
 			return err
 		}
 		res.Workloads = append(res.Workloads, v)

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/cilium/cilium/pkg/defaults"
 	"strconv"
@@ -46,17 +49,19 @@ func (a *agent) fetchXDS(ctx context.Context, v *wire.WorkloadView, listeners, s
 // sdsNames are the SDS names the agent's secret syncer serves: every
 // secret of the secrets namespace, watched when the agent reads secrets
 // only from there (pkg/envoy registerSecretSyncer), named "namespace/name"
-// (pkg/envoy secretsync.go).
-func (a *agent) sdsNames() []string {
+// (pkg/envoy secretsync.go). They are listed from the API server.
+func (a *agent) sdsNames(ctx context.Context) ([]string, error) {
 	ns := a.secrets.GetSecretSyncNamespace()
 	if !a.secrets.SecretsOnlyFromSecretsNamespace() || ns == "" {
-		return nil
+		return nil, nil
+	}
+	list, err := a.cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list the secrets of %s: %w", ns, err)
 	}
 	var out []string
-	for _, s := range a.seeded {
-		if s.Namespace == ns {
-			out = append(out, s.Namespace+"/"+s.Name)
-		}
+	for _, s := range list.Items {
+		out = append(out, s.Namespace+"/"+s.Name)
 	}
-	return out
+	return out, nil
 }

@@ -49,7 +49,7 @@ func (a *agent) computeView(ctx context.Context, w wire.Workload, id *identity.I
 	rec := newLogRecorder()
 	stop := recordLogrus(rec)
 	defer stop()
-	sp, err := a.identities.selectorPolicy(id, ep.id)
+	sp, err := a.selectorPolicy(id, ep.id)
 	if err != nil {
 		out.view.PolicyError, out.view.Logged = err.Error(), rec.recorded()
 		return out
@@ -95,8 +95,10 @@ func (a *agent) computeView(ctx context.Context, w wire.Workload, id *identity.I
 	}
 	sortPolicyMap(out.view.PolicyMap)
 	ep.desired = epp
-	if err, _ := a.xds.UpdateNetworkPolicy(ep, &epp.L4Policy, epp.IngressPolicyEnabled, epp.EgressPolicyEnabled, nil); err != nil {
-		out.view.PolicyError = fmt.Sprintf("xDS server: %v", err)
+	if a.regenerates(ep, out.view.PolicyMap) {
+		if err, _ := a.xds.UpdateNetworkPolicy(ep, &epp.L4Policy, epp.IngressPolicyEnabled, epp.EgressPolicyEnabled, nil); err != nil {
+			out.view.PolicyError = fmt.Sprintf("xDS server: %v", err)
+		}
 	}
 	for _, l := range envoyListeners {
 		// pkg/proxy envoyProxyIntegration.createRedirect: egress only, and
