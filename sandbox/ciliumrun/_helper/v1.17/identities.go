@@ -16,6 +16,7 @@ import (
 	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
 	"github.com/cilium/cilium/pkg/fqdn"
 	"github.com/cilium/cilium/pkg/fqdn/dns"
+	"github.com/cilium/cilium/pkg/envoy"
 	"github.com/cilium/cilium/pkg/identity"
 	"github.com/cilium/cilium/pkg/identity/cache"
 	"github.com/cilium/cilium/pkg/identity/identitymanager"
@@ -79,6 +80,9 @@ func newIdentities(p identitiesParams) (*identities, error) {
 	owner := &selectorCacheUpdater{ids: ids}
 	ids.alloc = cache.NewCachingIdentityAllocator(owner, cache.AllocatorConfig{})
 	ids.repo = policy.NewPolicyRepository(identity.ListReservedIdentities(), p.Certs, p.Secrets, ids.idmgr, policyapi.NewPolicyMetricsNoop())
+	// As pkg/policy/cell newPolicyRepo does: the HTTP rules' translation
+	// into NPDS, with their header secrets, at policy computation.
+	ids.repo.SetEnvoyRulesFunc(envoy.GetEnvoyHTTPRules)
 	synced := make(synced.CacheStatus)
 	close(synced)
 	ids.ipc = ipcache.NewIPCache(&ipcache.Configuration{Context: context.Background(), IdentityAllocator: ids.alloc,
