@@ -34,8 +34,6 @@ type agent struct {
 	h      *ciliumhive.Hive
 	log    *slog.Logger
 	runDir string
-	// seeded are the secrets the fake clientset started with.
-	seeded []*corev1.Secret
 
 	cs         k8sclient.Clientset
 	certs      certificatemanager.CertificateManager
@@ -45,14 +43,38 @@ type agent struct {
 	identities *identities
 }
 
-// startAgent starts Cilium's certificate manager, its Envoy cell (xDS
-// server) and the identity machinery (identities.go),
-// configured from cfg, with the secrets and namespaces given in the fake
-// clientset before anything starts.
-func startAgent(ctx context.Context, logger *slog.Logger, cfg ciliumConfig, runDir string, secrets []*corev1.Secret, namespaces []*corev1.Namespace) (*agent, error) {
-	a := &agent{log: logger, runDir: runDir, seeded: secrets}
-	a.h = ciliumhive.New(
+// apiServer is how the agent's cells reach the API server: the cells
+// providing its k8sclient.Clientset, and the settings they need.
+type apiServer struct {
+	cells  []cell.Cell
+	config ciliumConfig
+}
+
+// fakeAPIServer is Cilium's fake clientset holding the secrets and
+// namespaces given before anything starts (manifests mode).
+func fakeAPIServer(secrets []*corev1.Secret, namespaces []*corev1.Namespace) apiServer {
+	return apiServer{cells: []cell.Cell{
 		k8sclient.FakeClientCell,
+		cell.Invoke(func(lc cell.Lifecycle, cs *k8sclient.FakeClientset) {
+			lc.Append(cell.Hook{OnStart: func(hc cell.HookContext) error { return seed(hc, cs, secrets, namespaces) }})
+		}),
+	}}
+}
+
+// realAPIServer is Cilium's own Kubernetes client reaching the API server
+// of kubeconfig, as the agent's k8s-kubeconfig-path flag makes it (cluster
+// mode).
+func realAPIServer(kubeconfig string) apiServer {
+	return apiServer{cells: []cell.Cell{k8sclient.Cell}, config: ciliumConfig{option.K8sKubeConfigPath: kubeconfig}}
+}
+
+// startAgent starts Cilium's certificate manager, its Envoy cell (xDS
+// server) and the identity machinery (identities.go), configured from
+// cfg, reaching api.
+func startAgent(ctx context.Context, logger *slog.Logger, cfg ciliumConfig, runDir string, api apiServer) (*agent, error) {
+	a := &agent{log: logger, runDir: runDir}
+	a.h = ciliumhive.New(
+		cell.Group(api.cells...),
 		certificatemanager.Cell,
 		envoy.Cell,
 		cell.Config(cmtypes.DefaultClusterInfo),
@@ -63,11 +85,8 @@ func startAgent(ctx context.Context, logger *slog.Logger, cfg ciliumConfig, runD
 			func(ids *identities) *ipcache.IPCache { return ids.ipc },
 		),
 		cell.Invoke(a.take),
-		cell.Invoke(func(lc cell.Lifecycle, cs *k8sclient.FakeClientset) {
-			lc.Append(cell.Hook{OnStart: func(hc cell.HookContext) error { return seed(hc, cs, secrets, namespaces) }})
-		}),
 	)
-	over := ciliumConfig{"disable-envoy-version-check": "true"}
+	over := ciliumConfig{"disable-envoy-version-check": "true"}.with(api.config)
 	if err := cfg.apply(a.h, over); err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	cmtypes "github.com/cilium/cilium/pkg/clustermesh/types"
 	"github.com/cilium/cilium/pkg/crypto/certificatemanager"
+	"github.com/cilium/cilium/pkg/envoy"
 	"github.com/cilium/cilium/pkg/fqdn"
 	"github.com/cilium/cilium/pkg/fqdn/dns"
 	"github.com/cilium/cilium/pkg/identity"
@@ -77,6 +78,10 @@ func newIdentities(p identitiesParams) (*identities, error) {
 	owner := &selectorCacheUpdater{ids: ids}
 	ids.alloc = cache.NewCachingIdentityAllocator(owner)
 	ids.repo = newPolicyRepository(p.Certs, p.Secrets)
+	// As daemon/cmd policy.go's newPolicyTrifecta does: the HTTP rules'
+	// translation into NPDS, with their header secrets read and put inline,
+	// at policy computation.
+	ids.repo.SetEnvoyRulesFunc(envoy.GetEnvoyHTTPRules)
 	synced := make(synced.CacheStatus)
 	close(synced)
 	ids.ipc = ipcache.NewIPCache(&ipcache.Configuration{Context: context.Background(), IdentityAllocator: ids.alloc,

@@ -50,7 +50,7 @@ func lint(ctx context.Context, in *wire.LintRequest) (_ *wire.LintResult, err er
 		return nil, fmt.Errorf("operator: %w", err)
 	}
 	res.Operator = op.result
-	a, err := startAgent(ctx, logger, cfg, runDir, op.secrets, m.namespaceObjects(kubeDNS.Namespace))
+	a, err := startAgent(ctx, logger, cfg, runDir, fakeAPIServer(op.secrets, m.namespaceObjects(kubeDNS.Namespace)))
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}

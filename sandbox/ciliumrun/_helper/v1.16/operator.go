@@ -19,8 +19,7 @@ type operatorRun struct {
 }
 
 func runOperator(_ context.Context, _ *slog.Logger, _ ciliumConfig, m *manifests) (*operatorRun, error) {
-	return &operatorRun{secrets: m.secrets, result: wire.Operator{
-		Reason: "Cilium 1.16's operator has no policy secret sync (it arrived in 1.17)"}}, nil
+	return &operatorRun{secrets: m.secrets, result: wire.Operator{Reason: noPolicySecretSync}}, nil
 }
 
 // operatorSettings are the operator's settings as read: none for 1.16.
