@@ -7,16 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/cilium-tls-intercept/sandbox/sandbox/matrix"
 )
-
-// noClusterMode is how a helper whose glue lacks cluster mode refuses to
-// start it (sandbox/ciliumrun/_helper/shared/cluster.go).
-const noClusterMode = "does not implement cluster mode"
 
 // TestAgentProvider runs `sandbox matrix --agent` (the command users run)
 // for each supported minor's default patch: the scenarios' own features on
@@ -44,9 +39,6 @@ func TestAgentProvider(t *testing.T) {
 				t.Fatalf("sandbox matrix --agent --cilium-version %s: exit %d, %d rows\nstdout:\n%s\nstderr:\n%.3000s", release, code, len(res.Runs), out, errOut)
 			}
 			run := res.Runs[0]
-			if why := noClusterModeIn(run); why != "" {
-				t.Skipf("Cilium %s: the helper glue of this minor has no cluster mode yet, so the agent provider cannot run it: %s", release, why)
-			}
 			t.Logf("Cilium %s: sandbox matrix --agent took %.0fs\n%s", release, took.Seconds(), out)
 			for _, s := range run.Scenarios {
 				if s.Verdict == matrix.VerdictExpectedFail || s.Verdict == matrix.VerdictExpectedSkip {
@@ -58,24 +50,6 @@ func TestAgentProvider(t *testing.T) {
 			}
 		})
 	}
-}
-
-// noClusterModeIn returns the helper's refusal when the run could not
-// start because the release's glue lacks cluster mode: the suite's setup
-// then fails every scenario with it.
-func noClusterModeIn(run matrix.Run) string {
-	if strings.Contains(run.Error, noClusterMode) {
-		return firstLine([]byte(run.Error))
-	}
-	for _, s := range run.Scenarios {
-		if !strings.Contains(s.Detail, noClusterMode) {
-			return ""
-		}
-	}
-	if len(run.Scenarios) == 0 {
-		return ""
-	}
-	return firstLine([]byte(run.Scenarios[0].Detail))
 }
 
 // agentResults reads the results.json the matrix wrote into dir.

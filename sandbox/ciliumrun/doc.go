@@ -15,9 +15,10 @@
 // patch and builds it.
 //
 // Lint runs a helper once on manifests (manifests mode). StartCluster keeps
-// one running against a real API server (cluster mode): the release's
-// operator syncs the policy secrets and its agent serves them over SDS as
-// the cluster changes, and each View computes a workload's policy, NPDS and
+// one running against a real API server (cluster mode), for every minor:
+// the release's operator syncs the policy secrets and its agent serves
+// them over SDS as the cluster changes (1.16's agent reads them itself and
+// puts them inline in NPDS), and each View computes a workload's policy, NPDS and
 // SDS after the DNS answers given; the scenarios' agent provider runs on it.
 //
 // Helpers build only for Linux, as Cilium's agent does.
