@@ -214,7 +214,7 @@ func clusterStandIns() []string {
 		"kube-dns: a pod labelled k8s-app=kube-dns in kube-system, at " + kubeDNSAddress,
 		"DNS proxy: each answer is handed to Cilium's name manager as the DNS proxy hands it an allowed response",
 		"policy watcher: each view imports the policies the API server holds; a policy whose resourceVersion did not change is not imported again",
-		"proxy ports: Cilium's proxy port table names them; the numbers are picked here",
+		proxyPortsStandIn,
 		"Envoy: an xDS client reads what the agent's xDS server serves; nothing applies it",
 	}
 }
