@@ -76,6 +76,31 @@ func TestRunOptions(t *testing.T) {
 	}
 }
 
+// TestRotationTimeoutDefault: --rotation-timeout defaults to 3 minutes on a
+// cluster and to 30 s on the agent provider, whose helper serves a renewal
+// in seconds; a value given is kept on every provider, and 0 is refused.
+func TestRotationTimeoutDefault(t *testing.T) {
+	cases := []struct {
+		args []string
+		want time.Duration
+	}{
+		{nil, 3 * time.Minute},
+		{[]string{"--provider=hermetic"}, 3 * time.Minute},
+		{[]string{"--provider=agent"}, 30 * time.Second},
+		{[]string{"--provider=agent", "--rotation-timeout=2m"}, 2 * time.Minute},
+		{[]string{"--rotation-timeout=45s"}, 45 * time.Second},
+	}
+	for _, tc := range cases {
+		o, err := parseOptions(t, "", tc.args...)
+		if err != nil || o.rotationTimeout != tc.want {
+			t.Errorf("%v: rotation timeout %s (%v), want %s", tc.args, o.rotationTimeout, err, tc.want)
+		}
+	}
+	if _, err := parseOptions(t, "", "--provider=agent", "--rotation-timeout=0s"); err == nil || !strings.Contains(err.Error(), "--rotation-timeout=0s") {
+		t.Errorf("--rotation-timeout=0s: error %v, want one naming the value", err)
+	}
+}
+
 func TestPreflight(t *testing.T) {
 	noDocker := func(context.Context) error { return errors.New("no Docker daemon reachable") }
 	docker := func(context.Context) error { return nil }
