@@ -28,8 +28,13 @@ func TestAgentProvider(t *testing.T) {
 		t.Fatalf("go test -c ./scenarios: %v\n%s", err, out)
 	}
 	t.Logf("built the scenarios' test binary in %.0fs", time.Since(start).Seconds())
+	// The releases run side by side: each is its own control plane, helper
+	// and scenarios process, much of whose time is spent waiting for the
+	// API server and the agent, so the stage's wall time is not the sum of
+	// five runs.
 	for _, release := range defaultPatches() {
 		t.Run(release, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			start := time.Now()
 			code, out, errOut := sandbox(nil, "matrix", "--agent", "--cilium-version", release, "--results", dir, "--scenarios-binary", bin)
