@@ -69,7 +69,7 @@ cross: ## go vet every package and test for macOS (arm64, amd64) and linux/arm64
 	done; \
 	if [ -n "$$failed" ]; then echo "cross: vet failed for$$failed"; exit 1; fi
 
-test-releases: ## the release tests (./releases): lint --agent on each Cilium minor's default patch (a helper per release, minutes each cold), then helper and run seconds per release
+test-releases: controlplane ## the release tests (./releases): lint --agent on each Cilium minor's default patch (a helper per release, minutes each cold), then helper and run seconds per release
 	@timings=$$(mktemp); \
 	RELEASES_TIMINGS=$$timings $(GO) test -tags releases -count=1 -timeout 60m ./releases/...; rc=$$?; \
 	echo "--- per release: helper built (cold) or cached, and the lint --agent run"; \
