@@ -171,6 +171,13 @@ func (a *agent) selectorPolicy(id *identity.Identity, epID uint16) (policy.Selec
 // (pkg/endpoint applyPolicyMapChanges). A secret's value put inline in
 // NPDS (inline mode) is read then, and only then. Without a cache
 // (manifests mode) every computation does.
+//
+// This is the rule before known bug K3's fix, kept for every release of
+// this glue: from 1.18.8, 1.19.2 and 1.20.0 pkg/endpoint/bpf.go
+// applyPolicyMapChangesLocked also updates Envoy when the changes are
+// empty, if the endpoint has Envoy redirects. The stand-in therefore
+// pushes no NPDS for an update that leaves the policy map unchanged,
+// where a fixed release would.
 func (a *agent) regenerates(ep *standInEndpoint, entries []wire.PolicyMapEntry) bool {
 	if a.cache == nil {
 		return true
